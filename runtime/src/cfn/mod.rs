@@ -1,0 +1,17 @@
+//! The typed CloudFormation model: templates, values and intrinsic functions, IAM policy
+//! documents, and one struct per resource type the project emits (generated from the
+//! CloudFormation registry schemas by `runtime/codegen`).
+
+mod policy;
+mod references;
+pub mod resources;
+mod template;
+mod value;
+
+pub use policy::{Effect, PolicyDocument, Principal, Statement};
+pub use references::check as check_references;
+pub use template::{
+    Assertion, Attribute, Attributes, Export, Handle, Output, Parameter, ParameterName,
+    RemovalPolicy, Resource, ResourceType, Rule, Template, TemplateError, UpdatePolicy,
+};
+pub use value::{Condition, ConditionName, Intrinsic, Json, Pseudo, Value};

@@ -1,0 +1,10 @@
+//! pipewright: ship a serverless Rust service through a real CI/CD pipeline.
+//!
+//! A program written with the `pipeline!` macro of `pipewright-macros` is checked and
+//! synthesized to CloudFormation while it compiles; this crate holds what it compiles to:
+//! the typed CloudFormation model ([`cfn`]), the program's model ([`spec`]), the pure
+//! synthesis ([`synth`]) and, with the `cli` feature, the `deploy` command line.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod cfn;

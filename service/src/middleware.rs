@@ -1,0 +1,93 @@
+//! The middleware stack shared by the Lambda and the local server: request ids, request
+//! logging, CORS, panic catching and the body limit.
+
+use std::any::Any;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Method, Request};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Router};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowHeaders, Any as AnyOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::LatencyUnit;
+use tracing::{Level, Span};
+
+use crate::body::BodyLimit;
+use crate::config::ServiceConfig;
+use crate::error::ApiError;
+
+/// The header that carries the request id, in requests (honoured if present) and responses.
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// How long browsers may cache a preflight answer.
+const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(3600);
+
+/// Wraps `router` in the middleware stack. Outermost first:
+/// 1. the request id (kept from `x-request-id`, else a new UUID), so every later layer sees it;
+/// 2. request logging in a span that carries that id, so handler logs are tagged with it;
+/// 3. the request id copied onto the response;
+/// 4. CORS for any origin, outside the panic catcher so that error responses carry it too;
+/// 5. the panic catcher, which turns a panicking handler into a JSON 500;
+/// 6. the body limit that the body-parsing routes enforce.
+pub(crate) fn apply(router: Router, config: &ServiceConfig) -> Router {
+    let middleware = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Micros),
+                ),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+        .layer(cors())
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(Extension(BodyLimit(config.body_limit_bytes)))
+        .layer(DefaultBodyLimit::max(config.body_limit_bytes));
+    router.layer(middleware)
+}
+
+/// CORS like the original `cors({origin: '*'})`: any origin, the usual methods, and whatever
+/// request headers the preflight asks for.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AnyOrigin)
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::PUT,
+            Method::PATCH,
+            Method::POST,
+            Method::DELETE,
+        ])
+        .allow_headers(AllowHeaders::mirror_request())
+        .expose_headers([REQUEST_ID_HEADER])
+        .max_age(PREFLIGHT_MAX_AGE)
+}
+
+/// The span of one request: method, path and request id.
+fn request_span<B>(request: &Request<B>) -> Span {
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %request_id,
+    )
+}
+
+/// The answer to a caught panic. The panic itself was logged by the hook that
+/// [`crate::telemetry::init`] installs; its message is never sent to the client.
+fn panic_response(_panic: Box<dyn Any + Send + 'static>) -> Response {
+    ApiError::internal_without_cause().into_response()
+}

@@ -2,13 +2,20 @@
 //! `application/x-www-form-urlencoded` body into a JSON value, and every way a body can be
 //! wrong into an [`ApiError`] (400, 413 or 415) instead of axum's plain-text rejections.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderMap};
+use http_body_util::BodyExt;
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
+
+/// How much of an over-limit body is still read (and thrown away) before the 413 is sent. A
+/// client usually writes its whole body before it reads the answer: if the server answered and
+/// closed the connection while the client was still writing, the client would see a reset or a
+/// broken pipe instead of the 413 (what HTTP servers call a lingering close). Beyond this the
+/// connection is closed without waiting.
+const DISCARD_LIMIT_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The media types the body-parsing routes accept.
 const ACCEPTED: &str = "application/json or application/x-www-form-urlencoded (charset utf-8)";
@@ -32,24 +39,62 @@ pub(crate) struct BodyLimit(pub(crate) usize);
 impl<S: Send + Sync> FromRequest<S> for ParsedBody {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
         let format = body_format(request.headers())?;
         let limit = request
             .extensions()
             .get::<BodyLimit>()
             .map_or(crate::config::DEFAULT_BODY_LIMIT_BYTES, |limit| limit.0);
-        // A declared length over the limit is refused before reading any of the body.
-        if declared_length(request.headers()).is_some_and(|length| length > limit as u64) {
-            return Err(ApiError::payload_too_large(limit));
-        }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| body_read_error(rejection, limit))?;
+        let declared = declared_length(request.headers());
+        let bytes = read_limited(request.into_body(), limit, declared).await?;
         let value = match format {
             BodyFormat::Json => parse_json(&bytes)?,
             BodyFormat::Form => parse_form(&bytes)?,
         };
         Ok(Self(value))
+    }
+}
+
+/// Reads the whole body if it is at most `limit` bytes; otherwise 413, after reading and
+/// discarding the rest of the body up to [`DISCARD_LIMIT_BYTES`]. A declared length over the
+/// limit is refused without buffering any of the body.
+async fn read_limited(
+    body: Body,
+    limit: usize,
+    declared: Option<u64>,
+) -> Result<Vec<u8>, ApiError> {
+    let limit_u64 = limit as u64;
+    let mut body = body;
+    if let Some(declared) = declared.filter(|declared| *declared > limit_u64) {
+        if declared <= DISCARD_LIMIT_BYTES {
+            discard(&mut body, 0).await;
+        }
+        return Err(ApiError::payload_too_large(limit));
+    }
+    let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|_| ApiError::bad_request("the request body could not be read"))?;
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        if (bytes.len() + data.len()) as u64 > limit_u64 {
+            discard(&mut body, (bytes.len() + data.len()) as u64).await;
+            return Err(ApiError::payload_too_large(limit));
+        }
+        bytes.extend_from_slice(&data);
+    }
+    Ok(bytes)
+}
+
+/// Reads and drops the rest of `body` until it ends, fails, or [`DISCARD_LIMIT_BYTES`] have been
+/// seen in all (`seen` of them already).
+async fn discard(body: &mut Body, mut seen: u64) {
+    while seen <= DISCARD_LIMIT_BYTES {
+        match body.frame().await {
+            Some(Ok(frame)) => seen += frame.data_ref().map_or(0, |data| data.len() as u64),
+            _ => return,
+        }
     }
 }
 
@@ -104,15 +149,6 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
         .trim()
         .parse()
         .ok()
-}
-
-/// Maps a failure to read the body: over the limit is 413, a broken body stream is 400.
-fn body_read_error(rejection: BytesRejection, limit: usize) -> ApiError {
-    if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::payload_too_large(limit)
-    } else {
-        ApiError::bad_request("the request body could not be read")
-    }
 }
 
 /// A JSON body, any JSON value; 400 with serde's position of the first error otherwise.

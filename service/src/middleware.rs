@@ -32,7 +32,8 @@ const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(3600);
 /// 3. the request id copied onto the response;
 /// 4. CORS for any origin, outside the panic catcher so that error responses carry it too;
 /// 5. the panic catcher, which turns a panicking handler into a JSON 500;
-/// 6. the body limit that the body-parsing routes enforce.
+/// 6. the body limit: `ParsedBody` reads it from the `BodyLimit` extension, and axum's own
+///    body extractors from `DefaultBodyLimit`.
 pub(crate) fn apply(router: Router, config: &ServiceConfig) -> Router {
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))

@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+pub mod process;
+
 /// The detail that the fault-injection routes put in their failure; it must never reach a
 /// client.
 pub const SECRET_DETAIL: &str = "secret detail";

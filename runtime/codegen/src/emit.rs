@@ -76,6 +76,7 @@ fn space_items(code: &str) -> String {
     for line in code.lines() {
         let current = line.trim_start();
         let ends_item = matches!(previous, "}" | "];")
+            || previous.ends_with(" {}")
             || (previous.ends_with(';')
                 && (previous.starts_with("use ") || previous.starts_with("pub ")))
             || previous.starts_with("#![");

@@ -466,6 +466,7 @@ pub mod method {
     /// has no variant.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub enum MethodAttribute {}
+
     impl Attribute for MethodAttribute {
         fn name(self) -> &'static str {
             match self {}
@@ -982,6 +983,7 @@ pub mod stage {
     /// has no variant.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub enum StageAttribute {}
+
     impl Attribute for StageAttribute {
         fn name(self) -> &'static str {
             match self {}

@@ -53,6 +53,7 @@ pub mod application {
     /// enum has no variant.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub enum ApplicationAttribute {}
+
     impl Attribute for ApplicationAttribute {
         fn name(self) -> &'static str {
             match self {}
@@ -226,6 +227,7 @@ pub mod deployment_group {
     /// this enum has no variant.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub enum DeploymentGroupAttribute {}
+
     impl Attribute for DeploymentGroupAttribute {
         fn name(self) -> &'static str {
             match self {}

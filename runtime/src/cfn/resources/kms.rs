@@ -50,6 +50,7 @@ pub mod alias {
     /// variant.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub enum AliasAttribute {}
+
     impl Attribute for AliasAttribute {
         fn name(self) -> &'static str {
             match self {}

@@ -2095,6 +2095,7 @@ pub mod bucket_policy {
     /// has no variant.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub enum BucketPolicyAttribute {}
+
     impl Attribute for BucketPolicyAttribute {
         fn name(self) -> &'static str {
             match self {}

@@ -7,4 +7,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod app;
+pub mod assembly;
+pub mod bootstrap;
 pub mod cfn;
+pub mod spec;
+pub mod synth;
+
+#[cfg(feature = "cli")]
+pub mod cli;
+
+pub use app::App;

@@ -1,1 +1,16 @@
-//! placeholder
+//! The `pipeline!` language, usable without the compiler: its syntax tree
+//! ([`syntax`]), the checks and the lowering to pipewright's program model ([`lower`]),
+//! the workspace it is compiled in ([`workspace`]), and the expansion ([`expand()`]).
+//!
+//! `pipewright-macros` is a thin shim over [`expand()`]; everything here can be unit
+//! tested on token streams.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod diagnostics;
+pub mod expand;
+pub mod lower;
+pub mod syntax;
+pub mod workspace;
+
+pub use expand::{expand, synthesize, Context};

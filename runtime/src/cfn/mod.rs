@@ -14,4 +14,5 @@ pub use template::{
     Assertion, Attribute, Attributes, Export, Handle, Output, Parameter, ParameterName,
     RemovalPolicy, Resource, ResourceType, Rule, Template, TemplateError, UpdatePolicy,
 };
+pub(crate) use value::to_json as value_json;
 pub use value::{Condition, ConditionName, Intrinsic, Json, Pseudo, Value};

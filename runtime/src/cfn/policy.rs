@@ -16,12 +16,16 @@ pub struct PolicyDocument {
 impl PolicyDocument {
     /// A document of these statements.
     pub fn new(statements: impl IntoIterator<Item = Statement>) -> Self {
-        PolicyDocument { version: "2012-10-17", statement: statements.into_iter().collect() }
+        PolicyDocument {
+            version: "2012-10-17",
+            statement: statements.into_iter().collect(),
+        }
     }
 
     /// The trust policy that lets an AWS service assume a role.
     pub fn assumed_by_service(service: impl Into<Value<String>>) -> Self {
-        Self::new([Statement::allow(["sts:AssumeRole"]).principal(Principal::Service(vec![service.into()]))])
+        Self::new([Statement::allow(["sts:AssumeRole"])
+            .principal(Principal::Service(vec![service.into()]))])
     }
 }
 
@@ -51,7 +55,11 @@ impl Serialize for Principal {
         match self {
             Principal::Anyone => s.serialize_str("*"),
             Principal::Service(v) | Principal::Aws(v) => {
-                let key = if matches!(self, Principal::Service(_)) { "Service" } else { "AWS" };
+                let key = if matches!(self, Principal::Service(_)) {
+                    "Service"
+                } else {
+                    "AWS"
+                };
                 let mut map = s.serialize_map(Some(1))?;
                 map.serialize_entry(key, &OneOrMany(v))?;
                 map.end()
@@ -98,7 +106,10 @@ impl Statement {
 
     /// Denies the actions.
     pub fn deny<A: Into<String>>(actions: impl IntoIterator<Item = A>) -> Self {
-        Statement { effect: Effect::Deny, ..Statement::allow(actions) }
+        Statement {
+            effect: Effect::Deny,
+            ..Statement::allow(actions)
+        }
     }
 
     /// On these resources.
@@ -151,7 +162,9 @@ mod tests {
     fn single_action_and_resource_are_written_as_strings() {
         let doc = PolicyDocument::new([
             Statement::allow(["s3:GetObject"]).on(["arn:aws:s3:::b/*"]),
-            Statement::deny(["s3:*"]).on(["a", "b"]).principal(Principal::Anyone),
+            Statement::deny(["s3:*"])
+                .on(["a", "b"])
+                .principal(Principal::Anyone),
         ]);
         assert_eq!(
             to_json(&doc),

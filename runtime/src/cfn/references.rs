@@ -24,7 +24,12 @@ pub fn check(template: &Json) -> Result<(), Vec<TemplateError>> {
         .and_then(Json::as_object)
         .map(|m| {
             m.iter()
-                .map(|(id, r)| (id.as_str(), r.get("Type").and_then(Json::as_str).unwrap_or("")))
+                .map(|(id, r)| {
+                    (
+                        id.as_str(),
+                        r.get("Type").and_then(Json::as_str).unwrap_or(""),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -36,12 +41,17 @@ pub fn check(template: &Json) -> Result<(), Vec<TemplateError>> {
     };
     let mut errors = Vec::new();
     for section in ["Conditions", "Rules", "Resources", "Outputs"] {
-        let Some(entries) = template.get(section).and_then(Json::as_object) else { continue };
+        let Some(entries) = template.get(section).and_then(Json::as_object) else {
+            continue;
+        };
         for (name, body) in entries {
             let location = format!("{section}.{name}");
             if section == "Resources" {
                 if let Some(deps) = body.get("DependsOn") {
-                    let deps = deps.as_array().map(|a| a.iter().collect()).unwrap_or_else(|| vec![deps]);
+                    let deps = deps
+                        .as_array()
+                        .map(|a| a.iter().collect())
+                        .unwrap_or_else(|| vec![deps]);
                     for dep in deps.into_iter().filter_map(Json::as_str) {
                         if !scope.resources.contains_key(dep) {
                             errors.push(unresolved(&location, dep));
@@ -65,7 +75,10 @@ pub fn check(template: &Json) -> Result<(), Vec<TemplateError>> {
 }
 
 fn unresolved(location: &str, target: &str) -> TemplateError {
-    TemplateError::Unresolved { location: location.to_owned(), target: target.to_owned() }
+    TemplateError::Unresolved {
+        location: location.to_owned(),
+        target: target.to_owned(),
+    }
 }
 
 struct Scope<'a> {
@@ -85,7 +98,13 @@ impl Scope<'_> {
         }
     }
 
-    fn check_get_att(&self, resource: &str, attribute: &str, location: &str, errors: &mut Vec<TemplateError>) {
+    fn check_get_att(
+        &self,
+        resource: &str,
+        attribute: &str,
+        location: &str,
+        errors: &mut Vec<TemplateError>,
+    ) {
         match self.resources.get(resource) {
             None => errors.push(unresolved(location, resource)),
             Some(type_name) => {
@@ -123,7 +142,10 @@ impl Scope<'_> {
                             }
                         }
                         if let Some(branches) = arg.as_array() {
-                            branches.iter().skip(1).for_each(|v| self.walk(v, location, errors));
+                            branches
+                                .iter()
+                                .skip(1)
+                                .for_each(|v| self.walk(v, location, errors));
                         }
                     }
                     "Condition" if arg.is_string() => {
@@ -231,7 +253,16 @@ mod tests {
                 other => other.to_string(),
             })
             .collect();
-        assert_eq!(targets, ["Missing1", "Role.Nope", "Missing2", "Missing3", "NoSuchCondition"]);
+        assert_eq!(
+            targets,
+            [
+                "Missing1",
+                "Role.Nope",
+                "Missing2",
+                "Missing3",
+                "NoSuchCondition"
+            ]
+        );
     }
 
     #[test]

@@ -37,7 +37,10 @@ pub struct Handle<R> {
 
 impl<R> Clone for Handle<R> {
     fn clone(&self) -> Self {
-        Handle { logical_id: self.logical_id.clone(), _type: PhantomData }
+        Handle {
+            logical_id: self.logical_id.clone(),
+            _type: PhantomData,
+        }
     }
 }
 
@@ -103,10 +106,16 @@ pub enum UpdatePolicy {
         #[serde(rename = "DeploymentGroupName")]
         deployment_group_name: Value<String>,
         /// Lambda function run before traffic shifts.
-        #[serde(rename = "BeforeAllowTrafficHook", skip_serializing_if = "Option::is_none")]
+        #[serde(
+            rename = "BeforeAllowTrafficHook",
+            skip_serializing_if = "Option::is_none"
+        )]
         before_allow_traffic_hook: Option<Value<String>>,
         /// Lambda function run after traffic shifted.
-        #[serde(rename = "AfterAllowTrafficHook", skip_serializing_if = "Option::is_none")]
+        #[serde(
+            rename = "AfterAllowTrafficHook",
+            skip_serializing_if = "Option::is_none"
+        )]
         after_allow_traffic_hook: Option<Value<String>>,
     },
 }
@@ -309,10 +318,16 @@ impl fmt::Display for TemplateError {
                 write!(f, "two elements of the template have the logical id `{id}`")
             }
             TemplateError::InvalidLogicalId(id) => {
-                write!(f, "logical id `{id}` is not 1 to 255 ASCII letters and digits")
+                write!(
+                    f,
+                    "logical id `{id}` is not 1 to 255 ASCII letters and digits"
+                )
             }
             TemplateError::Unresolved { location, target } => {
-                write!(f, "{location} refers to `{target}`, which the template does not declare")
+                write!(
+                    f,
+                    "{location} refers to `{target}`, which the template does not declare"
+                )
             }
         }
     }
@@ -364,9 +379,16 @@ impl Template {
         let logical_id = self.claim(logical_id.into())?;
         self.resources.push((
             logical_id.clone(),
-            Resource { type_name: R::TYPE_NAME, properties: to_json(&resource), attributes },
+            Resource {
+                type_name: R::TYPE_NAME,
+                properties: to_json(&resource),
+                attributes,
+            },
         ));
-        Ok(Handle { logical_id, _type: PhantomData })
+        Ok(Handle {
+            logical_id,
+            _type: PhantomData,
+        })
     }
 
     /// Declares a parameter.
@@ -410,7 +432,11 @@ impl Template {
     }
 
     /// Declares an output.
-    pub fn add_output(&mut self, name: impl Into<String>, output: Output) -> Result<(), TemplateError> {
+    pub fn add_output(
+        &mut self,
+        name: impl Into<String>,
+        output: Output,
+    ) -> Result<(), TemplateError> {
         let name = self.claim(name.into())?;
         self.outputs.push((name, output));
         Ok(())
@@ -428,7 +454,10 @@ impl Template {
 
     /// The resource with this logical id.
     pub fn resource(&self, logical_id: &str) -> Option<&Resource> {
-        self.resources.iter().find(|(id, _)| id == logical_id).map(|(_, r)| r)
+        self.resources
+            .iter()
+            .find(|(id, _)| id == logical_id)
+            .map(|(_, r)| r)
     }
 
     /// The template as pretty-printed JSON, the form `synth` writes.
@@ -451,7 +480,10 @@ impl Template {
         if !valid {
             return Err(TemplateError::InvalidLogicalId(name));
         }
-        let taken = self.parameters.iter().map(|(n, _)| n)
+        let taken = self
+            .parameters
+            .iter()
+            .map(|(n, _)| n)
             .chain(self.mappings.iter().map(|(n, _)| n))
             .chain(self.conditions.iter().map(|(n, _)| n))
             .chain(self.rules.iter().map(|(n, _)| n))

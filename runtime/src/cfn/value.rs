@@ -62,7 +62,10 @@ impl Value<String> {
     /// `Fn::Sub` with no variable map: `${Name}`, `${Resource.Attribute}` and pseudo
     /// parameters (`${AWS::Region}`) are substituted by CloudFormation.
     pub fn sub(template: impl Into<String>) -> Self {
-        Value::intrinsic(Intrinsic::Sub { template: template.into(), variables: Vec::new() })
+        Value::intrinsic(Intrinsic::Sub {
+            template: template.into(),
+            variables: Vec::new(),
+        })
     }
 
     /// `Fn::Sub` with a variable map.
@@ -77,13 +80,22 @@ impl Value<String> {
     }
 
     /// `Fn::Join`.
-    pub fn join(delimiter: impl Into<String>, parts: impl IntoIterator<Item = Value<String>>) -> Self {
-        Value::intrinsic(Intrinsic::Join { delimiter: delimiter.into(), parts: parts.into_iter().collect() })
+    pub fn join(
+        delimiter: impl Into<String>,
+        parts: impl IntoIterator<Item = Value<String>>,
+    ) -> Self {
+        Value::intrinsic(Intrinsic::Join {
+            delimiter: delimiter.into(),
+            parts: parts.into_iter().collect(),
+        })
     }
 
     /// `Fn::Select` of a list of strings.
     pub fn select(index: u32, list: Value<Vec<String>>) -> Self {
-        Value::intrinsic(Intrinsic::Select { index, list: to_json(&list) })
+        Value::intrinsic(Intrinsic::Select {
+            index,
+            list: to_json(&list),
+        })
     }
 
     /// `Fn::Base64`.
@@ -95,7 +107,10 @@ impl Value<String> {
 impl Value<Vec<String>> {
     /// `Fn::Split`.
     pub fn split(delimiter: impl Into<String>, text: Value<String>) -> Self {
-        Value::intrinsic(Intrinsic::Split { delimiter: delimiter.into(), text })
+        Value::intrinsic(Intrinsic::Split {
+            delimiter: delimiter.into(),
+            text,
+        })
     }
 
     /// `Fn::GetAZs` of a region (empty string: the stack's region).
@@ -273,15 +288,18 @@ impl Serialize for Intrinsic {
         let mut map = s.serialize_map(Some(1))?;
         match self {
             Intrinsic::Ref(target) => map.serialize_entry("Ref", target)?,
-            Intrinsic::GetAtt { resource, attribute } => {
-                map.serialize_entry("Fn::GetAtt", &[resource, attribute])?
-            }
-            Intrinsic::Sub { template, variables } if variables.is_empty() => {
-                map.serialize_entry("Fn::Sub", template)?
-            }
-            Intrinsic::Sub { template, variables } => {
-                map.serialize_entry("Fn::Sub", &SubWithVariables(template, variables))?
-            }
+            Intrinsic::GetAtt {
+                resource,
+                attribute,
+            } => map.serialize_entry("Fn::GetAtt", &[resource, attribute])?,
+            Intrinsic::Sub {
+                template,
+                variables,
+            } if variables.is_empty() => map.serialize_entry("Fn::Sub", template)?,
+            Intrinsic::Sub {
+                template,
+                variables,
+            } => map.serialize_entry("Fn::Sub", &SubWithVariables(template, variables))?,
             Intrinsic::Join { delimiter, parts } => {
                 map.serialize_entry("Fn::Join", &(delimiter, parts))?
             }
@@ -292,12 +310,16 @@ impl Serialize for Intrinsic {
                 map.serialize_entry("Fn::Split", &(delimiter, text))?
             }
             Intrinsic::ImportValue(name) => map.serialize_entry("Fn::ImportValue", name)?,
-            Intrinsic::If { condition, then, otherwise } => {
-                map.serialize_entry("Fn::If", &(condition, then, otherwise))?
-            }
-            Intrinsic::FindInMap { map: name, top_key, second_key } => {
-                map.serialize_entry("Fn::FindInMap", &(name, top_key, second_key))?
-            }
+            Intrinsic::If {
+                condition,
+                then,
+                otherwise,
+            } => map.serialize_entry("Fn::If", &(condition, then, otherwise))?,
+            Intrinsic::FindInMap {
+                map: name,
+                top_key,
+                second_key,
+            } => map.serialize_entry("Fn::FindInMap", &(name, top_key, second_key))?,
             Intrinsic::GetAZs(region) => map.serialize_entry("Fn::GetAZs", region)?,
             Intrinsic::Base64(text) => map.serialize_entry("Fn::Base64", text)?,
         }
@@ -372,7 +394,11 @@ mod tests {
     fn intrinsics_serialize_in_cloudformation_syntax() {
         let v: Value<String> = Value::join(
             "",
-            [Value::from("arn:"), Pseudo::Partition.value(), Value::sub("${AWS::Region}")],
+            [
+                Value::from("arn:"),
+                Pseudo::Partition.value(),
+                Value::sub("${AWS::Region}"),
+            ],
         );
         assert_eq!(
             to_json(&v),
@@ -381,13 +407,22 @@ mod tests {
         let s = Value::sub_with("${A}-x", [("A".to_owned(), Value::from("b"))]);
         assert_eq!(to_json(&s), json!({"Fn::Sub": ["${A}-x", {"A": "b"}]}));
         let sel = Value::select(1, Value::split(",", Value::from("a,b")));
-        assert_eq!(to_json(&sel), json!({"Fn::Select": ["1", {"Fn::Split": [",", "a,b"]}]}));
+        assert_eq!(
+            to_json(&sel),
+            json!({"Fn::Select": ["1", {"Fn::Split": [",", "a,b"]}]})
+        );
     }
 
     #[test]
     fn conditions_serialize() {
-        let c = Condition::Not(Box::new(Condition::Equals(Pseudo::Region.value(), "cn-north-1".into())));
-        assert_eq!(to_json(&c), json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "AWS::Region"}, "cn-north-1"]}]}));
+        let c = Condition::Not(Box::new(Condition::Equals(
+            Pseudo::Region.value(),
+            "cn-north-1".into(),
+        )));
+        assert_eq!(
+            to_json(&c),
+            json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "AWS::Region"}, "cn-north-1"]}]})
+        );
         let cond = ConditionName("IsProd".into());
         let v: Value<i64> = Value::if_(&cond, 1.into(), 2.into());
         assert_eq!(to_json(&v), json!({"Fn::If": ["IsProd", 1, 2]}));

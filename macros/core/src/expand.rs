@@ -1,0 +1,189 @@
+//! The expansion of `pipeline! { ... }`: parse, check, synthesize, and write the
+//! synthesized application into the program as literals.
+
+use std::path::{Path, PathBuf};
+
+use pipewright::app::{App, Asset, StackArtifact, StackRole, Text};
+use pipewright::spec::Architecture;
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+
+use crate::lower::{lower, Lowered};
+use crate::syntax;
+use crate::workspace::Workspace;
+
+/// Where the program is compiled: the package's manifest directory, as Cargo tells the
+/// macro through `CARGO_MANIFEST_DIR`.
+pub struct Context {
+    /// The compiled package's directory.
+    pub manifest_dir: Option<PathBuf>,
+    /// The binary being compiled (`CARGO_BIN_NAME`): the program's command line, which
+    /// the pipeline runs to package the Lambda bundles.
+    pub bin_name: Option<String>,
+}
+
+impl Context {
+    /// The context Cargo gives a proc macro.
+    pub fn from_env() -> Self {
+        Context {
+            manifest_dir: std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
+            bin_name: std::env::var("CARGO_BIN_NAME").ok(),
+        }
+    }
+}
+
+/// Expands a `pipeline!` invocation: the `App` value, or `compile_error!`s at the
+/// offending tokens.
+pub fn expand(input: TokenStream, context: &Context) -> TokenStream {
+    match synthesize(input, context) {
+        Ok((app, tracked)) => emit(&app, &tracked),
+        Err(e) => e.to_compile_error(),
+    }
+}
+
+/// Parses, checks and synthesizes; the same path as [`expand`] without the code
+/// generation, for tests and benchmarks.
+pub fn synthesize(
+    input: TokenStream,
+    context: &Context,
+) -> Result<(App, Vec<PathBuf>), syn::Error> {
+    let program: syntax::Program = syn::parse2(input)?;
+    let workspace = match &context.manifest_dir {
+        Some(dir) => Workspace::load(dir),
+        None => {
+            Err("CARGO_MANIFEST_DIR is not set: the macro must be expanded by Cargo".to_owned())
+        }
+    };
+    let workspace_ref = workspace.as_ref().map_err(String::as_str);
+    let Lowered {
+        mut program,
+        spans,
+        tracked,
+    } = lower(&program, workspace_ref)?;
+    if let Some(bin) = &context.bin_name {
+        program.binary = bin.clone();
+    }
+    let root = workspace
+        .as_ref()
+        .ok()
+        .and_then(|ws| {
+            program
+                .packages
+                .first()
+                .and_then(|p| ws.package(&p.name))
+                .map(|p| p.workspace_root.clone())
+        })
+        .or_else(|| context.manifest_dir.clone())
+        .unwrap_or_default();
+    let app =
+        pipewright::synth::synthesize(&program, &root.to_string_lossy()).map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| {
+                    let span = e
+                        .block
+                        .as_ref()
+                        .and_then(|b| spans.get(b))
+                        .copied()
+                        .unwrap_or_else(Span::call_site);
+                    syn::Error::new(span, format!("cannot synthesize: {}", e.message))
+                })
+                .reduce(|mut a, b| {
+                    a.combine(b);
+                    a
+                })
+                .expect("synthesis reports at least one error when it fails")
+        })?;
+    Ok((app, tracked))
+}
+
+fn text(t: &Text) -> TokenStream {
+    let s: &str = t;
+    quote!(::std::borrow::Cow::Borrowed(#s))
+}
+
+fn texts(items: &[Text]) -> TokenStream {
+    let items = items.iter().map(text);
+    quote!(::std::vec![#(#items),*])
+}
+
+fn stack(s: &StackArtifact) -> TokenStream {
+    let name = text(&s.name);
+    let role = match &s.role {
+        StackRole::Pipeline => quote!(::pipewright::app::StackRole::Pipeline),
+        StackRole::Support => quote!(::pipewright::app::StackRole::Support),
+        StackRole::Stage { stage, stack } => {
+            let (stage, stack) = (text(stage), text(stack));
+            quote!(::pipewright::app::StackRole::Stage { stage: #stage, stack: #stack })
+        }
+    };
+    let (account, region, template) = (text(&s.account), text(&s.region), text(&s.template));
+    let (assets, depends_on, outputs) = (texts(&s.assets), texts(&s.depends_on), texts(&s.outputs));
+    quote! {
+        ::pipewright::app::StackArtifact {
+            name: #name,
+            role: #role,
+            account: #account,
+            region: #region,
+            template: #template,
+            assets: #assets,
+            depends_on: #depends_on,
+            outputs: #outputs,
+        }
+    }
+}
+
+fn asset(a: &Asset) -> TokenStream {
+    let (id, package, bin, dir, hash) = (
+        text(&a.id),
+        text(&a.package),
+        text(&a.bin),
+        text(&a.package_dir),
+        text(&a.source_hash),
+    );
+    let architecture = match a.architecture {
+        Architecture::X86_64 => quote!(::pipewright::spec::Architecture::X86_64),
+        Architecture::Arm64 => quote!(::pipewright::spec::Architecture::Arm64),
+    };
+    quote! {
+        ::pipewright::app::Asset {
+            id: #id,
+            package: #package,
+            bin: #bin,
+            architecture: #architecture,
+            package_dir: #dir,
+            source_hash: #hash,
+        }
+    }
+}
+
+/// The `App` as an expression of literals. Every file the expansion read is
+/// `include_bytes!`-ed (and discarded) so Cargo recompiles the program when a manifest
+/// or a lambda's sources change: the templates hold the sources' fingerprint.
+pub fn emit(app: &App, tracked: &[PathBuf]) -> TokenStream {
+    let stacks = app.stacks.iter().map(stack);
+    let assets = app.assets.iter().map(asset);
+    let (pipeline, qualifier, root) = (
+        text(&app.pipeline),
+        text(&app.qualifier),
+        text(&app.workspace_root),
+    );
+    let tracked = tracked
+        .iter()
+        .filter(|p| p.is_absolute())
+        .map(|p| path_literal(p));
+    quote! {{
+        #(const _: &[u8] = include_bytes!(#tracked);)*
+        ::pipewright::app::App {
+            pipeline: #pipeline,
+            stacks: ::std::vec![#(#stacks),*],
+            assets: ::std::vec![#(#assets),*],
+            qualifier: #qualifier,
+            workspace_root: #root,
+        }
+    }}
+}
+
+fn path_literal(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}

@@ -1,0 +1,460 @@
+//! The Cargo workspace being compiled, read from its manifests at compile time: which
+//! packages a `lambda` may name, their binaries, and the fingerprint of their sources.
+//!
+//! This is the macro's only I/O. Every file read is listed in [`Workspace::tracked`] so
+//! that the expansion can make Cargo rebuild the program when one changes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// The packages a program can build lambdas from.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    /// The packages: the members of the workspace being compiled, plus local path
+    /// dependencies of the program's package (and the members of their workspaces).
+    pub packages: Vec<LocalPackage>,
+    /// Every manifest read, for rebuild tracking.
+    pub tracked: Vec<PathBuf>,
+}
+
+/// One local package.
+#[derive(Clone, Debug)]
+pub struct LocalPackage {
+    /// Its name.
+    pub name: String,
+    /// Its directory.
+    pub dir: PathBuf,
+    /// The root of the workspace it belongs to (its own directory if none).
+    pub workspace_root: PathBuf,
+    /// Its binaries.
+    pub bins: Vec<String>,
+    /// Directories of the local packages it depends on by path.
+    pub path_deps: Vec<PathBuf>,
+}
+
+/// The hash of everything a package's build reads, and the files it covers.
+#[derive(Clone, Debug)]
+pub struct Fingerprint {
+    /// SHA-256, hex.
+    pub hash: String,
+    /// The files hashed.
+    pub files: Vec<PathBuf>,
+}
+
+type Toml = toml::Table;
+
+fn read_manifest(path: &Path) -> Result<Toml, String> {
+    let text =
+        fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    text.parse::<Toml>()
+        .map_err(|e| format!("cannot parse `{}`: {e}", path.display()))
+}
+
+impl Workspace {
+    /// Reads the workspace of the package in `manifest_dir` (the compiled package's
+    /// `CARGO_MANIFEST_DIR`).
+    pub fn load(manifest_dir: &Path) -> Result<Workspace, String> {
+        let mut ws = Workspace::default();
+        let manifest_path = manifest_dir.join("Cargo.toml");
+        let manifest = read_manifest(&manifest_path)?;
+        ws.tracked.push(manifest_path);
+        let root = find_workspace_root(manifest_dir, &manifest);
+        ws.add_workspace(&root)?;
+        // The program's own local path dependencies, wherever they live (a test harness
+        // such as trybuild compiles programs in a workspace of its own).
+        for dep in path_dependencies(&manifest, manifest_dir, &root) {
+            ws.add_workspace(&dep)?;
+        }
+        Ok(ws)
+    }
+
+    /// The package of this name.
+    pub fn package(&self, name: &str) -> Option<&LocalPackage> {
+        self.packages.iter().find(|p| p.name == name)
+    }
+
+    /// The names of the packages, sorted.
+    pub fn package_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.packages.iter().map(|p| p.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// Adds the package in `dir` and, when `dir` is a workspace root, its members.
+    fn add_workspace(&mut self, dir: &Path) -> Result<(), String> {
+        let dir = normalize(dir);
+        if self.packages.iter().any(|p| p.dir == dir) {
+            return Ok(());
+        }
+        let manifest_path = dir.join("Cargo.toml");
+        let manifest = read_manifest(&manifest_path)?;
+        if !self.tracked.contains(&manifest_path) {
+            self.tracked.push(manifest_path);
+        }
+        let root = find_workspace_root(&dir, &manifest);
+        if manifest.contains_key("package") {
+            self.add_package(&dir, &manifest, &root)?;
+        }
+        if let Some(workspace) = manifest.get("workspace").and_then(|w| w.as_table()) {
+            for member in workspace_members(&dir, workspace) {
+                if self.packages.iter().any(|p| p.dir == member) {
+                    continue;
+                }
+                let path = member.join("Cargo.toml");
+                let m = read_manifest(&path)?;
+                self.tracked.push(path);
+                self.add_package(&member, &m, &dir)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn add_package(&mut self, dir: &Path, manifest: &Toml, root: &Path) -> Result<(), String> {
+        let package = manifest.get("package").and_then(|p| p.as_table());
+        let Some(name) = package.and_then(|p| p.get("name")).and_then(|n| n.as_str()) else {
+            return Err(format!(
+                "`{}` has no package name",
+                dir.join("Cargo.toml").display()
+            ));
+        };
+        self.packages.push(LocalPackage {
+            name: name.to_owned(),
+            dir: dir.to_owned(),
+            workspace_root: root.to_owned(),
+            bins: binaries(dir, name, manifest),
+            path_deps: path_dependencies(manifest, dir, root),
+        });
+        Ok(())
+    }
+
+    /// Hashes the sources a package's build reads: the package, its local path
+    /// dependencies (transitively), and its workspace's `Cargo.toml` and `Cargo.lock`.
+    /// Paths are hashed relative to the workspace root, so the hash is the same on every
+    /// machine that has the same sources.
+    pub fn fingerprint(&self, package: &LocalPackage) -> Result<Fingerprint, String> {
+        let mut dirs = BTreeSet::new();
+        let mut todo = vec![package.dir.clone()];
+        while let Some(dir) = todo.pop() {
+            if !dirs.insert(dir.clone()) {
+                continue;
+            }
+            let deps = match self.packages.iter().find(|p| p.dir == dir) {
+                Some(p) => p.path_deps.clone(),
+                None => {
+                    let m = read_manifest(&dir.join("Cargo.toml"))?;
+                    path_dependencies(&m, &dir, &find_workspace_root(&dir, &m))
+                }
+            };
+            todo.extend(deps);
+        }
+        let mut files = BTreeMap::new();
+        for dir in &dirs {
+            collect_files(dir, dir, &mut files)?;
+        }
+        for name in ["Cargo.toml", "Cargo.lock"] {
+            let path = package.workspace_root.join(name);
+            if path.is_file() {
+                files.insert(path.clone(), path);
+            }
+        }
+        let mut hasher = Sha256::new();
+        hasher.update(b"pipewright-sources-v1\0");
+        for path in files.keys() {
+            let relative = path.strip_prefix(&package.workspace_root).unwrap_or(path);
+            let relative = relative.to_string_lossy().replace('\\', "/");
+            let content =
+                fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+            hasher.update(relative.as_bytes());
+            hasher.update([0]);
+            hasher.update((content.len() as u64).to_le_bytes());
+            hasher.update(&content);
+        }
+        Ok(Fingerprint {
+            hash: hex(&hasher.finalize()),
+            files: files.into_keys().collect(),
+        })
+    }
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Files of a package directory: everything but build output, hidden entries and
+/// nested packages (which have their own fingerprint when they are dependencies).
+fn collect_files(
+    top: &Path,
+    dir: &Path,
+    out: &mut BTreeMap<PathBuf, PathBuf>,
+) -> Result<(), String> {
+    let entries = fs::read_dir(dir).map_err(|e| format!("cannot list `{}`: {e}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot list `{}`: {e}", dir.display()))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') || name == "target" {
+            continue;
+        }
+        let path = entry.path();
+        let kind = entry
+            .file_type()
+            .map_err(|e| format!("cannot stat `{}`: {e}", path.display()))?;
+        if kind.is_dir() {
+            if path != top && path.join("Cargo.toml").is_file() {
+                continue;
+            }
+            collect_files(top, &path, out)?;
+        } else if kind.is_file() {
+            out.insert(path.clone(), path);
+        }
+    }
+    Ok(())
+}
+
+/// The root of the workspace a package belongs to: the nearest ancestor (or itself)
+/// whose manifest has a `[workspace]` table; the package itself when there is none.
+fn find_workspace_root(dir: &Path, manifest: &Toml) -> PathBuf {
+    if manifest.contains_key("workspace") {
+        return dir.to_owned();
+    }
+    if let Some(explicit) = manifest
+        .get("package")
+        .and_then(|p| p.get("workspace"))
+        .and_then(|w| w.as_str())
+    {
+        return normalize(&dir.join(explicit));
+    }
+    let mut current = dir.parent();
+    while let Some(candidate) = current {
+        let path = candidate.join("Cargo.toml");
+        if path.is_file() {
+            if let Ok(m) = read_manifest(&path) {
+                if m.contains_key("workspace") {
+                    return candidate.to_owned();
+                }
+            }
+        }
+        current = candidate.parent();
+    }
+    dir.to_owned()
+}
+
+/// The member directories of a `[workspace]` table; `*` and `?` globs are expanded.
+fn workspace_members(root: &Path, workspace: &Toml) -> Vec<PathBuf> {
+    let strings = |key: &str| -> Vec<String> {
+        workspace
+            .get(key)
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let excluded: Vec<PathBuf> = strings("exclude")
+        .iter()
+        .map(|e| normalize(&root.join(e)))
+        .collect();
+    let mut members = Vec::new();
+    for pattern in strings("members") {
+        let full = root.join(&pattern);
+        let paths: Vec<PathBuf> = if pattern.contains(['*', '?', '[']) {
+            glob::glob(&full.to_string_lossy())
+                .map(|paths| paths.filter_map(Result::ok).collect())
+                .unwrap_or_default()
+        } else {
+            vec![full]
+        };
+        for path in paths {
+            let path = normalize(&path);
+            if path.join("Cargo.toml").is_file()
+                && !excluded.contains(&path)
+                && !members.contains(&path)
+            {
+                members.push(path);
+            }
+        }
+    }
+    members
+}
+
+/// The directories of a manifest's path dependencies (all dependency tables, including
+/// target-specific ones; `workspace = true` entries resolved through the workspace root).
+fn path_dependencies(manifest: &Toml, dir: &Path, root: &Path) -> Vec<PathBuf> {
+    let workspace_deps: Option<Toml> = if root == dir {
+        manifest
+            .get("workspace")
+            .and_then(|w| w.get("dependencies"))
+            .and_then(|d| d.as_table())
+            .cloned()
+    } else {
+        read_manifest(&root.join("Cargo.toml"))
+            .ok()
+            .and_then(|m| m.get("workspace")?.get("dependencies")?.as_table().cloned())
+    };
+    let mut tables: Vec<&Toml> = Vec::new();
+    for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        if let Some(t) = manifest.get(key).and_then(|t| t.as_table()) {
+            tables.push(t);
+        }
+    }
+    if let Some(targets) = manifest.get("target").and_then(|t| t.as_table()) {
+        for target in targets.values().filter_map(|t| t.as_table()) {
+            for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+                if let Some(t) = target.get(key).and_then(|t| t.as_table()) {
+                    tables.push(t);
+                }
+            }
+        }
+    }
+    let mut dirs = Vec::new();
+    for table in tables {
+        for (name, spec) in table {
+            let path = if let Some(p) = spec.get("path").and_then(|p| p.as_str()) {
+                Some(dir.join(p))
+            } else if spec.get("workspace").and_then(|w| w.as_bool()) == Some(true) {
+                workspace_deps
+                    .as_ref()
+                    .and_then(|d| d.get(name))
+                    .and_then(|d| d.get("path"))
+                    .and_then(|p| p.as_str())
+                    .map(|p| root.join(p))
+            } else {
+                None
+            };
+            if let Some(path) = path {
+                let path = normalize(&path);
+                if !dirs.contains(&path) {
+                    dirs.push(path);
+                }
+            }
+        }
+    }
+    dirs
+}
+
+/// A package's binaries: `[[bin]]` targets plus, unless `autobins = false`,
+/// `src/main.rs` and `src/bin/*`.
+fn binaries(dir: &Path, package_name: &str, manifest: &Toml) -> Vec<String> {
+    let mut bins: Vec<String> = Vec::new();
+    let add = |name: String, bins: &mut Vec<String>| {
+        if !bins.contains(&name) {
+            bins.push(name);
+        }
+    };
+    if let Some(declared) = manifest.get("bin").and_then(|b| b.as_array()) {
+        for bin in declared {
+            if let Some(name) = bin.get("name").and_then(|n| n.as_str()) {
+                add(name.to_owned(), &mut bins);
+            }
+        }
+    }
+    let autobins = manifest
+        .get("package")
+        .and_then(|p| p.get("autobins"))
+        .and_then(|a| a.as_bool())
+        .unwrap_or(true);
+    if autobins {
+        if dir.join("src/main.rs").is_file() {
+            add(package_name.to_owned(), &mut bins);
+        }
+        if let Ok(entries) = fs::read_dir(dir.join("src/bin")) {
+            let mut found: Vec<String> = entries
+                .filter_map(Result::ok)
+                .filter_map(|e| {
+                    let path = e.path();
+                    if path.extension().is_some_and(|x| x == "rs") {
+                        path.file_stem().map(|s| s.to_string_lossy().into_owned())
+                    } else if path.join("main.rs").is_file() {
+                        path.file_name().map(|s| s.to_string_lossy().into_owned())
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            found.sort();
+            for name in found {
+                add(name, &mut bins);
+            }
+        }
+    }
+    bins
+}
+
+/// Removes `.` and `..` components without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo_root() -> PathBuf {
+        normalize(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+    }
+
+    #[test]
+    fn reads_this_workspace() {
+        let ws = Workspace::load(&repo_root()).unwrap();
+        let names = ws.package_names();
+        for expected in [
+            "backend-pipeline",
+            "pipewright",
+            "pipewright-macros",
+            "service",
+        ] {
+            assert!(names.contains(&expected), "{expected} in {names:?}");
+        }
+        assert_eq!(ws.package("service").unwrap().bins, ["service"]);
+        assert_eq!(ws.package("backend-pipeline").unwrap().bins, ["deploy"]);
+    }
+
+    #[test]
+    fn fingerprint_is_stable_and_covers_the_sources() {
+        let ws = Workspace::load(&repo_root()).unwrap();
+        let service = ws.package("service").unwrap();
+        let a = ws.fingerprint(service).unwrap();
+        let b = ws.fingerprint(service).unwrap();
+        assert_eq!(a.hash, b.hash);
+        assert_eq!(a.hash.len(), 64);
+        assert!(a.files.iter().any(|f| f.ends_with("service/Cargo.toml")));
+        assert!(a.files.iter().any(|f| f.ends_with("Cargo.lock")));
+        assert!(!a
+            .files
+            .iter()
+            .any(|f| f.components().any(|c| c.as_os_str() == "target")));
+    }
+
+    #[test]
+    fn fingerprint_changes_with_a_source_file() {
+        let dir = std::env::temp_dir().join(format!("pipewright-ws-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("app/src")).unwrap();
+        fs::write(dir.join("Cargo.toml"), "[workspace]\nmembers = [\"app\"]\n").unwrap();
+        fs::write(dir.join("app/Cargo.toml"), "[package]\nname = \"app\"\n").unwrap();
+        fs::write(dir.join("app/src/main.rs"), "fn main() {}").unwrap();
+        let ws = Workspace::load(&dir).unwrap();
+        let before = ws.fingerprint(ws.package("app").unwrap()).unwrap().hash;
+        fs::write(dir.join("app/src/main.rs"), "fn main() { }").unwrap();
+        let after = ws.fingerprint(ws.package("app").unwrap()).unwrap().hash;
+        assert_ne!(before, after);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

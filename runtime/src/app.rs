@@ -1,0 +1,128 @@
+//! The application a `pipeline!` program evaluates to: every stack's synthesized
+//! template, in deployment order, and the assets they need.
+//!
+//! The macro builds this value at compile time (with [`synth::synthesize`](crate::synth::synthesize))
+//! and writes it into the program as literals, so running the program does no synthesis:
+//! `synth` writes the templates it already holds.
+
+use std::borrow::Cow;
+
+use crate::spec::Architecture;
+
+/// Text that is a literal in the compiled program, or owned when built at run time.
+pub type Text = Cow<'static, str>;
+
+/// A synthesized application.
+#[derive(Clone, Debug, PartialEq)]
+pub struct App {
+    /// Name of the pipeline stack.
+    pub pipeline: Text,
+    /// Every stack, in deployment order: the pipeline stack first.
+    pub stacks: Vec<StackArtifact>,
+    /// The Lambda bundles the stacks deploy.
+    pub assets: Vec<Asset>,
+    /// The bootstrap qualifier of the target environments.
+    pub qualifier: Text,
+    /// The workspace the assets are built from (absolute, where the program was compiled).
+    pub workspace_root: Text,
+}
+
+/// What a stack is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StackRole {
+    /// The pipeline stack.
+    Pipeline,
+    /// A stack of a stage.
+    Stage {
+        /// The stage's name.
+        stage: Text,
+        /// The `stack` block it instantiates.
+        stack: Text,
+    },
+    /// A stack the pipeline needs in another region (its cross-region artifact bucket).
+    Support,
+}
+
+/// One synthesized stack.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StackArtifact {
+    /// The CloudFormation stack name.
+    pub name: Text,
+    /// What it is for.
+    pub role: StackRole,
+    /// Target account.
+    pub account: Text,
+    /// Target region.
+    pub region: Text,
+    /// The template, as JSON.
+    pub template: Text,
+    /// Ids of the assets the template references.
+    pub assets: Vec<Text>,
+    /// Stacks that must be deployed before this one.
+    pub depends_on: Vec<Text>,
+    /// Names of its outputs.
+    pub outputs: Vec<Text>,
+}
+
+impl StackArtifact {
+    /// The stage the stack belongs to, if it is a stage stack.
+    pub fn stage(&self) -> Option<&str> {
+        match &self.role {
+            StackRole::Stage { stage, .. } => Some(stage),
+            _ => None,
+        }
+    }
+
+    /// The template's file name in a cloud assembly.
+    pub fn template_file(&self) -> String {
+        format!("{}.template.json", self.name)
+    }
+}
+
+/// A Lambda bundle: one binary of one package, built for one architecture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Asset {
+    /// Content id: SHA-256 (hex) of the sources and the build recipe. The zip is
+    /// uploaded as `<id>.zip`.
+    pub id: Text,
+    /// The Cargo package.
+    pub package: Text,
+    /// The binary, renamed `bootstrap` in the zip.
+    pub bin: Text,
+    /// The CPU architecture.
+    pub architecture: Architecture,
+    /// The package directory, relative to the workspace root.
+    pub package_dir: Text,
+    /// The source fingerprint the id was derived from.
+    pub source_hash: Text,
+}
+
+impl Asset {
+    /// The object key in the assets bucket.
+    pub fn object_key(&self) -> String {
+        format!("{}.zip", self.id)
+    }
+}
+
+impl App {
+    /// The stack of this name.
+    pub fn stack(&self, name: &str) -> Option<&StackArtifact> {
+        self.stacks.iter().find(|s| s.name == name)
+    }
+
+    /// The asset with this id.
+    pub fn asset(&self, id: &str) -> Option<&Asset> {
+        self.assets.iter().find(|a| a.id == id)
+    }
+
+    /// The stage names, in deployment order.
+    pub fn stages(&self) -> Vec<&str> {
+        let mut stages: Vec<&str> = Vec::new();
+        for stage in self.stacks.iter().filter_map(StackArtifact::stage) {
+            if !stages.contains(&stage) {
+                stages.push(stage);
+            }
+        }
+        stages
+    }
+}

@@ -1,0 +1,200 @@
+//! The cloud assembly `synth` writes: the same layout and manifest schema as the AWS
+//! CDK's `cdk.out`, so the CDK CLI (`cdk ls --app DIR`, `cdk deploy --app DIR`) and
+//! `cdk-assets` read it.
+//!
+//! - `manifest.json`: one `aws:cloudformation:stack` artifact per stack, with its
+//!   environment, bootstrap roles and dependencies, and one `cdk:asset-manifest` artifact
+//!   per stack that has assets;
+//! - `<stack>.template.json`: the templates;
+//! - `<stack>.assets.json`: the stack's assets in the `cdk-assets` format (the Lambda
+//!   zips, and the template itself so that large templates deploy from S3);
+//! - `assets/<package>-<bin>-<arch>.assets.json`: one manifest per Lambda bundle with
+//!   every destination, read by the pipeline's asset actions;
+//! - `asset.<id>.zip`: the bundles, written by `deploy assets` (building them needs the
+//!   Rust toolchain, so plain `synth` does not).
+//!
+//! Pure: this builds the files' contents; the command line writes them.
+
+use serde_json::{json, Map, Value as Json};
+use sha2::{Digest, Sha256};
+
+use crate::app::{App, Asset, StackArtifact};
+use crate::bootstrap::{self, Environment};
+use crate::synth::asset_manifest_file;
+
+/// The cloud assembly schema version written. The CDK CLI reads every version up to the
+/// one it was built with.
+pub const SCHEMA_VERSION: &str = "36.0.0";
+
+/// A file of the assembly: its path relative to the assembly directory, and contents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssemblyFile {
+    /// Relative path, `/`-separated.
+    pub path: String,
+    /// Contents.
+    pub contents: String,
+}
+
+/// The file name of an asset's zip in the assembly.
+pub fn asset_zip_file(asset: &Asset) -> String {
+    format!("asset.{}.zip", asset.id)
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn env_of<'a>(app: &'a App, stack: &'a StackArtifact) -> Environment<'a> {
+    Environment {
+        qualifier: &app.qualifier,
+        account: &stack.account,
+        region: &stack.region,
+    }
+}
+
+/// The `${AWS::Partition}` form the CDK writes in role ARNs, resolved by the CLI.
+fn role_arn(env: &Environment<'_>, role: &str) -> String {
+    format!(
+        "arn:${{AWS::Partition}}:iam::{}:role/cdk-{}-{role}-role-{}-{}",
+        env.account, env.qualifier, env.account, env.region
+    )
+}
+
+fn destination(env: &Environment<'_>, object_key: String) -> Json {
+    json!({
+        "bucketName": env.assets_bucket(),
+        "objectKey": object_key,
+        "region": env.region,
+        "assumeRoleArn": role_arn(env, "file-publishing"),
+    })
+}
+
+/// The destination id the CDK uses: `ACCOUNT-REGION`.
+fn destination_id(env: &Environment<'_>) -> String {
+    format!("{}-{}", env.account, env.region)
+}
+
+/// Every file of the assembly but the zips.
+pub fn files(app: &App) -> Vec<AssemblyFile> {
+    let mut files = Vec::new();
+    let mut artifacts = Map::new();
+    for stack in &app.stacks {
+        let env = env_of(app, stack);
+        let template_id = sha256_hex(stack.template.as_bytes());
+        let asset_manifest = format!("{}.assets.json", stack.name);
+        let asset_artifact = format!("{}.assets", stack.name);
+
+        let mut file_assets = Map::new();
+        for id in &stack.assets {
+            if let Some(asset) = app.asset(id) {
+                file_assets.insert(
+                    asset.id.to_string(),
+                    json!({
+                        "source": {"path": asset_zip_file(asset), "packaging": "file"},
+                        "destinations": {destination_id(&env): destination(&env, asset.object_key())},
+                    }),
+                );
+            }
+        }
+        file_assets.insert(
+            template_id.clone(),
+            json!({
+                "source": {"path": stack.template_file(), "packaging": "file"},
+                "destinations": {destination_id(&env): destination(&env, format!("{template_id}.json"))},
+            }),
+        );
+        files.push(AssemblyFile {
+            path: asset_manifest.clone(),
+            contents: pretty(
+                &json!({"version": SCHEMA_VERSION, "files": file_assets, "dockerImages": {}}),
+            ),
+        });
+        artifacts.insert(
+            asset_artifact.clone(),
+            json!({
+                "type": "cdk:asset-manifest",
+                "properties": {
+                    "file": asset_manifest,
+                    "requiresBootstrapStackVersion": bootstrap::REQUIRED_VERSION,
+                    "bootstrapStackVersionSsmParameter": env.version_parameter(),
+                },
+            }),
+        );
+        let mut dependencies: Vec<String> =
+            stack.depends_on.iter().map(|d| d.to_string()).collect();
+        dependencies.push(asset_artifact.clone());
+        artifacts.insert(
+            stack.name.to_string(),
+            json!({
+                "type": "aws:cloudformation:stack",
+                "environment": format!("aws://{}/{}", stack.account, stack.region),
+                "properties": {
+                    "templateFile": stack.template_file(),
+                    "stackName": stack.name,
+                    "validateOnSynth": false,
+                    "assumeRoleArn": role_arn(&env, "deploy"),
+                    "cloudFormationExecutionRoleArn": role_arn(&env, "cfn-exec"),
+                    "stackTemplateAssetObjectUrl": format!("s3://{}/{template_id}.json", env.assets_bucket()),
+                    "requiresBootstrapStackVersion": bootstrap::REQUIRED_VERSION,
+                    "bootstrapStackVersionSsmParameter": env.version_parameter(),
+                    "additionalDependencies": [asset_artifact],
+                    "lookupRole": {
+                        "arn": role_arn(&env, "lookup"),
+                        "requiresBootstrapStackVersion": 8,
+                        "bootstrapStackVersionSsmParameter": env.version_parameter(),
+                    },
+                },
+                "dependencies": dependencies,
+                "displayName": stack.name,
+            }),
+        );
+        files.push(AssemblyFile {
+            path: stack.template_file(),
+            contents: stack.template.to_string(),
+        });
+    }
+
+    // One manifest per bundle, every destination that deploys it: what the pipeline's
+    // asset action for that bundle publishes.
+    for asset in &app.assets {
+        let mut destinations = Map::new();
+        for stack in app
+            .stacks
+            .iter()
+            .filter(|s| s.assets.iter().any(|a| *a == asset.id))
+        {
+            let env = env_of(app, stack);
+            destinations.insert(destination_id(&env), destination(&env, asset.object_key()));
+        }
+        let manifest = json!({
+            "version": SCHEMA_VERSION,
+            "files": {
+                asset.id.to_string(): {
+                    "source": {"path": format!("../{}", asset_zip_file(asset)), "packaging": "file"},
+                    "destinations": destinations,
+                },
+            },
+            "dockerImages": {},
+        });
+        files.push(AssemblyFile {
+            path: asset_manifest_file(asset),
+            contents: pretty(&manifest),
+        });
+    }
+
+    files.insert(
+        0,
+        AssemblyFile {
+            path: "manifest.json".into(),
+            contents: pretty(&json!({"version": SCHEMA_VERSION, "artifacts": artifacts})),
+        },
+    );
+    files
+}
+
+fn pretty(value: &Json) -> String {
+    serde_json::to_string_pretty(value).expect("manifests serialize to JSON")
+}

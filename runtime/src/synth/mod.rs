@@ -1,0 +1,238 @@
+//! Synthesis: a checked [`Program`] in, every stack's CloudFormation template out.
+//!
+//! Pure (no I/O): the `pipeline!` macro calls it while the program compiles, tests and
+//! benchmarks call it directly. The order of the stacks is the deployment order: the
+//! pipeline stack, then each stage's stacks in the order the stages are written.
+
+mod pipeline;
+mod service;
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+use crate::app::{App, Asset, StackArtifact, StackRole, Text};
+use crate::bootstrap;
+use crate::cfn::{Assertion, Parameter, Rule, Template, TemplateError};
+use crate::spec::{Architecture, Lambda, Program};
+
+pub use pipeline::{
+    asset_action_name, asset_manifest_file, support_bucket_name, support_stack_name,
+    CDK_ASSETS_PACKAGE, DEFAULT_IMAGE, DEFAULT_INSTALL,
+};
+
+/// A synthesis failure, tied to the block that caused it when there is one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SynthError {
+    /// The block: `Stack`, `Stack.LambdaOrApi`, `stage:Stage` or `pipeline`.
+    pub block: Option<String>,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl fmt::Display for SynthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.block {
+            Some(b) => write!(f, "{b}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for SynthError {}
+
+impl SynthError {
+    pub(crate) fn at(block: impl Into<String>, error: impl fmt::Display) -> Self {
+        SynthError {
+            block: Some(block.into()),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// Version of the recipe that turns sources into a Lambda zip; part of every asset id,
+/// so a change of recipe uploads fresh bundles.
+pub const ASSET_RECIPE: &str = "pipewright-lambda-zip-v1:provided.al2023:release";
+
+/// The id of the asset a lambda deploys: derived from its sources and how it is built.
+pub fn asset_id(source_hash: &str, bin: &str, architecture: Architecture) -> String {
+    let mut h = Sha256::new();
+    for part in [ASSET_RECIPE, source_hash, bin, architecture.aws_value()] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Synthesizes every stack of a program. `workspace_root` is where the lambdas'
+/// packages are built from.
+pub fn synthesize(program: &Program, workspace_root: &str) -> Result<App, Vec<SynthError>> {
+    let mut errors = Vec::new();
+    let mut assets: Vec<Asset> = Vec::new();
+    let mut stage_stacks = Vec::new();
+
+    for stage in &program.stages {
+        for stack_name in &stage.stacks {
+            let Some(stack) = program.stack(stack_name) else {
+                errors.push(SynthError::at(
+                    format!("stage:{}", stage.name),
+                    format!("no stack `{stack_name}`"),
+                ));
+                continue;
+            };
+            let mut stack_assets: Vec<Text> = Vec::new();
+            for lambda in &stack.lambdas {
+                match lambda_asset(program, lambda) {
+                    Ok(asset) => {
+                        if !stack_assets.contains(&asset.id) {
+                            stack_assets.push(asset.id.clone());
+                        }
+                        if !assets.iter().any(|a| a.id == asset.id) {
+                            assets.push(asset);
+                        }
+                    }
+                    Err(e) => errors.push(e),
+                }
+            }
+            match service::service_stack(program, stage, stack) {
+                Ok((template, outputs)) => stage_stacks.push(StackArtifact {
+                    name: stage.stack_name(&stack.name).into(),
+                    role: StackRole::Stage {
+                        stage: stage.name.clone().into(),
+                        stack: stack.name.clone().into(),
+                    },
+                    account: stage.account.clone().into(),
+                    region: stage.region.clone().into(),
+                    template: finish(&template, &stack.name, &mut errors).into(),
+                    assets: stack_assets,
+                    depends_on: Vec::new(),
+                    outputs: outputs.into_iter().map(Text::from).collect(),
+                }),
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+
+    // The pipeline's artifact stores in the other regions it deploys to.
+    let mut support_stacks = Vec::new();
+    for region in program
+        .stages
+        .iter()
+        .map(|s| s.region.as_str())
+        .filter(|r| *r != program.pipeline.region)
+    {
+        let name = pipeline::support_stack_name(&program.pipeline, region);
+        if support_stacks
+            .iter()
+            .any(|s: &StackArtifact| s.name == name)
+        {
+            continue;
+        }
+        match pipeline::support_stack(program, region) {
+            Ok(template) => support_stacks.push(StackArtifact {
+                name: name.into(),
+                role: StackRole::Support,
+                account: program.pipeline.account.clone().into(),
+                region: region.to_owned().into(),
+                template: finish(&template, "pipeline", &mut errors).into(),
+                assets: Vec::new(),
+                depends_on: Vec::new(),
+                outputs: Vec::new(),
+            }),
+            Err(e) => errors.push(e),
+        }
+    }
+
+    let pipeline_stack = match pipeline::pipeline_stack(program, &stage_stacks, &assets) {
+        Ok(template) => Some(StackArtifact {
+            name: program.pipeline.name.clone().into(),
+            role: StackRole::Pipeline,
+            account: program.pipeline.account.clone().into(),
+            region: program.pipeline.region.clone().into(),
+            template: finish(&template, "pipeline", &mut errors).into(),
+            assets: Vec::new(),
+            depends_on: support_stacks.iter().map(|s| s.name.clone()).collect(),
+            outputs: vec!["PipelineName".into()],
+        }),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut stacks: Vec<StackArtifact> = pipeline_stack.into_iter().collect();
+    stacks.extend(support_stacks);
+    stacks.extend(stage_stacks);
+    Ok(App {
+        pipeline: program.pipeline.name.clone().into(),
+        stacks,
+        assets,
+        qualifier: program.pipeline.qualifier.clone().into(),
+        workspace_root: workspace_root.to_owned().into(),
+    })
+}
+
+fn lambda_asset(program: &Program, lambda: &Lambda) -> Result<Asset, SynthError> {
+    let package = program.package(&lambda.package).ok_or_else(|| {
+        SynthError::at(
+            &lambda.name,
+            format!(
+                "package `{}` is not among the program's packages",
+                lambda.package
+            ),
+        )
+    })?;
+    Ok(Asset {
+        id: asset_id(&package.source_hash, &lambda.bin, lambda.architecture).into(),
+        package: package.name.clone().into(),
+        bin: lambda.bin.clone().into(),
+        architecture: lambda.architecture,
+        package_dir: package.dir.clone().into(),
+        source_hash: package.source_hash.clone().into(),
+    })
+}
+
+/// Checks that every reference resolves and serializes the template.
+fn finish(template: &Template, block: &str, errors: &mut Vec<SynthError>) -> String {
+    if let Err(unresolved) = template.check_references() {
+        errors.extend(unresolved.into_iter().map(|e| SynthError::at(block, e)));
+    }
+    template.to_json_pretty()
+}
+
+/// The `BootstrapVersion` parameter and the rule that fails the deployment early, with
+/// a clear message, when the environment's bootstrap stack is missing or too old. The
+/// same check as the AWS CDK's stacks.
+fn require_bootstrap(template: &mut Template, qualifier: &str) -> Result<(), TemplateError> {
+    let version = template.add_parameter(
+        "BootstrapVersion",
+        Parameter {
+            type_name: "AWS::SSM::Parameter::Value<String>".into(),
+            default: Some(bootstrap::version_parameter(qualifier)),
+            description: Some(
+                "Version of the bootstrap resources in this environment, read from SSM Parameter Store.".into(),
+            ),
+            allowed_values: Vec::new(),
+        },
+    )?;
+    let too_old: Vec<String> = (1..bootstrap::REQUIRED_VERSION)
+        .map(|v| v.to_string())
+        .collect();
+    template.add_rule(
+        "CheckBootstrapVersion",
+        Rule {
+            assertions: vec![Assertion {
+                assert: serde_json::json!({
+                    "Fn::Not": [{"Fn::Contains": [too_old, crate::cfn::value_json(&version.value::<String>())]}]
+                }),
+                assert_description: format!(
+                    "Bootstrap stack version {} required. Run `cargo run --bin deploy -- bootstrap` (or `cdk bootstrap`).",
+                    bootstrap::REQUIRED_VERSION
+                ),
+            }],
+        },
+    )
+}

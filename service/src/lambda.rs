@@ -36,6 +36,8 @@ pub fn handler(router: Router) -> LambdaService {
 
 /// Serves `router` under the Lambda runtime API until the runtime stops the process.
 pub async fn run(router: Router) -> Result<(), lambda_http::Error> {
+    let runtime_api = std::env::var(RUNTIME_API_VAR).unwrap_or_default();
+    tracing::info!(runtime_api = %runtime_api, "polling the Lambda runtime API");
     lambda_http::run(handler(router)).await
 }
 

@@ -25,7 +25,16 @@ impl ServiceProcess {
     /// Starts the binary with `envs` and waits until a log line contains `ready_marker`;
     /// returns the process and that line.
     pub fn start(envs: &[(&str, &str)], ready_marker: &str) -> (Self, String) {
-        let mut command = Command::new(service_binary());
+        Self::start_binary(service_binary(), envs, ready_marker)
+    }
+
+    /// Like [`ServiceProcess::start`], for another build of the binary at `binary`.
+    pub fn start_binary(
+        binary: impl AsRef<std::ffi::OsStr>,
+        envs: &[(&str, &str)],
+        ready_marker: &str,
+    ) -> (Self, String) {
+        let mut command = Command::new(binary);
         command
             .env_remove("AWS_LAMBDA_RUNTIME_API")
             .env("RUST_LOG", "info")

@@ -17,9 +17,15 @@ use crate::cfn::{Assertion, Parameter, Rule, Template, TemplateError};
 use crate::spec::{Architecture, Lambda, Program};
 
 pub use pipeline::{
-    asset_action_name, asset_manifest_file, support_bucket_name, support_stack_name,
-    CDK_ASSETS_PACKAGE, DEFAULT_IMAGE, DEFAULT_INSTALL,
+    approval_action_name, artifact_key_alias, asset_action_name, asset_action_name_of,
+    asset_manifest_file, check_codepipeline_name, deploy_action_name, other_regions,
+    own_stage_names, prepare_action_name, stack_namespace, stage_action_names, support_bucket_name,
+    support_stack_name, verify_environment_variables, ASSETS_STAGE, BUILD_STAGE, CAPABILITIES,
+    CDK_ASSETS_PACKAGE, CHANGE_SET, DEFAULT_IMAGE, DEFAULT_INSTALL, MAX_ACTIONS_PER_STAGE,
+    MAX_CONFIGURATION_VALUE_LENGTH, MAX_NAME_LENGTH, MAX_STAGES, SOURCE_ARTIFACT, SOURCE_STAGE,
+    SYNTH_ARTIFACT, UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
 };
+pub use service::output_names;
 
 /// A synthesis failure, tied to the block that caused it when there is one.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -137,7 +143,7 @@ pub fn synthesize(program: &Program, workspace_root: &str) -> Result<App, Vec<Sy
                 template: finish(&template, "pipeline", &mut errors).into(),
                 assets: Vec::new(),
                 depends_on: Vec::new(),
-                outputs: Vec::new(),
+                outputs: vec!["ArtifactsBucketName".into()],
             }),
             Err(e) => errors.push(e),
         }

@@ -27,8 +27,11 @@ use crate::spec::{Api, Cors, Lambda, Program, Stack, Stage};
 
 use super::{require_bootstrap, SynthError};
 
-/// Days the function's logs are kept.
+/// Days the function's logs and the APIs' access logs are kept.
 const LOG_RETENTION_DAYS: i64 = 30;
+
+/// One JSON line per request in an API's access log.
+const ACCESS_LOG_FORMAT: &str = r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","path":"$context.path","status":"$context.status","responseLength":"$context.responseLength","latency":"$context.responseLatency","integrationLatency":"$context.integrationLatency","xrayTraceId":"$context.xrayTraceId"}"#;
 
 /// The headers API Gateway's CORS preflight allows when `cors` names none (the AWS
 /// CDK's default list).
@@ -89,6 +92,37 @@ pub(super) fn service_stack(
     Ok((t, outputs))
 }
 
+/// The names of a stack's outputs, in the order its template declares them: per lambda
+/// `<Lambda>FunctionName` and `<Lambda>AliasArn`, per api `<Api>Url`. A stage's verify
+/// step sees each as an environment variable.
+pub fn output_names(stack: &Stack) -> Vec<String> {
+    let mut names = Vec::new();
+    for l in &stack.lambdas {
+        names.push(format!("{}FunctionName", l.name));
+        names.push(format!("{}AliasArn", l.name));
+    }
+    for api in &stack.apis {
+        names.push(format!("{}Url", api.name));
+    }
+    names
+}
+
+/// `Metadata` that skips checkov checks, each with the reason it does not apply to what
+/// the language generates: the justification travels with the template.
+fn checkov_skips(skips: &[(&str, &str)]) -> serde_json::Value {
+    let skip: Vec<serde_json::Value> = skips
+        .iter()
+        .map(|(id, comment)| serde_json::json!({"id": id, "comment": comment}))
+        .collect();
+    serde_json::json!({"checkov": {"skip": skip}})
+}
+
+/// Why the log groups use CloudWatch Logs' own encryption (checkov CKV_AWS_158).
+const LOGS_ENCRYPTED_BY_SERVICE: (&str, &str) = (
+    "CKV_AWS_158",
+    "CloudWatch Logs encrypts every log group at rest; a customer-managed key per stack would cost a key per stage and stack for no reader that the service key does not already restrict",
+);
+
 /// The lambda's environment: its own variables, overridden by the stage's.
 pub fn merged_environment(lambda: &Lambda, stage: &Stage) -> Vec<(String, String)> {
     let mut vars = lambda.environment.clone();
@@ -142,7 +176,9 @@ fn approved_lambda(
             retention_in_days: Some(LOG_RETENTION_DAYS.into()),
             ..logs::LogGroup::default()
         },
-        Attributes::new().removal_policy(RemovalPolicy::Retain),
+        Attributes::new()
+            .removal_policy(RemovalPolicy::Retain)
+            .metadata(checkov_skips(&[LOGS_ENCRYPTED_BY_SERVICE])),
     )?;
 
     let asset_id = program
@@ -180,7 +216,16 @@ fn approved_lambda(
     };
     // A new version is published when anything of the function changes, code included.
     let version_id = format!("{n}Version{}", short_hash(&function_props));
-    let function = t.add(format!("{n}Function"), function_props)?;
+    let function = t.add_with(
+        format!("{n}Function"),
+        function_props,
+        Attributes::new().metadata(checkov_skips(&[
+            ("CKV_AWS_116", "Invoked synchronously by API Gateway (or directly): a dead-letter queue only receives failed asynchronous invocations"),
+            ("CKV_AWS_117", "The function calls no private network resource; inside a VPC it would need NAT to reach AWS APIs and cold-start slower"),
+            ("CKV_AWS_115", "Reserved concurrency takes capacity from the account's pool and throttles at a fixed number; the language has no field for it, the account limit applies"),
+            ("CKV_AWS_173", "The variables are the program's stage settings, written in pipeline.rs, not secrets; Lambda encrypts them at rest with its service key"),
+        ])),
+    )?;
     let version = t.add(
         version_id,
         lambda::Version {
@@ -197,10 +242,10 @@ fn approved_lambda(
             ),
             namespace: Some("AWS/Lambda".into()),
             metric_name: Some("Errors".into()),
-            dimensions: Some(vec![cloud_watch::alarm::Dimension::new(
-                "FunctionName",
-                function.reference::<String>(),
-            )]),
+            dimensions: Some(vec![cloud_watch::alarm::Dimension {
+                name: "FunctionName".into(),
+                value: function.reference(),
+            }]),
             statistic: Some("Sum".into()),
             period: Some((l.alarm.period.as_secs() as i64).into()),
             threshold: Some(f64::from(l.alarm.threshold).into()),
@@ -365,6 +410,14 @@ fn rest_api(
         "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/{}/invocations",
         alias.sub_ref()
     ));
+    // checkov CKV_AWS_59: the API is public on purpose; authentication, when there is any,
+    // is the handler's (the language declares no authorizer).
+    let public = || {
+        Attributes::new().metadata(checkov_skips(&[(
+            "CKV_AWS_59",
+            "A public REST API by design of the program: every request goes to the handler, which authenticates if it needs to",
+        )]))
+    };
     let proxy_method = |resource: Value<String>| api_gateway::Method {
         authorization_type: Some("NONE".into()),
         integration: Some(api_gateway::method::Integration {
@@ -375,14 +428,22 @@ fn rest_api(
         ..api_gateway::Method::new(rest_api.reference::<String>(), resource, "ANY")
     };
     let mut methods = vec![
-        t.add(format!("{n}RootMethod"), proxy_method(root.clone()))?,
-        t.add(format!("{n}ProxyMethod"), proxy_method(proxy.reference()))?,
+        t.add_with(
+            format!("{n}RootMethod"),
+            proxy_method(root.clone()),
+            public(),
+        )?,
+        t.add_with(
+            format!("{n}ProxyMethod"),
+            proxy_method(proxy.reference()),
+            public(),
+        )?,
     ];
     if let Some(cors) = &api.cors {
         let root_options = preflight_method(rest_api.reference(), root.clone(), cors);
         let proxy_options = preflight_method(rest_api.reference(), proxy.reference(), cors);
-        methods.push(t.add(format!("{n}RootPreflight"), root_options)?);
-        methods.push(t.add(format!("{n}ProxyPreflight"), proxy_options)?);
+        methods.push(t.add_with(format!("{n}RootPreflight"), root_options, public())?);
+        methods.push(t.add_with(format!("{n}ProxyPreflight"), proxy_options, public())?);
     }
 
     // A deployment is a snapshot of the API: a new one (new logical id) whenever the API
@@ -405,9 +466,24 @@ fn rest_api(
         deployment_attrs,
     )?;
 
+    let access_logs = t.add_with(
+        format!("{n}AccessLogs"),
+        logs::LogGroup {
+            retention_in_days: Some(LOG_RETENTION_DAYS.into()),
+            ..logs::LogGroup::default()
+        },
+        Attributes::new()
+            .removal_policy(RemovalPolicy::Retain)
+            .metadata(checkov_skips(&[LOGS_ENCRYPTED_BY_SERVICE])),
+    )?;
     let stage = t.add_with(
         format!("{n}Stage"),
         api_gateway::Stage {
+            access_log_setting: Some(api_gateway::stage::AccessLogSetting {
+                destination_arn: Some(access_logs.get_att(logs::LogGroupAttribute::Arn)),
+                format: Some(ACCESS_LOG_FORMAT.into()),
+            }),
+            tracing_enabled: Some(true.into()),
             stage_name: Some(api.stage_name.clone().into()),
             deployment_id: Some(deployment.reference()),
             description: Some(format!("The {} stage of {n}", api.stage_name).into()),
@@ -421,7 +497,10 @@ fn rest_api(
             ..api_gateway::Stage::new(rest_api.reference::<String>())
         },
         // Execution logging needs the account's CloudWatch role in place first.
-        Attributes::new().depends_on(account),
+        Attributes::new().depends_on(account).metadata(checkov_skips(&[(
+            "CKV_AWS_120",
+            "Every path and method goes to one Lambda handler whose answers are per request; a stage cache would serve stale or other callers' responses",
+        )])),
     )?;
 
     for (id, path) in [

@@ -82,6 +82,18 @@ impl ApiError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// The JSON document of this error.
+    pub fn to_json(&self) -> String {
+        let document = ErrorDocument {
+            error: ErrorBody {
+                status: self.status.as_u16(),
+                message: &self.message,
+            },
+        };
+        // Serializing two plain fields cannot fail.
+        serde_json::to_string(&document).unwrap_or_default()
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -102,20 +114,6 @@ struct ErrorDocument<'a> {
 struct ErrorBody<'a> {
     status: u16,
     message: &'a str,
-}
-
-impl ApiError {
-    /// The JSON document of this error.
-    pub fn to_json(&self) -> String {
-        let document = ErrorDocument {
-            error: ErrorBody {
-                status: self.status.as_u16(),
-                message: &self.message,
-            },
-        };
-        // Serializing two plain fields cannot fail.
-        serde_json::to_string(&document).unwrap_or_default()
-    }
 }
 
 impl IntoResponse for ApiError {

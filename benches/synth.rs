@@ -1,1 +1,113 @@
-fn main() {}
+//! Synthesis speed: the reference program, and generated programs of 1, 10 and 100
+//! stages × 1, 10 and 50 lambdas (each lambda with its api), through the pure
+//! `pipewright::synth::synthesize`; and the whole macro path (parse, check, read the
+//! workspace, fingerprint the sources, synthesize) for the reference program.
+//!
+//! `cargo bench --bench synth`; the numbers are in the README.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use pipewright::spec::Program;
+use pipewright_macros_core::{lower, syntax, workspace::Workspace, Context};
+use proc_macro2::{TokenStream, TokenTree};
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn reference_body() -> TokenStream {
+    let source = std::fs::read_to_string(repo_root().join("pipeline.rs")).unwrap();
+    let start = source.find("pipeline! {").unwrap() + "pipeline! ".len();
+    let end = source.rfind("};").unwrap() + 1;
+    let group: TokenStream = source[start..end].parse().unwrap();
+    match group.into_iter().next() {
+        Some(TokenTree::Group(g)) => g.stream(),
+        _ => unreachable!("the reference program has a pipeline! invocation"),
+    }
+}
+
+/// A program of `stages` stages (alternating between two accounts and four regions,
+/// with `cross_account_keys`) deploying one stack of `lambdas` lambdas, each behind
+/// its own api.
+fn generated(stages: usize, lambdas: usize) -> String {
+    let mut src = String::from(
+        r#"pipeline Generated {
+            account: "111111111111", region: "us-east-1",
+            source: { repo: "acme/app", branch: "main", connection: "arn:aws:codeconnections:us-east-1:111111111111:connection/abc" },
+            synth: { commands: ["cargo run --bin deploy -- synth"] },
+            cross_account_keys: true,
+        }
+        stack App {
+        "#,
+    );
+    for l in 0..lambdas {
+        src.push_str(&format!(
+            "lambda Fn{l} {{ package: \"service\", memory: 512, environment: {{ INDEX: \"{l}\" }} }}\n\
+             api Api{l} {{ handler: Fn{l}, cors: {{ origins: [\"*\"], methods: [\"*\"] }} }}\n"
+        ));
+    }
+    src.push_str("}\n");
+    let regions = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"];
+    for s in 0..stages {
+        let account = if s % 2 == 0 {
+            "111111111111"
+        } else {
+            "222222222222"
+        };
+        src.push_str(&format!(
+            "stage Stage{s} {{ account: \"{account}\", region: \"{}\", environment: {{ STAGE: \"s{s}\" }} }}\n",
+            regions[s % regions.len()]
+        ));
+    }
+    src
+}
+
+fn lowered(body: TokenStream, workspace: &Workspace) -> Program {
+    let parsed: syntax::Program = syn::parse2(body).expect("the program parses");
+    match lower::lower(&parsed, Ok(workspace)) {
+        Ok(l) => l.program,
+        Err(e) => panic!("the program is valid: {e}"),
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let workspace = Workspace::load(&repo_root()).unwrap();
+    let root = repo_root().to_string_lossy().into_owned();
+
+    let reference = lowered(reference_body(), &workspace);
+    c.bench_function("synthesize/reference", |b| {
+        b.iter(|| pipewright::synth::synthesize(black_box(&reference), &root).unwrap())
+    });
+    let context = Context {
+        manifest_dir: Some(repo_root()),
+        bin_name: Some("deploy".into()),
+    };
+    c.bench_function(
+        "expand/reference (parse, check, fingerprint, synthesize)",
+        |b| {
+            b.iter(|| {
+                pipewright_macros_core::synthesize(black_box(reference_body()), &context).unwrap()
+            })
+        },
+    );
+
+    let mut group = c.benchmark_group("synthesize/generated");
+    group.sample_size(10);
+    for stages in [1, 10, 100] {
+        for lambdas in [1, 10, 50] {
+            let program = lowered(generated(stages, lambdas).parse().unwrap(), &workspace);
+            group.throughput(Throughput::Elements((stages * lambdas) as u64));
+            group.bench_with_input(
+                BenchmarkId::from_parameter(format!("{stages}stages_{lambdas}lambdas")),
+                &program,
+                |b, p| b.iter(|| pipewright::synth::synthesize(black_box(p), &root).unwrap()),
+            );
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(synth, benches);
+criterion_main!(synth);

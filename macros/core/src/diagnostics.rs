@@ -45,6 +45,8 @@ impl Diagnostics {
 }
 
 /// The candidate closest to a misspelt name, if one is close enough to be what was meant.
+/// Ties go to the candidate sharing the longest prefix with the name (`us-est-1` is
+/// `us-east-1` rather than `us-west-1`).
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let wanted = name.to_ascii_lowercase();
     candidates
@@ -53,11 +55,16 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             let lower = c.to_ascii_lowercase();
             let score = strsim::normalized_damerau_levenshtein(&wanted, &lower)
                 .max(strsim::jaro_winkler(&wanted, &lower) - 0.15);
-            (c, score)
+            let prefix = wanted
+                .bytes()
+                .zip(lower.bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            (c, score, prefix)
         })
-        .filter(|(_, score)| *score >= 0.6)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(c, _)| c)
+        .filter(|(_, score, _)| *score >= 0.6)
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(a.2.cmp(&b.2)))
+        .map(|(c, _, _)| c)
 }
 
 /// `; did you mean `x`?` when a candidate is close, else `; expected one of: a, b, c`.

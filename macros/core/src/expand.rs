@@ -37,7 +37,13 @@ impl Context {
 pub fn expand(input: TokenStream, context: &Context) -> TokenStream {
     match synthesize(input, context) {
         Ok((app, tracked)) => emit(&app, &tracked),
-        Err(e) => e.to_compile_error(),
+        Err(e) => {
+            // One `compile_error!` per error, as statements of a block: in expression
+            // position several invocations in a row would not parse. The block
+            // diverges so that no type error follows from the missing value.
+            let errors = e.to_compile_error();
+            quote!({ #errors ::core::unreachable!() })
+        }
     }
 }
 

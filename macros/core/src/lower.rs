@@ -49,23 +49,31 @@ pub fn lower(
     let mut pipelines = Vec::new();
     let mut stack_blocks = Vec::new();
     let mut stage_blocks = Vec::new();
+    // A misspelt keyword is reported once, as misspelt, not again as a missing block.
+    let mut misspelt: Vec<&str> = Vec::new();
     for item in &input.items {
         match item {
             Item::Pipeline(p) => pipelines.push(p),
             Item::Stack(s) => stack_blocks.push(s),
             Item::Stage(s) => stage_blocks.push(s),
-            Item::Unknown(u) => cx.diag.error(
-                u.keyword.span(),
-                format!(
-                    "unknown block `{}`{}",
-                    u.keyword,
-                    suggestion(&u.keyword.to_string(), syntax::TOP_LEVEL_KEYWORDS)
-                ),
-            ),
+            Item::Unknown(u) => {
+                let keyword = u.keyword.to_string();
+                misspelt.extend(closest(
+                    &keyword,
+                    syntax::TOP_LEVEL_KEYWORDS.iter().copied(),
+                ));
+                cx.diag.error(
+                    u.keyword.span(),
+                    format!(
+                        "unknown block `{keyword}`{}",
+                        suggestion(&keyword, syntax::TOP_LEVEL_KEYWORDS)
+                    ),
+                )
+            }
         }
     }
 
-    if pipelines.is_empty() {
+    if pipelines.is_empty() && !misspelt.contains(&"pipeline") {
         cx.diag.error(
             Span::call_site(),
             "missing the `pipeline NAME { ... }` block: a program has exactly one",
@@ -77,13 +85,13 @@ pub fn lower(
             "more than one `pipeline` block: a program has exactly one",
         );
     }
-    if stack_blocks.is_empty() {
+    if stack_blocks.is_empty() && !misspelt.contains(&"stack") {
         cx.diag.error(
             Span::call_site(),
             "no `stack NAME { ... }` block: a program deploys at least one stack",
         );
     }
-    if stage_blocks.is_empty() {
+    if stage_blocks.is_empty() && !misspelt.contains(&"stage") {
         cx.diag.error(
             Span::call_site(),
             "no `stage NAME { ... }` block: a program deploys to at least one stage",
@@ -304,6 +312,7 @@ impl Cx {
         self.syntax_errors(&block.errors);
         let mut lambdas_blocks: Vec<&LambdaBlock> = Vec::new();
         let mut api_blocks: Vec<&ApiBlock> = Vec::new();
+        let mut misspelt_lambdas: Vec<String> = Vec::new();
         for member in &block.members {
             match member {
                 StackMember::Lambda(l) => lambdas_blocks.push(l),
@@ -315,14 +324,19 @@ impl Cx {
                         field.name.text()
                     ),
                 ),
-                StackMember::Unknown(u) => self.diag.error(
-                    u.keyword.span(),
-                    format!(
-                        "unknown block `{}` in stack `{name}`{}",
-                        u.keyword,
-                        suggestion(&u.keyword.to_string(), syntax::STACK_KEYWORDS)
-                    ),
-                ),
+                StackMember::Unknown(u) => {
+                    let keyword = u.keyword.to_string();
+                    if closest(&keyword, ["lambda"]).is_some() {
+                        misspelt_lambdas.extend(u.name.as_ref().map(Ident::to_string));
+                    }
+                    self.diag.error(
+                        u.keyword.span(),
+                        format!(
+                            "unknown block `{keyword}` in stack `{name}`{}",
+                            suggestion(&keyword, syntax::STACK_KEYWORDS)
+                        ),
+                    )
+                }
             }
         }
         // Lambdas and APIs share the stack's logical-id namespace.
@@ -340,7 +354,13 @@ impl Cx {
                 lambda
             })
             .collect();
-        let lambda_names: Vec<&str> = lambdas.iter().map(|l| l.name.as_str()).collect();
+        // A lambda whose keyword is misspelt still counts as declared: an api naming it
+        // is not a second mistake.
+        let lambda_names: Vec<&str> = lambdas
+            .iter()
+            .map(|l| l.name.as_str())
+            .chain(misspelt_lambdas.iter().map(String::as_str))
+            .collect();
         let apis = api_blocks
             .iter()
             .map(|a| self.api(&name, a, &lambda_names))
@@ -869,6 +889,7 @@ struct Fields<'a, 'd> {
     block_span: Span,
     fields: &'a [Field],
     known: Vec<&'static str>,
+    missing: Vec<(&'static str, &'static str)>,
 }
 
 impl<'a, 'd> Fields<'a, 'd> {
@@ -879,6 +900,7 @@ impl<'a, 'd> Fields<'a, 'd> {
             block_span,
             fields,
             known: Vec::new(),
+            missing: Vec::new(),
         }
     }
 
@@ -907,14 +929,10 @@ impl<'a, 'd> Fields<'a, 'd> {
         first
     }
 
-    fn missing(&mut self, name: &str, example: &str) {
-        self.diag.error(
-            self.block_span,
-            format!(
-                "missing field `{name}` in {}: expected `{name}: {example}`",
-                self.what
-            ),
-        );
+    /// Records a missing required field; reported by [`Fields::finish`] unless a
+    /// misspelling of it is there (then the unknown field's "did you mean" says it all).
+    fn missing(&mut self, name: &'static str, example: &'static str) {
+        self.missing.push((name, example));
     }
 
     fn wrong_type(&mut self, field: &Field, expected: &str) {
@@ -929,13 +947,26 @@ impl<'a, 'd> Fields<'a, 'd> {
     }
 
     fn finish(self) {
+        let mut misspelt = Vec::new();
         for field in self.fields {
             let text = field.name.text();
             if !self.known.contains(&text.as_str()) {
+                misspelt.extend(closest(&text, self.known.iter().copied()));
                 let hint = suggestion(&text, &self.known);
                 self.diag.error(
                     field.name_span(),
                     format!("unknown field `{text}` in {}{hint}", self.what),
+                );
+            }
+        }
+        for (name, example) in self.missing {
+            if !misspelt.contains(&name) {
+                self.diag.error(
+                    self.block_span,
+                    format!(
+                        "missing field `{name}` in {}: expected `{name}: {example}`",
+                        self.what
+                    ),
                 );
             }
         }
@@ -988,7 +1019,7 @@ impl<'a, 'd> Fields<'a, 'd> {
         match &field.value {
             Value::Int(i) => {
                 let span = i.lit.span();
-                if i.minus.is_some() {
+                if i.is_negative() {
                     self.diag.error(field.value_span(), format!("`{name}` expects {expected}, a positive integer; found a negative number"));
                     return None;
                 }
@@ -1023,7 +1054,7 @@ impl<'a, 'd> Fields<'a, 'd> {
         match &field.value {
             Value::Int(i) => {
                 let span = i.lit.span();
-                if i.minus.is_some() {
+                if i.is_negative() {
                     self.diag.error(
                         field.value_span(),
                         format!(

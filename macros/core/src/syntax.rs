@@ -331,6 +331,14 @@ pub struct IntValue {
     pub lit: LitInt,
 }
 
+impl IntValue {
+    /// Whether it is negative: syn reads `-1` either as one negative literal or as `-`
+    /// then a literal, depending on where the tokens come from.
+    pub fn is_negative(&self) -> bool {
+        self.minus.is_some() || self.lit.base10_digits().starts_with('-')
+    }
+}
+
 /// `[a, b, ...]`
 #[derive(Clone)]
 pub struct ListValue {

@@ -151,18 +151,21 @@ pub struct Struct {
     pub doc: Vec<String>,
     /// Its fields, in the order of the schema's `properties`.
     pub fields: Vec<Field>,
-    /// The JSON names of the required fields, in the order of the schema's `required` (the
-    /// order of `new`'s parameters).
+    /// The JSON names of the required fields, in the order of the schema's `required`.
     pub required: Vec<String>,
 }
 
 impl Struct {
-    /// The required fields, in the order of the schema's `required`.
+    /// The required fields in alphabetical order of their property names: the order of
+    /// `new`'s parameters. Many required properties share a type (`Value<String>`), so
+    /// the order must be one a caller can tell without reading the schema; the order of
+    /// a schema's `required` list is arbitrary (`Permission` lists `FunctionName` before
+    /// `Action`), and guessing it wrong compiles.
     pub fn required_fields(&self) -> Vec<&Field> {
-        self.required
-            .iter()
-            .filter_map(|name| self.fields.iter().find(|f| f.json_name == *name))
-            .collect()
+        let mut fields: Vec<&Field> =
+            self.fields.iter().filter(|f| self.required.contains(&f.json_name)).collect();
+        fields.sort_by(|a, b| a.json_name.cmp(&b.json_name));
+        fields
     }
 }
 

@@ -366,10 +366,10 @@ pub mod deployment {
     }
 
     impl Tag {
-        /// A `Tag` with its required properties (`Value`, `Key`); the optional ones are `None`.
+        /// A `Tag` with its required properties (`Key`, `Value`); the optional ones are `None`.
         pub fn new(
-            value: impl Into<Value<String>>,
             key: impl Into<Value<String>>,
+            value: impl Into<Value<String>>,
         ) -> Self {
             Tag {
                 key: key.into(),
@@ -432,12 +432,12 @@ pub mod method {
     }
 
     impl Method {
-        /// A `Method` with its required properties (`RestApiId`, `ResourceId`, `HttpMethod`); the
+        /// A `Method` with its required properties (`HttpMethod`, `ResourceId`, `RestApiId`); the
         /// optional ones are `None`.
         pub fn new(
-            rest_api_id: impl Into<Value<String>>,
-            resource_id: impl Into<Value<String>>,
             http_method: impl Into<Value<String>>,
+            resource_id: impl Into<Value<String>>,
+            rest_api_id: impl Into<Value<String>>,
         ) -> Self {
             Method {
                 api_key_required: None,

@@ -181,11 +181,11 @@ pub mod alarm {
     }
 
     impl Dimension {
-        /// A `Dimension` with its required properties (`Value`, `Name`); the optional ones are
+        /// A `Dimension` with its required properties (`Name`, `Value`); the optional ones are
         /// `None`.
         pub fn new(
-            value: impl Into<Value<String>>,
             name: impl Into<Value<String>>,
+            value: impl Into<Value<String>>,
         ) -> Self {
             Dimension {
                 name: name.into(),
@@ -301,12 +301,12 @@ pub mod alarm {
     }
 
     impl MetricStat {
-        /// A `MetricStat` with its required properties (`Stat`, `Period`, `Metric`); the optional
+        /// A `MetricStat` with its required properties (`Metric`, `Period`, `Stat`); the optional
         /// ones are `None`.
         pub fn new(
-            stat: impl Into<Value<String>>,
-            period: impl Into<Value<i64>>,
             metric: Metric,
+            period: impl Into<Value<i64>>,
+            stat: impl Into<Value<String>>,
         ) -> Self {
             MetricStat {
                 metric,

@@ -104,12 +104,12 @@ pub mod project {
     }
 
     impl Project {
-        /// A `Project` with its required properties (`Artifacts`, `ServiceRole`, `Environment`,
+        /// A `Project` with its required properties (`Artifacts`, `Environment`, `ServiceRole`,
         /// `Source`); the optional ones are `None`.
         pub fn new(
             artifacts: Artifacts,
-            service_role: impl Into<Value<String>>,
             environment: Environment,
+            service_role: impl Into<Value<String>>,
             source: Source,
         ) -> Self {
             Project {
@@ -345,12 +345,12 @@ pub mod project {
     }
 
     impl Environment {
-        /// An `Environment` with its required properties (`Type`, `Image`, `ComputeType`); the
+        /// An `Environment` with its required properties (`ComputeType`, `Image`, `Type`); the
         /// optional ones are `None`.
         pub fn new(
-            r#type: impl Into<Value<String>>,
-            image: impl Into<Value<String>>,
             compute_type: impl Into<Value<String>>,
+            image: impl Into<Value<String>>,
+            r#type: impl Into<Value<String>>,
         ) -> Self {
             Environment {
                 certificate: None,
@@ -404,11 +404,11 @@ pub mod project {
     }
 
     impl EnvironmentVariable {
-        /// An `EnvironmentVariable` with its required properties (`Value`, `Name`); the optional
+        /// An `EnvironmentVariable` with its required properties (`Name`, `Value`); the optional
         /// ones are `None`.
         pub fn new(
-            value: impl Into<Value<String>>,
             name: impl Into<Value<String>>,
+            value: impl Into<Value<String>>,
         ) -> Self {
             EnvironmentVariable {
                 name: name.into(),
@@ -479,13 +479,13 @@ pub mod project {
     }
 
     impl ProjectFileSystemLocation {
-        /// A `ProjectFileSystemLocation` with its required properties (`MountPoint`, `Type`,
-        /// `Identifier`, `Location`); the optional ones are `None`.
+        /// A `ProjectFileSystemLocation` with its required properties (`Identifier`, `Location`,
+        /// `MountPoint`, `Type`); the optional ones are `None`.
         pub fn new(
-            mount_point: impl Into<Value<String>>,
-            r#type: impl Into<Value<String>>,
             identifier: impl Into<Value<String>>,
             location: impl Into<Value<String>>,
+            mount_point: impl Into<Value<String>>,
+            r#type: impl Into<Value<String>>,
         ) -> Self {
             ProjectFileSystemLocation {
                 identifier: identifier.into(),
@@ -716,10 +716,10 @@ pub mod project {
     }
 
     impl Tag {
-        /// A `Tag` with its required properties (`Value`, `Key`); the optional ones are `None`.
+        /// A `Tag` with its required properties (`Key`, `Value`); the optional ones are `None`.
         pub fn new(
-            value: impl Into<Value<String>>,
             key: impl Into<Value<String>>,
+            value: impl Into<Value<String>>,
         ) -> Self {
             Tag {
                 key: key.into(),

@@ -72,10 +72,10 @@ pub mod application {
     }
 
     impl Tag {
-        /// A `Tag` with its required properties (`Value`, `Key`); the optional ones are `None`.
+        /// A `Tag` with its required properties (`Key`, `Value`); the optional ones are `None`.
         pub fn new(
-            value: impl Into<Value<String>>,
             key: impl Into<Value<String>>,
+            value: impl Into<Value<String>>,
         ) -> Self {
             Tag {
                 key: key.into(),
@@ -472,11 +472,11 @@ pub mod deployment_group {
     }
 
     impl GitHubLocation {
-        /// A `GitHubLocation` with its required properties (`Repository`, `CommitId`); the optional
+        /// A `GitHubLocation` with its required properties (`CommitId`, `Repository`); the optional
         /// ones are `None`.
         pub fn new(
-            repository: impl Into<Value<String>>,
             commit_id: impl Into<Value<String>>,
+            repository: impl Into<Value<String>>,
         ) -> Self {
             GitHubLocation {
                 commit_id: commit_id.into(),
@@ -559,11 +559,11 @@ pub mod deployment_group {
     }
 
     impl ECSService {
-        /// An `ECSService` with its required properties (`ServiceName`, `ClusterName`); the
+        /// An `ECSService` with its required properties (`ClusterName`, `ServiceName`); the
         /// optional ones are `None`.
         pub fn new(
-            service_name: impl Into<Value<String>>,
             cluster_name: impl Into<Value<String>>,
+            service_name: impl Into<Value<String>>,
         ) -> Self {
             ECSService {
                 cluster_name: cluster_name.into(),
@@ -809,10 +809,10 @@ pub mod deployment_group {
     }
 
     impl Tag {
-        /// A `Tag` with its required properties (`Value`, `Key`); the optional ones are `None`.
+        /// A `Tag` with its required properties (`Key`, `Value`); the optional ones are `None`.
         pub fn new(
-            value: impl Into<Value<String>>,
             key: impl Into<Value<String>>,
+            value: impl Into<Value<String>>,
         ) -> Self {
             Tag {
                 key: key.into(),

@@ -70,11 +70,11 @@ pub mod pipeline {
     }
 
     impl Pipeline {
-        /// A `Pipeline` with its required properties (`Stages`, `RoleArn`); the optional ones are
+        /// A `Pipeline` with its required properties (`RoleArn`, `Stages`); the optional ones are
         /// `None`.
         pub fn new(
-            stages: Vec<StageDeclaration>,
             role_arn: impl Into<Value<String>>,
+            stages: Vec<StageDeclaration>,
         ) -> Self {
             Pipeline {
                 artifact_store: None,
@@ -130,11 +130,11 @@ pub mod pipeline {
     }
 
     impl ArtifactStore {
-        /// An `ArtifactStore` with its required properties (`Type`, `Location`); the optional ones
+        /// An `ArtifactStore` with its required properties (`Location`, `Type`); the optional ones
         /// are `None`.
         pub fn new(
-            r#type: impl Into<Value<String>>,
             location: impl Into<Value<String>>,
+            r#type: impl Into<Value<String>>,
         ) -> Self {
             ArtifactStore {
                 encryption_key: None,
@@ -156,11 +156,11 @@ pub mod pipeline {
     }
 
     impl EncryptionKey {
-        /// An `EncryptionKey` with its required properties (`Type`, `Id`); the optional ones are
+        /// An `EncryptionKey` with its required properties (`Id`, `Type`); the optional ones are
         /// `None`.
         pub fn new(
-            r#type: impl Into<Value<String>>,
             id: impl Into<Value<String>>,
+            r#type: impl Into<Value<String>>,
         ) -> Self {
             EncryptionKey {
                 id: id.into(),
@@ -206,11 +206,11 @@ pub mod pipeline {
     }
 
     impl StageTransition {
-        /// A `StageTransition` with its required properties (`StageName`, `Reason`); the optional
+        /// A `StageTransition` with its required properties (`Reason`, `StageName`); the optional
         /// ones are `None`.
         pub fn new(
-            stage_name: impl Into<Value<String>>,
             reason: impl Into<Value<String>>,
+            stage_name: impl Into<Value<String>>,
         ) -> Self {
             StageTransition {
                 reason: reason.into(),
@@ -352,13 +352,13 @@ pub mod pipeline {
     }
 
     impl ActionTypeId {
-        /// An `ActionTypeId` with its required properties (`Owner`, `Category`, `Version`,
-        /// `Provider`); the optional ones are `None`.
+        /// An `ActionTypeId` with its required properties (`Category`, `Owner`, `Provider`,
+        /// `Version`); the optional ones are `None`.
         pub fn new(
-            owner: impl Into<Value<String>>,
             category: impl Into<Value<String>>,
-            version: impl Into<Value<String>>,
+            owner: impl Into<Value<String>>,
             provider: impl Into<Value<String>>,
+            version: impl Into<Value<String>>,
         ) -> Self {
             ActionTypeId {
                 category: category.into(),
@@ -558,11 +558,11 @@ pub mod pipeline {
     }
 
     impl BlockerDeclaration {
-        /// A `BlockerDeclaration` with its required properties (`Type`, `Name`); the optional ones
+        /// A `BlockerDeclaration` with its required properties (`Name`, `Type`); the optional ones
         /// are `None`.
         pub fn new(
-            r#type: impl Into<Value<String>>,
             name: impl Into<Value<String>>,
+            r#type: impl Into<Value<String>>,
         ) -> Self {
             BlockerDeclaration {
                 name: name.into(),
@@ -647,10 +647,10 @@ pub mod pipeline {
     }
 
     impl Tag {
-        /// A `Tag` with its required properties (`Value`, `Key`); the optional ones are `None`.
+        /// A `Tag` with its required properties (`Key`, `Value`); the optional ones are `None`.
         pub fn new(
-            value: impl Into<Value<String>>,
             key: impl Into<Value<String>>,
+            value: impl Into<Value<String>>,
         ) -> Self {
             Tag {
                 key: key.into(),

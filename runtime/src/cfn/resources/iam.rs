@@ -263,11 +263,11 @@ pub mod role {
     }
 
     impl Policy {
-        /// A `Policy` with its required properties (`PolicyName`, `PolicyDocument`); the optional
+        /// A `Policy` with its required properties (`PolicyDocument`, `PolicyName`); the optional
         /// ones are `None`.
         pub fn new(
-            policy_name: impl Into<Value<String>>,
             policy_document: PolicyDocument,
+            policy_name: impl Into<Value<String>>,
         ) -> Self {
             Policy {
                 policy_document,

@@ -830,11 +830,11 @@ pub mod permission {
     }
 
     impl Permission {
-        /// A `Permission` with its required properties (`FunctionName`, `Action`, `Principal`); the
+        /// A `Permission` with its required properties (`Action`, `FunctionName`, `Principal`); the
         /// optional ones are `None`.
         pub fn new(
-            function_name: impl Into<Value<String>>,
             action: impl Into<Value<String>>,
+            function_name: impl Into<Value<String>>,
             principal: impl Into<Value<String>>,
         ) -> Self {
             Permission {

@@ -291,11 +291,11 @@ pub mod bucket {
     }
 
     impl AnalyticsConfiguration {
-        /// An `AnalyticsConfiguration` with its required properties (`StorageClassAnalysis`, `Id`);
+        /// An `AnalyticsConfiguration` with its required properties (`Id`, `StorageClassAnalysis`);
         /// the optional ones are `None`.
         pub fn new(
-            storage_class_analysis: StorageClassAnalysis,
             id: impl Into<Value<String>>,
+            storage_class_analysis: StorageClassAnalysis,
         ) -> Self {
             AnalyticsConfiguration {
                 id: id.into(),
@@ -397,11 +397,11 @@ pub mod bucket {
     }
 
     impl TagFilter {
-        /// A `TagFilter` with its required properties (`Value`, `Key`); the optional ones are
+        /// A `TagFilter` with its required properties (`Key`, `Value`); the optional ones are
         /// `None`.
         pub fn new(
-            value: impl Into<Value<String>>,
             key: impl Into<Value<String>>,
+            value: impl Into<Value<String>>,
         ) -> Self {
             TagFilter {
                 key: key.into(),
@@ -1231,11 +1231,11 @@ pub mod bucket {
     }
 
     impl LambdaConfiguration {
-        /// A `LambdaConfiguration` with its required properties (`Function`, `Event`); the optional
+        /// A `LambdaConfiguration` with its required properties (`Event`, `Function`); the optional
         /// ones are `None`.
         pub fn new(
-            function: impl Into<Value<String>>,
             event: impl Into<Value<String>>,
+            function: impl Into<Value<String>>,
         ) -> Self {
             LambdaConfiguration {
                 event: event.into(),
@@ -1288,11 +1288,11 @@ pub mod bucket {
     }
 
     impl FilterRule {
-        /// A `FilterRule` with its required properties (`Value`, `Name`); the optional ones are
+        /// A `FilterRule` with its required properties (`Name`, `Value`); the optional ones are
         /// `None`.
         pub fn new(
-            value: impl Into<Value<String>>,
             name: impl Into<Value<String>>,
+            value: impl Into<Value<String>>,
         ) -> Self {
             FilterRule {
                 name: name.into(),
@@ -1874,10 +1874,10 @@ pub mod bucket {
     }
 
     impl Tag {
-        /// A `Tag` with its required properties (`Value`, `Key`); the optional ones are `None`.
+        /// A `Tag` with its required properties (`Key`, `Value`); the optional ones are `None`.
         pub fn new(
-            value: impl Into<Value<String>>,
             key: impl Into<Value<String>>,
+            value: impl Into<Value<String>>,
         ) -> Self {
             Tag {
                 key: key.into(),

@@ -192,10 +192,10 @@ pub mod queue {
     }
 
     impl Tag {
-        /// A `Tag` with its required properties (`Value`, `Key`); the optional ones are `None`.
+        /// A `Tag` with its required properties (`Key`, `Value`); the optional ones are `None`.
         pub fn new(
-            value: impl Into<Value<String>>,
             key: impl Into<Value<String>>,
+            value: impl Into<Value<String>>,
         ) -> Self {
             Tag {
                 key: key.into(),

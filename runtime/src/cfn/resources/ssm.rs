@@ -58,11 +58,11 @@ pub mod parameter {
     }
 
     impl Parameter {
-        /// A `Parameter` with its required properties (`Value`, `Type`); the optional ones are
+        /// A `Parameter` with its required properties (`Type`, `Value`); the optional ones are
         /// `None`.
         pub fn new(
-            value: impl Into<Value<String>>,
             r#type: impl Into<Value<String>>,
+            value: impl Into<Value<String>>,
         ) -> Self {
             Parameter {
                 allowed_pattern: None,

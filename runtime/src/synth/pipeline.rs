@@ -740,8 +740,8 @@ fn codebuild_role(
         iam::Role {
             description: Some(description.into()),
             policies: Some(vec![iam::role::Policy::new(
-                "Build",
                 PolicyDocument::new(statements),
+                "Build",
             )]),
             ..iam::Role::new(PolicyDocument::assumed_by_service(
                 "codebuild.amazonaws.com",
@@ -749,6 +749,17 @@ fn codebuild_role(
         },
         attributes,
     )
+}
+
+/// The CodeBuild environment type an image runs in: the Graviton images (`aarch64`,
+/// `arm`) need `ARM_CONTAINER`.
+fn environment_type(image: &str) -> &'static str {
+    let name = image.rsplit('/').next().unwrap_or(image);
+    if name.contains("aarch64") || name.contains("arm") {
+        "ARM_CONTAINER"
+    } else {
+        "LINUX_CONTAINER"
+    }
 }
 
 /// What a CodeBuild project of the pipeline is made of.
@@ -832,8 +843,8 @@ pub(super) fn pipeline_stack(
             iam::Role {
                 description: Some("Checks the repository out for the pipeline".into()),
                 policies: Some(vec![iam::role::Policy::new(
-                    "UseConnection",
                     PolicyDocument::new(source_statements),
+                    "UseConnection",
                 )]),
                 ..iam::Role::new(PolicyDocument::new([Statement::allow(["sts:AssumeRole"])
                     .principal(Principal::Aws(vec![Value::sub(
@@ -857,7 +868,7 @@ pub(super) fn pipeline_stack(
         ..code_build::project::Environment::new(
             p.codebuild.compute.aws_value(),
             user_image.clone(),
-            "LINUX_CONTAINER",
+            environment_type(&user_image),
         )
     };
     let own_environment = |variables: Vec<(&str, String)>| code_build::project::Environment {
@@ -914,8 +925,8 @@ pub(super) fn pipeline_stack(
                 }),
                 ..code_build::Project::new(
                     code_build::project::Artifacts::new("CODEPIPELINE"),
-                    role.get_att(iam::RoleAttribute::Arn),
                     spec.environment,
+                    role.get_att(iam::RoleAttribute::Arn),
                     code_build::project::Source {
                         build_spec: Some(spec.spec.render().into()),
                         ..code_build::project::Source::new("CODEPIPELINE")
@@ -1182,8 +1193,8 @@ pub(super) fn pipeline_stack(
             iam::Role {
                 description: Some(format!("Service role of the {} pipeline", p.name).into()),
                 policies: Some(vec![iam::role::Policy::new(
-                    "Pipeline",
                     PolicyDocument::new(pipeline_statements),
+                    "Pipeline",
                 )]),
                 ..iam::Role::new(PolicyDocument::assumed_by_service(
                     "codepipeline.amazonaws.com",
@@ -1316,7 +1327,7 @@ pub(super) fn pipeline_stack(
             restart_execution_on_update: Some(p.self_mutation.into()),
             artifact_store,
             artifact_stores,
-            ..code_pipeline::Pipeline::new(stages, pipeline_role.get_att(iam::RoleAttribute::Arn))
+            ..code_pipeline::Pipeline::new(pipeline_role.get_att(iam::RoleAttribute::Arn), stages)
         },
     )
     .map_err(err)?;

@@ -425,7 +425,7 @@ fn rest_api(
             uri: Some(invoke_uri.clone()),
             ..api_gateway::method::Integration::new("AWS_PROXY")
         }),
-        ..api_gateway::Method::new(rest_api.reference::<String>(), resource, "ANY")
+        ..api_gateway::Method::new("ANY", resource, rest_api.reference::<String>())
     };
     let mut methods = vec![
         t.add_with(
@@ -624,6 +624,6 @@ fn preflight_method(
             response_parameters: Some(declared),
             ..api_gateway::method::MethodResponse::new("204")
         }]),
-        ..api_gateway::Method::new(rest_api, resource, "OPTIONS")
+        ..api_gateway::Method::new("OPTIONS", resource, rest_api)
     }
 }

@@ -11,10 +11,13 @@ pub mod app;
 pub mod assembly;
 pub mod bootstrap;
 pub mod cfn;
+pub mod fingerprint;
 pub mod spec;
 pub mod synth;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "cli")]
+pub mod deploy;
 
 pub use app::App;

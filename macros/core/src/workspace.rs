@@ -4,11 +4,8 @@
 //! This is the macro's only I/O. Every file read is listed in [`Workspace::tracked`] so
 //! that the expansion can make Cargo rebuild the program when one changes.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-
-use sha2::{Digest, Sha256};
 
 /// The packages a program can build lambdas from.
 #[derive(Debug, Default)]
@@ -35,14 +32,9 @@ pub struct LocalPackage {
     pub path_deps: Vec<PathBuf>,
 }
 
-/// The hash of everything a package's build reads, and the files it covers.
-#[derive(Clone, Debug)]
-pub struct Fingerprint {
-    /// SHA-256, hex.
-    pub hash: String,
-    /// The files hashed.
-    pub files: Vec<PathBuf>,
-}
+/// The hash of everything a package's build reads, and the files it covers: one
+/// implementation, shared with `deploy`, which checks it again before building an asset.
+pub use pipewright::fingerprint::Fingerprint;
 
 type Toml = toml::Table;
 
@@ -63,10 +55,13 @@ impl Workspace {
         ws.tracked.push(manifest_path);
         let root = find_workspace_root(manifest_dir, &manifest);
         ws.add_workspace(&root)?;
-        // The program's own local path dependencies, wherever they live (a test harness
-        // such as trybuild compiles programs in a workspace of its own).
+        // The workspaces of the program's local path dependencies too, wherever they
+        // live: a test harness such as trybuild compiles programs in a workspace of its
+        // own, next to the workspace whose crates they use.
         for dep in path_dependencies(&manifest, manifest_dir, &root) {
             ws.add_workspace(&dep)?;
+            let dep_manifest = read_manifest(&dep.join("Cargo.toml"))?;
+            ws.add_workspace(&find_workspace_root(&dep, &dep_manifest))?;
         }
         Ok(ws)
     }
@@ -132,88 +127,16 @@ impl Workspace {
     }
 
     /// Hashes the sources a package's build reads: the package, its local path
-    /// dependencies (transitively), and its workspace's `Cargo.toml` and `Cargo.lock`.
-    /// Paths are hashed relative to the workspace root, so the hash is the same on every
-    /// machine that has the same sources.
+    /// dependencies (transitively), and its workspace's `Cargo.toml` and `Cargo.lock`
+    /// (see [`pipewright::fingerprint::fingerprint`]).
     pub fn fingerprint(&self, package: &LocalPackage) -> Result<Fingerprint, String> {
-        let mut dirs = BTreeSet::new();
-        let mut todo = vec![package.dir.clone()];
-        while let Some(dir) = todo.pop() {
-            if !dirs.insert(dir.clone()) {
-                continue;
-            }
-            let deps = match self.packages.iter().find(|p| p.dir == dir) {
-                Some(p) => p.path_deps.clone(),
-                None => {
-                    let m = read_manifest(&dir.join("Cargo.toml"))?;
-                    path_dependencies(&m, &dir, &find_workspace_root(&dir, &m))
-                }
-            };
-            todo.extend(deps);
-        }
-        let mut files = BTreeMap::new();
-        for dir in &dirs {
-            collect_files(dir, dir, &mut files)?;
-        }
-        for name in ["Cargo.toml", "Cargo.lock"] {
-            let path = package.workspace_root.join(name);
-            if path.is_file() {
-                files.insert(path.clone(), path);
-            }
-        }
-        let mut hasher = Sha256::new();
-        hasher.update(b"pipewright-sources-v1\0");
-        for path in files.keys() {
-            let relative = path.strip_prefix(&package.workspace_root).unwrap_or(path);
-            let relative = relative.to_string_lossy().replace('\\', "/");
-            let content =
-                fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-            hasher.update(relative.as_bytes());
-            hasher.update([0]);
-            hasher.update((content.len() as u64).to_le_bytes());
-            hasher.update(&content);
-        }
-        Ok(Fingerprint {
-            hash: hex(&hasher.finalize()),
-            files: files.into_keys().collect(),
-        })
+        pipewright::fingerprint::fingerprint(&package.dir, &package.workspace_root)
     }
 }
 
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Files of a package directory: everything but build output, hidden entries and
-/// nested packages (which have their own fingerprint when they are dependencies).
-fn collect_files(
-    top: &Path,
-    dir: &Path,
-    out: &mut BTreeMap<PathBuf, PathBuf>,
-) -> Result<(), String> {
-    let entries = fs::read_dir(dir).map_err(|e| format!("cannot list `{}`: {e}", dir.display()))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| format!("cannot list `{}`: {e}", dir.display()))?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') || name == "target" {
-            continue;
-        }
-        let path = entry.path();
-        let kind = entry
-            .file_type()
-            .map_err(|e| format!("cannot stat `{}`: {e}", path.display()))?;
-        if kind.is_dir() {
-            if path != top && path.join("Cargo.toml").is_file() {
-                continue;
-            }
-            collect_files(top, &path, out)?;
-        } else if kind.is_file() {
-            out.insert(path.clone(), path);
-        }
-    }
-    Ok(())
 }
 
 /// The root of the workspace a package belongs to: the nearest ancestor (or itself)

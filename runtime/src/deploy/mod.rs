@@ -1,0 +1,1 @@
+//! Deployment (placeholder while being written).

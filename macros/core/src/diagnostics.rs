@@ -53,18 +53,16 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .into_iter()
         .map(|c| {
             let lower = c.to_ascii_lowercase();
-            let score = strsim::normalized_damerau_levenshtein(&wanted, &lower)
+            let edits = strsim::damerau_levenshtein(&wanted, &lower);
+            let similarity = strsim::normalized_damerau_levenshtein(&wanted, &lower)
                 .max(strsim::jaro_winkler(&wanted, &lower) - 0.15);
-            let prefix = wanted
-                .bytes()
-                .zip(lower.bytes())
-                .take_while(|(a, b)| a == b)
-                .count();
-            (c, score, prefix)
+            let prefix = wanted.bytes().zip(lower.bytes()).take_while(|(a, b)| a == b).count();
+            (c, edits, similarity, prefix)
         })
-        .filter(|(_, score, _)| *score >= 0.6)
-        .max_by(|a, b| a.1.total_cmp(&b.1).then(a.2.cmp(&b.2)))
-        .map(|(c, _, _)| c)
+        .filter(|(_, _, similarity, _)| *similarity >= 0.6)
+        // Fewest edits first; then the longest shared prefix.
+        .min_by(|a, b| a.1.cmp(&b.1).then(b.3.cmp(&a.3)))
+        .map(|(c, ..)| c)
 }
 
 /// `; did you mean `x`?` when a candidate is close, else `; expected one of: a, b, c`.

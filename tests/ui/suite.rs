@@ -3,11 +3,11 @@
 //! (`tests/ui/fail`, one case per rule, each `.stderr` holding the expected message).
 //!
 //! The `.stderr` files are tied to the fixed toolchain. Regenerate with
-//! `TRYBUILD=overwrite cargo test --test ui` and read the diff.
+//! `TRYBUILD=overwrite cargo test -p pipewright-language-suite` and read the diff.
 
 #[test]
 fn ui() {
     let cases = trybuild::TestCases::new();
-    cases.pass("tests/ui/pass/*.rs");
-    cases.compile_fail("tests/ui/fail/*.rs");
+    cases.pass("pass/*.rs");
+    cases.compile_fail("fail/*.rs");
 }

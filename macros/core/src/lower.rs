@@ -115,6 +115,9 @@ pub fn lower(
         .collect();
 
     let (packages, tracked) = cx.packages(&mut stacks, workspace);
+    if let Some(p) = &pipeline {
+        cx.pipeline_limits(p, &stages, &stage_blocks, &stacks);
+    }
 
     cx.diag.finish()?;
     let Some(pipeline) = pipeline else {
@@ -1303,5 +1306,164 @@ impl<'a, 'd> Fields<'a, 'd> {
             actions: actions?,
             resources: resources?,
         })
+    }
+}
+
+/// The rules of the generated pipeline itself: CodePipeline's name and size limits, and
+/// names that would collide once the stages become actions and variables.
+impl Cx {
+    fn pipeline_limits(
+        &mut self,
+        pipeline: &Pipeline,
+        stages: &[Stage],
+        blocks: &[&StageBlock],
+        stacks: &[(Stack, Vec<(String, FieldSpan)>)],
+    ) {
+        use pipewright::synth::{
+            self, approval_action_name, asset_action_name_of, check_codepipeline_name,
+            own_stage_names, stage_action_names, MAX_ACTIONS_PER_STAGE, MAX_STAGES,
+        };
+        let field_span = |block: &StageBlock, field: &str| {
+            block
+                .fields
+                .fields
+                .iter()
+                .find(|f| f.name.text() == field)
+                .map(|f| f.value_span())
+                .unwrap_or(block.name.span())
+        };
+
+        // The Assets stage: one action per distinct bundle.
+        let mut bundles: Vec<String> = Vec::new();
+        for (stack, _) in stacks {
+            for lambda in stack.lambdas.iter().filter(|l| !l.bin.is_empty()) {
+                let deployed = stages.iter().any(|s| s.stacks.contains(&stack.name));
+                let action =
+                    asset_action_name_of(&lambda.package, &lambda.bin, lambda.architecture);
+                if !deployed || bundles.contains(&action) {
+                    continue;
+                }
+                let span = self
+                    .spans
+                    .get(&format!("{}.{}", stack.name, lambda.name))
+                    .copied();
+                let span = span.unwrap_or_else(Span::call_site);
+                if let Err(m) = check_codepipeline_name(&action) {
+                    self.diag
+                        .error(span, format!("the asset action of this lambda: {m}"));
+                }
+                bundles.push(action);
+                if bundles.len() == MAX_ACTIONS_PER_STAGE + 1 {
+                    self.diag.error(
+                        span,
+                        format!("more than {MAX_ACTIONS_PER_STAGE} Lambda bundles (package, binary and architecture): the Assets stage publishes each with one action, and a CodePipeline stage has at most {MAX_ACTIONS_PER_STAGE}"),
+                    );
+                }
+            }
+        }
+
+        let own = own_stage_names(pipeline, !bundles.is_empty()).len();
+        let mut approvals: Vec<(String, &str)> = Vec::new();
+        for (i, (stage, block)) in stages.iter().zip(blocks).enumerate() {
+            let name_span = block.name.span();
+            if own + i == MAX_STAGES {
+                self.diag.error(
+                    name_span,
+                    format!("a CodePipeline pipeline has at most {MAX_STAGES} stages: the pipeline's own {own} and {} of these", MAX_STAGES - own),
+                );
+            }
+            if let Err(m) = check_codepipeline_name(&stage.name) {
+                self.diag.error(name_span, format!("stage name: {m}"));
+            }
+            // Each stack of the stage becomes a CloudFormation stack and a variable
+            // namespace named `<Stage>-<Stack>`, and two actions `<Stack>.Prepare` and
+            // `<Stack>.Deploy`.
+            for stack in &stage.stacks {
+                let stack_name = stage.stack_name(stack);
+                if stack_name.len() > synth::MAX_NAME_LENGTH {
+                    self.diag.error(
+                        name_span,
+                        format!(
+                            "stack `{stack_name}` has {} characters: it also names the variables of the stack's outputs, and CodePipeline takes at most {}; shorten the stage or stack name",
+                            stack_name.len(),
+                            synth::MAX_NAME_LENGTH
+                        ),
+                    );
+                }
+            }
+            let actions = stage_action_names(stage);
+            for action in actions
+                .iter()
+                .filter(|a| a.ends_with(".Prepare") || a.ends_with(".Deploy"))
+            {
+                if let Err(m) = check_codepipeline_name(action) {
+                    self.diag
+                        .error(name_span, format!("action `{action}`: {m}"));
+                }
+            }
+            if actions.len() > MAX_ACTIONS_PER_STAGE {
+                self.diag.error(
+                    name_span,
+                    format!(
+                        "stage `{}` would have {} actions (two per stack, the approval, the verify step): a CodePipeline stage has at most {MAX_ACTIONS_PER_STAGE}; split its stacks over several stages",
+                        stage.name,
+                        actions.len()
+                    ),
+                );
+            }
+            if let Some(label) = &stage.approval {
+                let action = approval_action_name(label);
+                let span = field_span(block, "approval");
+                if let Some((_, other)) = approvals.iter().find(|(a, _)| *a == action) {
+                    self.diag.error(
+                        span,
+                        format!("approval `{label}` is already the approval of stage `{other}`: give each approval its own name, so the approver knows which stage it releases"),
+                    );
+                } else if actions.iter().filter(|a| **a == action).count() > 1 {
+                    self.diag.error(
+                        span,
+                        format!("approval `{label}` has the name of another action of stage `{}` (`{action}`)", stage.name),
+                    );
+                }
+                approvals.push((action, &stage.name));
+            }
+            // The verify step sees every output of the stage's stacks as an environment
+            // variable: two stacks with the same output name would hide one of them.
+            if !stage.verify.is_empty() {
+                let mut seen: Vec<(String, &str)> = Vec::new();
+                let mut collisions: Vec<(&str, &str, Vec<String>)> = Vec::new();
+                for (stack, _) in stacks
+                    .iter()
+                    .filter(|(s, _)| stage.stacks.contains(&s.name))
+                {
+                    for output in synth::output_names(stack) {
+                        match seen.iter().find(|(o, _)| *o == output) {
+                            Some((_, other)) => {
+                                match collisions
+                                    .iter_mut()
+                                    .find(|(a, b, _)| a == other && *b == stack.name)
+                                {
+                                    Some((_, _, outputs)) => outputs.push(output),
+                                    None => collisions.push((other, &stack.name, vec![output])),
+                                }
+                            }
+                            None => seen.push((output, &stack.name)),
+                        }
+                    }
+                }
+                for (first, second, outputs) in collisions {
+                    let outputs: Vec<&str> = outputs.iter().map(String::as_str).collect();
+                    self.diag.error(
+                        field_span(block, "verify"),
+                        format!(
+                            "stacks `{first}` and `{second}` of stage `{}` both have the output{} {}: the verify step sees each output as an environment variable and would see only one of each; rename the blocks of one of them",
+                            stage.name,
+                            if outputs.len() > 1 { "s" } else { "" },
+                            list(&outputs)
+                        ),
+                    );
+                }
+            }
+        }
     }
 }

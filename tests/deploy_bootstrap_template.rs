@@ -15,7 +15,8 @@ use serde_json::Value as Json;
 const INSTALL_CFN_LINT: &str = "python3 -m pip install cfn-lint";
 
 fn cdk_template() -> Json {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/cdk-bootstrap-v18.template.yaml");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/cdk-bootstrap-v18.template.yaml");
     let output = Command::new("python3")
         .args([
             "-c",
@@ -23,7 +24,9 @@ fn cdk_template() -> Json {
         ])
         .arg(&path)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run python3 ({e}): install python3 and `{INSTALL_CFN_LINT}`"));
+        .unwrap_or_else(|e| {
+            panic!("cannot run python3 ({e}): install python3 and `{INSTALL_CFN_LINT}`")
+        });
     assert!(
         output.status.success(),
         "cannot read {} with PyYAML: {}; install it with `{INSTALL_CFN_LINT}`",
@@ -117,7 +120,9 @@ fn cfn_lint_finds_nothing() {
     let output = Command::new("cfn-lint")
         .arg(&path)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run cfn-lint ({e}): install it with `{INSTALL_CFN_LINT}`"));
+        .unwrap_or_else(|e| {
+            panic!("cannot run cfn-lint ({e}): install it with `{INSTALL_CFN_LINT}`")
+        });
     assert!(
         output.status.success(),
         "cfn-lint reports findings on the bootstrap template:\n{}{}",

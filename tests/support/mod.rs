@@ -1,7 +1,24 @@
-//! Helpers shared by the `deploy` tests (each test file uses a part of them).
+//! Helpers shared by the `deploy` tests (each test file uses a part of them): scratch
+//! directories, a moto server per test, the AWS settings that point the real `deploy`
+//! binary at it, the Lambda tools, and boto3 queries of what moto holds.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How to install moto's server.
+pub const INSTALL_MOTO: &str = "python3 -m pip install 'moto[server]'";
+/// How to install cargo-lambda and zig.
+pub const INSTALL_CARGO_LAMBDA: &str = "python3 -m pip install cargo-lambda ziglang";
+
+/// The account and region of the reference program's stacks.
+pub const ACCOUNT: &str = "111111111111";
+/// The region of the reference program's stacks.
+pub const REGION: &str = "us-west-2";
 
 /// A fresh, empty directory under the system's temporary directory, unique to this process.
 pub fn scratch_dir(name: &str) -> PathBuf {
@@ -9,4 +26,290 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `moto_server` of its own (a test's isolation: nothing else sees its accounts,
+/// buckets or stacks), on 127.0.0.1, with the fixes of `tests/support/moto`; killed when
+/// dropped.
+pub struct Moto {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    /// The directory of this test's files (the server's log, AWS config files).
+    pub dir: PathBuf,
+}
+
+impl Moto {
+    /// Starts a server and waits until it answers.
+    pub fn start(name: &str) -> Moto {
+        let dir = scratch_dir(name);
+        let fixes = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/moto");
+        for attempt in 0..3 {
+            let port = free_port();
+            let log = std::fs::File::create(dir.join("moto.log")).unwrap();
+            let child = Command::new("moto_server")
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .env("PYTHONPATH", &fixes)
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!("cannot start moto_server ({e}): install it with `{INSTALL_MOTO}`")
+                });
+            let mut moto = Moto {
+                child,
+                endpoint: format!("http://127.0.0.1:{port}"),
+                dir: dir.clone(),
+            };
+            if moto.wait_ready(port, Duration::from_secs(60)) {
+                return moto;
+            }
+            if attempt == 2 {
+                let log = std::fs::read_to_string(dir.join("moto.log")).unwrap_or_default();
+                panic!("moto_server did not start on port {port}:\n{log}");
+            }
+        }
+        unreachable!()
+    }
+
+    /// Polls the server's dashboard until it answers 200; false if the process exits or
+    /// the time runs out (a port taken in between).
+    fn wait_ready(&mut self, port: u16, timeout: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return false;
+            }
+            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                let _ = write!(
+                    stream,
+                    "GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                );
+                let mut answer = String::new();
+                let _ = stream.read_to_string(&mut answer);
+                if answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200") {
+                    return true;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
+    /// The environment of a `deploy` run against this server: the standard AWS
+    /// configuration files with a profile that assumes a role of the program's account
+    /// (the way an administrator reaches a workload account), and `AWS_ENDPOINT_URL`.
+    pub fn aws_env(&self) -> Vec<(String, String)> {
+        let config = self.dir.join("aws-config");
+        let credentials = self.dir.join("aws-credentials");
+        std::fs::write(
+            &config,
+            format!(
+                "[profile base]\nregion = {REGION}\n\n[profile pipewright-test]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/OrganizationAccountAccessRole\nsource_profile = base\nregion = {REGION}\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            &credentials,
+            "[base]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+        )
+        .unwrap();
+        vec![
+            ("AWS_CONFIG_FILE".into(), config.display().to_string()),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".into(),
+                credentials.display().to_string(),
+            ),
+            ("AWS_PROFILE".into(), "pipewright-test".into()),
+            ("AWS_ENDPOINT_URL".into(), self.endpoint.clone()),
+            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+        ]
+    }
+
+    /// Runs a Python snippet with boto3 clients of the program's account on this server:
+    /// `client(name)` gives one; the snippet prints its result as JSON.
+    pub fn python(&self, snippet: &str) -> serde_json::Value {
+        let program = format!(
+            "import boto3, json, sys\n\
+             _sts = boto3.client('sts', endpoint_url='{endpoint}', region_name='{REGION}', aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+             _c = _sts.assume_role(RoleArn='arn:aws:iam::{ACCOUNT}:role/OrganizationAccountAccessRole', RoleSessionName='tests')['Credentials']\n\
+             def client(name):\n    return boto3.client(name, endpoint_url='{endpoint}', region_name='{REGION}', aws_access_key_id=_c['AccessKeyId'], aws_secret_access_key=_c['SecretAccessKey'], aws_session_token=_c['SessionToken'])\n\
+             {snippet}\n",
+            endpoint = self.endpoint
+        );
+        let output = Command::new("python3")
+            .arg("-c")
+            .arg(&program)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run python3 ({e}): install `{INSTALL_MOTO}`"));
+        assert!(
+            output.status.success(),
+            "boto3 query failed:\n{program}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!(
+                "boto3 query printed no JSON ({e}):\n{}",
+                String::from_utf8_lossy(&output.stdout)
+            )
+        })
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The result of a `deploy` run.
+pub struct Run {
+    /// The exit status.
+    pub code: Option<i32>,
+    /// stdout.
+    pub stdout: String,
+    /// stderr.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Panics with the output unless the run exited 0.
+    pub fn success(self) -> Run {
+        assert_eq!(
+            self.code,
+            Some(0),
+            "deploy failed:\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// stdout and stderr.
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    /// The number of requests of an operation (`CloudFormation.ExecuteChangeSet`) in the
+    /// `--stats` line; 0 when absent.
+    pub fn calls(&self, operation: &str) -> u64 {
+        let line = self
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("aws calls: "))
+            .unwrap_or_else(|| panic!("no --stats line in:\n{}", self.stderr));
+        line.split(['(', ')', ','])
+            .map(str::trim)
+            .find_map(|part| part.strip_prefix(&format!("{operation} ")))
+            .map(|n| n.parse().unwrap())
+            .unwrap_or(0)
+    }
+
+    /// The total of the `--stats` line.
+    pub fn total_calls(&self) -> u64 {
+        let line = self
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("aws calls: "))
+            .unwrap_or_else(|| panic!("no --stats line in:\n{}", self.stderr));
+        line["aws calls: ".len()..]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+}
+
+/// Runs the real `deploy` binary (the reference program) with these arguments, in an
+/// environment with no AWS settings but `env` (the developer's `~/.aws` files are never
+/// read: `env` names the config files), and `stdin` as its input.
+pub fn deploy(env: &[(String, String)], args: &[&str], stdin: &str) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_deploy"));
+    command.args(args);
+    for var in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ENDPOINT_URL",
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "CI",
+    ] {
+        command.env_remove(var);
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
+    Run {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// Builds the program's Lambda zips once per test process (`deploy assets`, which keeps
+/// them where every later `deploy` finds them), and returns the directory they were
+/// written to. Fails with the install command when cargo-lambda or zig is missing.
+pub fn lambda_assets() -> &'static Path {
+    static ASSETS: OnceLock<PathBuf> = OnceLock::new();
+    ASSETS.get_or_init(|| {
+        let out = scratch_dir("assets");
+        let run = deploy(&[], &["assets", "--out", &out.display().to_string()], "");
+        assert_eq!(
+            run.code,
+            Some(0),
+            "`deploy assets` failed (it needs cargo-lambda and zig: `{INSTALL_CARGO_LAMBDA}`):\n{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+        out
+    })
+}
+
+/// The one Lambda zip of the reference program (built by [`lambda_assets`]): its file.
+pub fn service_zip() -> PathBuf {
+    let dir = lambda_assets();
+    let zips: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "zip"))
+        .collect();
+    assert_eq!(zips.len(), 1, "{zips:?}");
+    zips[0].clone()
 }

@@ -1,17 +1,25 @@
 //! The `deploy` command line of a pipewright program.
 //!
 //! `list` and `synth` work offline from what the program already holds (the templates
-//! were synthesized when it compiled); the other commands talk to AWS through the
-//! standard SDK configuration.
+//! were synthesized when it compiled): no AWS, no async runtime. `assets` builds the Lambda
+//! zips. `bootstrap`, `diff`, `deploy` and `destroy` talk to AWS through the standard SDK
+//! configuration (see [`crate::deploy`]).
 
 mod synth;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::app::App;
+use crate::deploy::assets::AssetBuilder;
+use crate::deploy::bootstrap::BootstrapOptions;
+use crate::deploy::changes::Approval;
+use crate::deploy::{
+    Aws, AwsSettings, CallStats, Console, DeployOptions, Error, Progress, Session,
+};
 
 /// The command line.
 #[derive(Debug, Parser)]
@@ -22,9 +30,66 @@ use crate::app::App;
                   AWS configuration: profiles, AWS_REGION, AWS_ENDPOINT_URL and the credentials chain."
 )]
 pub struct Cli {
+    /// Options of every command.
+    #[command(flatten)]
+    pub global: Global,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Options of every command that talks to AWS.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The AWS profile of the shared config and credentials files (default: AWS_PROFILE,
+    /// else `default`).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The default AWS region (default: AWS_REGION, else the profile's). Stacks deploy to
+    /// the regions the program names.
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// How to show CloudFormation's progress: a live bar per stack, one line per event,
+    /// or bars on a terminal and events elsewhere (CI logs).
+    #[arg(long, global = true, value_enum, default_value_t = ProgressArg::Auto, env = "PIPEWRIGHT_PROGRESS")]
+    pub progress: ProgressArg,
+    /// Print the number of AWS requests made, per operation, at the end.
+    #[arg(long, global = true, env = "PIPEWRIGHT_STATS")]
+    pub stats: bool,
+}
+
+/// `--progress`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
+    /// Bars on a terminal (unless `CI` is set), events otherwise.
+    Auto,
+    /// A live bar per stack.
+    Bar,
+    /// One line per CloudFormation event.
+    Events,
+}
+
+/// `--require-approval`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ApprovalArg {
+    /// Never ask.
+    Never,
+    /// Ask before changes that add or change permissions (IAM, resource policies), replace
+    /// a resource or remove one.
+    Broadening,
+    /// Ask before every change set.
+    AnyChange,
+}
+
+/// Which stacks: names, stage names, patterns.
+#[derive(Debug, Args)]
+pub struct Stacks {
+    /// Stack names, stage names (all of the stage's stacks) or patterns with `*` and `?`.
+    #[arg(value_name = "STACK")]
+    pub stacks: Vec<String>,
+    /// Every stack of the program.
+    #[arg(long, conflicts_with = "stacks")]
+    pub all: bool,
 }
 
 /// The commands.
@@ -38,6 +103,90 @@ pub enum Command {
         #[arg(long, short, default_value = "cdk.out")]
         out: PathBuf,
     },
+    /// Build every Lambda zip into the assembly directory as asset.<id>.zip (what the
+    /// pipeline's asset actions publish). Needs cargo-lambda and zig; no AWS access.
+    Assets {
+        /// The assembly directory.
+        #[arg(long, short, default_value = "cdk.out")]
+        out: PathBuf,
+    },
+    /// Create or update the bootstrap stack (assets bucket, deploy roles, version
+    /// parameter) of environments, the same as `cdk bootstrap`. Idempotent.
+    Bootstrap(BootstrapArgs),
+    /// Show what would change against the deployed stacks; with no STACK, every stack of
+    /// the program, and the stacks deployed for this pipeline that it no longer has.
+    Diff {
+        /// Which stacks.
+        #[command(flatten)]
+        stacks: Stacks,
+        /// Exit with status 1 when there are differences.
+        #[arg(long)]
+        fail: bool,
+    },
+    /// Publish the assets and deploy stacks through change sets (no STACK: the pipeline
+    /// stack), with the stacks they depend on.
+    Deploy {
+        /// Which stacks.
+        #[command(flatten)]
+        stacks: Stacks,
+        /// Ask before executing changes: `broadening` (IAM and resource policies,
+        /// replacements, removals; the value when none is given), `any-change`, `never`.
+        #[arg(long, value_enum, num_args = 0..=1, default_value_t = ApprovalArg::Never, default_missing_value = "broadening")]
+        require_approval: ApprovalArg,
+        /// Go through a change set even when the deployed template is the same.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Delete stacks, in the reverse of the deployment order (no STACK: the pipeline stack).
+    Destroy {
+        /// Which stacks.
+        #[command(flatten)]
+        stacks: Stacks,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        force: bool,
+    },
+}
+
+/// The options of `bootstrap` (the names of `cdk bootstrap`'s).
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// Environments as aws://ACCOUNT/REGION (default: every environment of the program).
+    #[arg(value_name = "ENVIRONMENT")]
+    pub environments: Vec<String>,
+    /// The qualifier of the bootstrap resources (default: the program's, `hnb659fds`).
+    #[arg(long)]
+    pub qualifier: Option<String>,
+    /// The name of the bootstrap stack.
+    #[arg(long, default_value = crate::bootstrap::TOOLKIT_STACK_NAME)]
+    pub toolkit_stack_name: String,
+    /// An account trusted to publish assets and deploy here (the pipeline's account);
+    /// added to the ones already trusted. Repeatable.
+    #[arg(long, value_name = "ACCOUNT")]
+    pub trust: Vec<String>,
+    /// An account trusted to look values up here. Repeatable.
+    #[arg(long, value_name = "ACCOUNT")]
+    pub trust_for_lookup: Vec<String>,
+    /// An account to trust no more. Repeatable.
+    #[arg(long, value_name = "ACCOUNT")]
+    pub untrust: Vec<String>,
+    /// Managed policy ARNs for the role CloudFormation deploys with (default:
+    /// AdministratorAccess). Repeatable.
+    #[arg(long, value_name = "ARN")]
+    pub cloudformation_execution_policies: Vec<String>,
+    /// A KMS key (id or ARN) to encrypt the assets bucket with.
+    #[arg(long, value_name = "KEY", conflicts_with = "bootstrap_customer_key")]
+    pub bootstrap_kms_key_id: Option<String>,
+    /// Create a customer-managed KMS key for the assets bucket (default for a new stack:
+    /// the AWS-managed S3 key).
+    #[arg(long)]
+    pub bootstrap_customer_key: bool,
+    /// Block public access to the assets bucket.
+    #[arg(long, value_name = "BOOL")]
+    pub public_access_block_configuration: Option<bool>,
+    /// Update a bootstrap stack of another variant, or of a newer version.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Runs the command line on the program's application: parses `std::env::args`,
@@ -56,17 +205,231 @@ pub fn run_with(app: App, cli: Cli) -> ExitCode {
                 out.push('\n');
             }
             print!("{out}");
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
-        Command::Synth { out } => synth::write(&app, &out).map(|written| {
-            println!("wrote {} templates to {}", written, out.display());
-        }),
+        Command::Synth { out } => synth::write(&app, &out)
+            .map(|written| {
+                println!("wrote {} templates to {}", written, out.display());
+                ExitCode::SUCCESS
+            })
+            .map_err(Error::msg),
+        Command::Assets { out } => {
+            AssetBuilder::for_app(&app)
+                .write_all(&app, &out)
+                .map(|written| {
+                    println!("wrote {} assets to {}", written.len(), out.display());
+                    ExitCode::SUCCESS
+                })
+        }
+        command => run_aws(&app, &cli.global, command),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// The commands that talk to AWS, on an async runtime.
+fn run_aws(app: &App, global: &Global, command: Command) -> Result<ExitCode, Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::msg(format!("cannot start the async runtime: {e}")))?;
+    let console = Console::new(match global.progress {
+        ProgressArg::Auto => Progress::Auto,
+        ProgressArg::Bar => Progress::Bar,
+        ProgressArg::Events => Progress::Events,
+    });
+    let stats = CallStats::default();
+    let settings = AwsSettings {
+        profile: global.profile.clone(),
+        region: global.region.clone(),
+    };
+    let result = runtime.block_on(async {
+        let aws = Aws::load(&settings, stats.clone()).await;
+        let session = Session::new(aws, console.clone());
+        tokio::select! {
+            result = execute(app, &session, command) => result,
+            _ = tokio::signal::ctrl_c() => {
+                let in_flight = console.in_flight();
+                Err(Error::Interrupted(if in_flight.is_empty() {
+                    "interrupted".to_owned()
+                } else {
+                    format!(
+                        "interrupted: CloudFormation goes on with {}; the next run waits for {}",
+                        in_flight.join(", "),
+                        if in_flight.len() == 1 { "it" } else { "them" }
+                    )
+                }))
+            }
+        }
+    });
+    console.clear();
+    if global.stats {
+        eprintln!("{}", stats.summary());
+    }
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    result
+}
+
+async fn execute(app: &App, session: &Session, command: Command) -> Result<ExitCode, Error> {
+    let deploy_options = DeployOptions::default();
+    match command {
+        Command::List | Command::Synth { .. } | Command::Assets { .. } => {
+            unreachable!("offline commands run without AWS")
+        }
+        Command::Bootstrap(args) => {
+            let environments = if args.environments.is_empty() {
+                let mut envs: Vec<(String, String)> = Vec::new();
+                for stack in &app.stacks {
+                    let env = (stack.account.to_string(), stack.region.to_string());
+                    if !envs.contains(&env) {
+                        envs.push(env);
+                    }
+                }
+                envs
+            } else {
+                args.environments
+                    .iter()
+                    .map(|e| parse_environment(e))
+                    .collect::<Result<_, _>>()?
+            };
+            let options = BootstrapOptions {
+                qualifier: args.qualifier.unwrap_or_else(|| app.qualifier.to_string()),
+                toolkit_stack_name: Some(args.toolkit_stack_name),
+                trust: args.trust,
+                trust_for_lookup: args.trust_for_lookup,
+                untrust: args.untrust,
+                execution_policies: args.cloudformation_execution_policies,
+                kms_key_id: args.bootstrap_kms_key_id,
+                customer_key: args.bootstrap_customer_key,
+                public_access_block: args.public_access_block_configuration,
+                force: args.force,
+            };
+            crate::deploy::bootstrap::run(session, &environments, &options, &deploy_options)
+                .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff { stacks, fail } => {
+            let summary =
+                crate::deploy::diff::run(session, app, &stacks.stacks, stacks.all).await?;
+            Ok(if fail && summary.has_differences() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Deploy {
+            stacks,
+            require_approval,
+            force,
+        } => {
+            let options = DeployOptions {
+                approval: match require_approval {
+                    ApprovalArg::Never => Approval::Never,
+                    ApprovalArg::Broadening => Approval::Broadening,
+                    ApprovalArg::AnyChange => Approval::AnyChange,
+                },
+                force,
+                ..deploy_options
+            };
+            let builder = AssetBuilder::for_app(app);
+            crate::deploy::deployment::run(
+                session,
+                app,
+                &builder,
+                &stacks.stacks,
+                stacks.all,
+                &options,
+            )
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Destroy { stacks, force } => {
+            crate::deploy::destroy::run(
+                session,
+                app,
+                &stacks.stacks,
+                stacks.all,
+                force,
+                &deploy_options,
+            )
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `aws://ACCOUNT/REGION` (or `ACCOUNT/REGION`).
+fn parse_environment(text: &str) -> Result<(String, String), Error> {
+    let rest = text.strip_prefix("aws://").unwrap_or(text);
+    match rest.split_once('/') {
+        Some((account, region))
+            if account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && !region.is_empty()
+                && !region.contains('/') =>
+        {
+            Ok((account.to_owned(), region.to_owned()))
+        }
+        _ => Err(Error::msg(format!(
+            "`{text}` is not an environment: expected aws://ACCOUNT/REGION (a 12-digit account)"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environments_parse() {
+        assert_eq!(
+            parse_environment("aws://111111111111/us-west-2").unwrap(),
+            ("111111111111".to_owned(), "us-west-2".to_owned())
+        );
+        assert!(parse_environment("aws://1111/us-west-2").is_err());
+        assert!(parse_environment("us-west-2").is_err());
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn require_approval_defaults_to_broadening_when_given_bare() {
+        // A bare flag takes the next word as its value: it goes last, or with `=`.
+        let error = Cli::try_parse_from(["deploy", "deploy", "--require-approval", "Stack"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("invalid value 'Stack'"), "{error}");
+        let cli = Cli::try_parse_from(["deploy", "deploy", "Stack", "--require-approval"]).unwrap();
+        let Command::Deploy {
+            require_approval,
+            stacks,
+            ..
+        } = cli.command
+        else {
+            panic!("deploy")
+        };
+        assert_eq!(require_approval, ApprovalArg::Broadening);
+        assert_eq!(stacks.stacks, ["Stack"]);
+        let cli = Cli::try_parse_from(["deploy", "deploy", "--all"]).unwrap();
+        let Command::Deploy {
+            require_approval,
+            stacks,
+            ..
+        } = cli.command
+        else {
+            panic!("deploy")
+        };
+        assert_eq!(require_approval, ApprovalArg::Never);
+        assert!(stacks.all);
     }
 }

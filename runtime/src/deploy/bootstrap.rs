@@ -1,0 +1,271 @@
+//! `bootstrap`: creates or updates the bootstrap stack (`CDKToolkit`) of environments, as
+//! `cdk bootstrap` does and with the same contract (see [`crate::bootstrap`]).
+//!
+//! Like the CDK CLI: parameters not given keep their current values; `--trust` accounts are
+//! added to the trusted ones (`--untrust` removes); a new stack encrypts its bucket with the
+//! AWS-managed key unless `--bootstrap-customer-key`; a stack of another variant, or of a
+//! newer version than this tool's template, is left alone unless `--force`. Idempotent: a
+//! second run with the same options changes nothing.
+
+use aws_sdk_cloudformation::types::Stack;
+
+use super::error::{Error, Result};
+use super::session::Session;
+use super::stack::{self, deploy_stack, DeployOptions, Outcome, ParameterValue, StackSpec};
+use crate::bootstrap::{
+    parameters as p, template, AWS_MANAGED_KEY, DEFAULT_VARIANT, TEMPLATE_VERSION,
+    TOOLKIT_STACK_NAME, VERSION_OUTPUT,
+};
+
+/// The options of `bootstrap` (the CDK CLI's names).
+#[derive(Clone, Debug, Default)]
+pub struct BootstrapOptions {
+    /// The qualifier (`hnb659fds` unless the program says otherwise).
+    pub qualifier: String,
+    /// The bootstrap stack's name (`CDKToolkit`).
+    pub toolkit_stack_name: Option<String>,
+    /// Accounts to trust to publish and deploy (the pipeline's account).
+    pub trust: Vec<String>,
+    /// Accounts to trust for lookups.
+    pub trust_for_lookup: Vec<String>,
+    /// Accounts to trust no more.
+    pub untrust: Vec<String>,
+    /// Managed policy ARNs for the CloudFormation execution role.
+    pub execution_policies: Vec<String>,
+    /// A KMS key for the bucket.
+    pub kms_key_id: Option<String>,
+    /// Create a customer-managed KMS key for the bucket.
+    pub customer_key: bool,
+    /// Block public access to the bucket (default: yes).
+    pub public_access_block: Option<bool>,
+    /// Update a stack of another variant, or a newer version.
+    pub force: bool,
+}
+
+/// What bootstrapping an environment did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Bootstrapped {
+    /// Created or updated; the version now deployed.
+    Deployed(u32),
+    /// Already as asked.
+    Unchanged(u32),
+    /// A newer bootstrap stack, left alone.
+    Newer(u32),
+}
+
+/// Bootstraps each environment `(account, region)` in turn.
+pub async fn run(
+    session: &Session,
+    environments: &[(String, String)],
+    options: &BootstrapOptions,
+    deploy: &DeployOptions,
+) -> Result<Vec<Bootstrapped>> {
+    let mut done = Vec::new();
+    for (account, region) in environments {
+        done.push(one(session, account, region, options, deploy).await?);
+    }
+    Ok(done)
+}
+
+fn parameter<'a>(stack: &'a Stack, key: &str) -> Option<&'a str> {
+    stack
+        .parameters()
+        .iter()
+        .find(|p| p.parameter_key() == Some(key))
+        .and_then(|p| p.parameter_value())
+}
+
+fn list(value: Option<&str>) -> Vec<String> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The version a bootstrap stack announces (its `BootstrapVersion` output).
+pub fn deployed_version(stack: &Stack) -> Option<u32> {
+    stack
+        .outputs()
+        .iter()
+        .find(|o| o.output_key() == Some(VERSION_OUTPUT))
+        .and_then(|o| o.output_value())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// The parameters to pass to the bootstrap template, given the current stack.
+pub fn parameters(
+    current: Option<&Stack>,
+    options: &BootstrapOptions,
+    partition: &str,
+    warn: &dyn Fn(String),
+) -> Vec<(String, ParameterValue)> {
+    let has = |key: &str| current.is_some_and(|s| parameter(s, key).is_some());
+    let previous_or = |key: &str, new: Option<String>| -> Option<ParameterValue> {
+        match new {
+            Some(v) => Some(ParameterValue::Value(v)),
+            None if has(key) => Some(ParameterValue::Previous),
+            None => None,
+        }
+    };
+    let accounts = |key: &str, add: &[String]| -> Vec<String> {
+        let mut accounts = list(current.and_then(|s| parameter(s, key)));
+        for a in add {
+            if !accounts.contains(a) {
+                accounts.push(a.clone());
+            }
+        }
+        accounts.retain(|a| !options.untrust.contains(a));
+        accounts
+    };
+    let trusted = accounts(p::TRUSTED_ACCOUNTS, &options.trust);
+    let trusted_for_lookup = accounts(p::TRUSTED_ACCOUNTS_FOR_LOOKUP, &options.trust_for_lookup);
+
+    let mut out: Vec<(String, ParameterValue)> = vec![
+        (
+            p::TRUSTED_ACCOUNTS.into(),
+            ParameterValue::Value(trusted.join(",")),
+        ),
+        (
+            p::TRUSTED_ACCOUNTS_FOR_LOOKUP.into(),
+            ParameterValue::Value(trusted_for_lookup.join(",")),
+        ),
+        (
+            p::QUALIFIER.into(),
+            ParameterValue::Value(options.qualifier.clone()),
+        ),
+    ];
+    let current_policies =
+        list(current.and_then(|s| parameter(s, p::CLOUDFORMATION_EXECUTION_POLICIES)));
+    // List parameters are always passed as values (the current ones when not given):
+    // the same as `UsePreviousValue` on CloudFormation, and what a list round-trips as.
+    let policies = if !options.execution_policies.is_empty() {
+        Some(options.execution_policies.join(","))
+    } else if !current_policies.is_empty() {
+        Some(current_policies.join(","))
+    } else if !trusted.is_empty() {
+        // The template gives the execution role no policy at all when accounts are trusted
+        // without policies; the CDK CLI then asks for AdministratorAccess explicitly.
+        warn("--trust without --cloudformation-execution-policies: CloudFormation deploys with AdministratorAccess (pass --cloudformation-execution-policies to narrow it)".into());
+        Some(format!(
+            "arn:{partition}:iam::aws:policy/AdministratorAccess"
+        ))
+    } else {
+        None
+    };
+    out.extend(
+        previous_or(p::CLOUDFORMATION_EXECUTION_POLICIES, policies)
+            .map(|v| (p::CLOUDFORMATION_EXECUTION_POLICIES.into(), v)),
+    );
+    let key = match (&options.kms_key_id, options.customer_key) {
+        (Some(id), _) => Some(id.clone()),
+        (None, true) => Some(String::new()),
+        (None, false) if current.is_none() => Some(AWS_MANAGED_KEY.into()),
+        (None, false) => None,
+    };
+    out.extend(
+        previous_or(p::FILE_ASSETS_BUCKET_KMS_KEY_ID, key)
+            .map(|v| (p::FILE_ASSETS_BUCKET_KMS_KEY_ID.into(), v)),
+    );
+    out.extend(
+        previous_or(
+            p::PUBLIC_ACCESS_BLOCK_CONFIGURATION,
+            options.public_access_block.map(|b| b.to_string()),
+        )
+        .map(|v| (p::PUBLIC_ACCESS_BLOCK_CONFIGURATION.into(), v)),
+    );
+    for key in [
+        p::FILE_ASSETS_BUCKET_NAME,
+        p::CONTAINER_ASSETS_REPOSITORY_NAME,
+        p::INPUT_PERMISSIONS_BOUNDARY,
+        p::USE_EXAMPLE_PERMISSIONS_BOUNDARY,
+    ] {
+        if has(key) {
+            out.push((key.into(), ParameterValue::Previous));
+        }
+    }
+    out
+}
+
+async fn one(
+    session: &Session,
+    account: &str,
+    region: &str,
+    options: &BootstrapOptions,
+    deploy: &DeployOptions,
+) -> Result<Bootstrapped> {
+    let console = &session.console;
+    let env = session
+        .caller_environment(account, region, &options.qualifier)
+        .await?;
+    let name = options
+        .toolkit_stack_name
+        .clone()
+        .unwrap_or_else(|| TOOLKIT_STACK_NAME.to_owned());
+    let current = stack::describe(&env, &name).await?;
+    if let Some(stack) = &current {
+        let variant = parameter(stack, p::BOOTSTRAP_VARIANT).unwrap_or(DEFAULT_VARIANT);
+        if variant != DEFAULT_VARIANT && !options.force {
+            return Err(Error::msg(format!(
+                "{}: the bootstrap stack {name} is of variant `{variant}`, not `{DEFAULT_VARIANT}`: not overwriting it (pass --force to replace the customization)",
+                env.url()
+            )));
+        }
+        if let Some(version) = deployed_version(stack) {
+            if version > TEMPLATE_VERSION && !options.force {
+                console.note(&format!(
+                    "{}: bootstrap stack {name} has version {version}, newer than this tool's {TEMPLATE_VERSION}: leaving it as it is",
+                    env.url()
+                ));
+                return Ok(Bootstrapped::Newer(version));
+            }
+        }
+    }
+    let warn = |w: String| console.note(&format!("{}: {w}", env.url()));
+    let spec = StackSpec {
+        name: name.clone(),
+        template: template(),
+        parameters: parameters(current.as_ref(), options, env.names().partition(), &warn),
+        tags: current
+            .as_ref()
+            .map(|s| {
+                s.tags()
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.key().unwrap_or_default().to_owned(),
+                            t.value().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    console.note(&format!(
+        "{}: bootstrapping ({name}, qualifier {})",
+        env.url(),
+        options.qualifier
+    ));
+    let outcome = deploy_stack(&env, &spec, deploy, console).await?;
+    // The version CloudFormation's parameter holds now: what stacks check.
+    let version = env.check_bootstrap().await?;
+    let bucket = env.names().assets_bucket();
+    match outcome {
+        Outcome::NoChanges { .. } => {
+            console.out(&format!(
+                "{}: already bootstrapped (version {version}, bucket {bucket})",
+                env.url()
+            ));
+            Ok(Bootstrapped::Unchanged(version))
+        }
+        Outcome::Deployed { .. } => {
+            console.out(&format!(
+                "{}: bootstrapped (version {version}, bucket {bucket})",
+                env.url()
+            ));
+            Ok(Bootstrapped::Deployed(version))
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! `destroy [STACK...]`: deletes stacks in the reverse of their deployment order (the
+//! stacks of a wave concurrently), after asking unless `--force`, waits for each deletion,
+//! and reports what was deleted and what CloudFormation kept (`DeletionPolicy: Retain`).
+
+use futures_util::future::join_all;
+use serde_json::Value as Json;
+
+use super::error::{Error, Result};
+use super::select::{select, waves};
+use super::session::Session;
+use super::stack::{self, DeployOptions, State};
+use crate::app::{App, StackArtifact};
+
+/// What `destroy` did to a stack.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Destroyed {
+    /// It was not deployed.
+    Absent,
+    /// Deleted; these resources were kept (their `DeletionPolicy` is `Retain`).
+    Deleted {
+        /// Logical ids of the retained resources.
+        retained: Vec<String>,
+    },
+}
+
+/// Deletes the stacks named (see [`select`]); asks first unless `force`.
+pub async fn run(
+    session: &Session,
+    app: &App,
+    names: &[String],
+    all: bool,
+    force: bool,
+    options: &DeployOptions,
+) -> Result<Vec<(String, Destroyed)>> {
+    let console = &session.console;
+    let stacks = select(app, names, all, false)?;
+    let list: Vec<&str> = stacks.iter().map(|s| s.name.as_ref()).collect();
+    if !force
+        && !console
+            .confirm(&format!(
+                "Delete {} ({})?",
+                plural(list.len()),
+                list.join(", ")
+            ))
+            .await
+    {
+        return Err(Error::msg(format!(
+            "not confirmed: nothing deleted (answer y, or pass --force) [{}]",
+            list.join(", ")
+        )));
+    }
+    let mut report = Vec::new();
+    for wave in waves(&stacks).into_iter().rev() {
+        let results = join_all(wave.iter().map(|s| destroy_one(session, app, s, options))).await;
+        let mut failures = Vec::new();
+        for (stack, result) in wave.iter().zip(results) {
+            match result {
+                Ok(done) => report.push((stack.name.to_string(), done)),
+                Err(e) => failures.push(e.to_string()),
+            }
+        }
+        if !failures.is_empty() {
+            return Err(Error::msg(failures.join(" | ")));
+        }
+    }
+    let deleted = report
+        .iter()
+        .filter(|(_, d)| matches!(d, Destroyed::Deleted { .. }))
+        .count();
+    console.note(&format!(
+        "deleted {}, {} not deployed",
+        plural(deleted),
+        report.len() - deleted
+    ));
+    Ok(report)
+}
+
+fn plural(n: usize) -> String {
+    format!("{n} stack{}", if n == 1 { "" } else { "s" })
+}
+
+async fn destroy_one(
+    session: &Session,
+    app: &App,
+    artifact: &StackArtifact,
+    options: &DeployOptions,
+) -> Result<Destroyed> {
+    let console = &session.console;
+    let env = session
+        .environment(&artifact.account, &artifact.region, &app.qualifier)
+        .await?;
+    let Some(mut current) = stack::describe(&env, &artifact.name).await? else {
+        console.note(&format!("{}: not deployed", artifact.name));
+        return Ok(Destroyed::Absent);
+    };
+    if stack::state_of(
+        current
+            .stack_status()
+            .map(|s| s.as_str())
+            .unwrap_or_default(),
+    ) == State::InProgress
+    {
+        console.note(&format!(
+            "{}: {} (another operation): waiting for it",
+            artifact.name,
+            current
+                .stack_status()
+                .map(|s| s.as_str())
+                .unwrap_or_default()
+        ));
+        current = stack::wait_until_stable(&env, &current, options, console).await?;
+    }
+    stack::delete_stack(&env, &current, options, console).await?;
+    let retained = retained_resources(&artifact.template);
+    if !retained.is_empty() {
+        console.note(&format!(
+            "{}: kept (DeletionPolicy Retain): {}",
+            artifact.name,
+            retained.join(", ")
+        ));
+    }
+    Ok(Destroyed::Deleted { retained })
+}
+
+/// The resources of a template that outlive their stack.
+pub fn retained_resources(template: &str) -> Vec<String> {
+    let Ok(json) = serde_json::from_str::<Json>(template) else {
+        return Vec::new();
+    };
+    json["Resources"]
+        .as_object()
+        .map(|resources| {
+            resources
+                .iter()
+                .filter(|(_, r)| r["DeletionPolicy"].as_str() == Some("Retain"))
+                .map(|(id, _)| id.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}

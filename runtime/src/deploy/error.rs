@@ -1,0 +1,91 @@
+//! The error of a deployment command: one line that says what failed (the stack, the
+//! resource, the asset, the environment) and why.
+
+use std::fmt;
+
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// Why a command failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// A failure, described in one line.
+    Failed(String),
+    /// The user interrupted the command (Ctrl-C). CloudFormation finishes what it was
+    /// doing; the next run waits for it.
+    Interrupted(String),
+}
+
+impl Error {
+    /// A failure: `what` failed because of `why`.
+    pub fn new(what: impl fmt::Display, why: impl fmt::Display) -> Self {
+        Error::Failed(one_line(&format!("{what}: {why}")))
+    }
+
+    /// A failure described by one message.
+    pub fn msg(message: impl fmt::Display) -> Self {
+        Error::Failed(one_line(&message.to_string()))
+    }
+
+    /// A failed AWS call: `what` failed, with the service's error code and message, or the
+    /// transport's reason (connection refused, timeout, ...).
+    pub fn aws<E>(what: impl fmt::Display, error: &E) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        Error::new(what, aws_reason(error))
+    }
+
+    /// The exit status this error maps to: 130 for an interruption (as a shell reports
+    /// SIGINT), 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Failed(_) => 1,
+            Error::Interrupted(_) => 130,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Failed(m) | Error::Interrupted(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The reason of a failed AWS call in one line: `Code: message` for a service error,
+/// otherwise the chain of causes (`dispatch failure: ... Connection refused`).
+pub fn aws_reason<E>(error: &E) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match (error.code(), error.message()) {
+        (Some(code), Some(message)) => one_line(&format!("{code}: {message}")),
+        (Some(code), None) => code.to_owned(),
+        _ => one_line(&DisplayErrorContext(error).to_string()),
+    }
+}
+
+/// Joins the lines of a message, so that an error is always one line.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The result of a deployment step.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_one_line() {
+        let e = Error::new("Stack-A", "first line\n  second line");
+        assert_eq!(e.to_string(), "Stack-A: first line second line");
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(Error::Interrupted("x".into()).exit_code(), 130);
+    }
+}

@@ -213,7 +213,13 @@ async fn one(
                 env.url()
             )));
         }
-        if let Some(version) = deployed_version(stack) {
+        // The stack's `BootstrapVersion` output, else the version parameter (outputs
+        // are missing while an update is pending, and on some implementations).
+        let version = match deployed_version(stack) {
+            Some(v) => Some(v),
+            None => env.bootstrap_version().await?,
+        };
+        if let Some(version) = version {
             if version > TEMPLATE_VERSION && !options.force {
                 console.note(&format!(
                     "{}: bootstrap stack {name} has version {version}, newer than this tool's {TEMPLATE_VERSION}: leaving it as it is",

@@ -23,6 +23,7 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use tokio::sync::OnceCell;
@@ -102,12 +103,13 @@ impl Intercept for CallStats {
 /// The retry policy of every client: the SDK's standard mode (throttling and transient
 /// errors are retried with exponential backoff and jitter), with more attempts than its
 /// default 3, because a deployment polls CloudFormation for minutes and a throttled poll
-/// must not fail it (the CDK CLI does the same).
+/// must not fail it (the CDK CLI does the same; the polls also outlast a throttled
+/// answer). Short first delays: an unreachable endpoint fails within seconds.
 pub fn retry_config() -> RetryConfig {
     RetryConfig::standard()
-        .with_max_attempts(8)
-        .with_initial_backoff(Duration::from_millis(500))
-        .with_max_backoff(Duration::from_secs(20))
+        .with_max_attempts(5)
+        .with_initial_backoff(Duration::from_millis(250))
+        .with_max_backoff(Duration::from_secs(10))
 }
 
 /// The HTTP client: hyper over rustls with ring (HTTP endpoints, such as a local moto
@@ -223,6 +225,10 @@ impl Aws {
                 env.publishing_role = Some((self.clone(), names.file_publishing_role_arn()));
                 Ok(env)
             }
+            Err(reason) if reason.starts_with(UNREACHABLE) => Err(Error::msg(format!(
+                "aws://{account}/{region}: cannot reach AWS: {}",
+                &reason[UNREACHABLE.len()..]
+            ))),
             Err(reason) => {
                 let caller = self.caller_account(region).await.map_err(|e| {
                     Error::msg(format!(
@@ -265,7 +271,18 @@ impl Aws {
             .role_session_name(&session)
             .send()
             .await
-            .map_err(|e| aws_reason(&e))?;
+            .map_err(|e| {
+                let unreachable = match &e {
+                    SdkError::TimeoutError(_) => true,
+                    SdkError::DispatchFailure(d) => d.is_io() || d.is_timeout(),
+                    _ => false,
+                };
+                if unreachable {
+                    format!("{UNREACHABLE}{}", aws_reason(&e))
+                } else {
+                    aws_reason(&e)
+                }
+            })?;
         let c = assumed
             .credentials()
             .ok_or_else(|| "STS AssumeRole returned no credentials".to_owned())?;
@@ -287,6 +304,10 @@ impl Aws {
         }))
     }
 }
+
+/// Marks an assumption that failed because AWS could not be reached (connection, timeout):
+/// no point asking anything else.
+const UNREACHABLE: &str = "unreachable: ";
 
 /// Credentials of an assumed role: the ones obtained when checking the role first, then
 /// fresh ones from STS whenever the SDK's cache finds them expired.
@@ -422,15 +443,10 @@ impl Environment {
             .await
     }
 
-    /// Checks that the environment is bootstrapped, with a version the stacks accept: the
-    /// SSM parameter the templates' `CheckBootstrapVersion` rule reads.
-    pub async fn check_bootstrap(&self) -> Result<u32> {
-        let names = self.names();
-        let parameter = names.version_parameter();
-        let run_bootstrap = format!(
-            "run `cargo run --bin deploy -- bootstrap` (or `cdk bootstrap {}`)",
-            self.url()
-        );
+    /// The bootstrap version of the environment: the SSM parameter that the templates'
+    /// `CheckBootstrapVersion` rule reads (`None`: there is none).
+    pub async fn bootstrap_version(&self) -> Result<Option<u32>> {
+        let parameter = self.names().version_parameter();
         let output = self
             .clients
             .ssm
@@ -448,10 +464,7 @@ impl Environment {
                 if e.as_service_error()
                     .is_some_and(|s| s.is_parameter_not_found()) =>
             {
-                return Err(Error::msg(format!(
-                    "{} is not bootstrapped (no SSM parameter {parameter}): {run_bootstrap}",
-                    self.url()
-                )));
+                return Ok(None);
             }
             Err(e) => {
                 return Err(Error::aws(
@@ -463,12 +476,28 @@ impl Environment {
                 ))
             }
         };
-        let version: u32 = value.trim().parse().map_err(|_| {
+        value.trim().parse().map(Some).map_err(|_| {
             Error::msg(format!(
                 "{}: the bootstrap version parameter {parameter} holds `{value}`, not a number",
                 self.url()
             ))
-        })?;
+        })
+    }
+
+    /// Checks that the environment is bootstrapped with a version the stacks accept;
+    /// returns the version.
+    pub async fn check_bootstrap(&self) -> Result<u32> {
+        let run_bootstrap = format!(
+            "run `cargo run --bin deploy -- bootstrap` (or `cdk bootstrap {}`)",
+            self.url()
+        );
+        let Some(version) = self.bootstrap_version().await? else {
+            return Err(Error::msg(format!(
+                "{} is not bootstrapped (no SSM parameter {}): {run_bootstrap}",
+                self.url(),
+                self.names().version_parameter()
+            )));
+        };
         if version < crate::bootstrap::REQUIRED_VERSION {
             return Err(Error::msg(format!(
                 "{}: bootstrap version {version} is older than the required {}: {run_bootstrap}",

@@ -65,8 +65,41 @@ where
     match (error.code(), error.message()) {
         (Some(code), Some(message)) => one_line(&format!("{code}: {message}")),
         (Some(code), None) => code.to_owned(),
-        _ => one_line(&DisplayErrorContext(error).to_string()),
+        _ => causes(error),
     }
+}
+
+/// The chain of an error's causes, `: `-separated, each once (transport errors repeat
+/// their cause in their own message).
+pub fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(e) = current {
+        let text = one_line(&e.to_string());
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    if parts.is_empty() {
+        one_line(&DisplayErrorContext(error).to_string())
+    } else {
+        parts.join(": ")
+    }
+}
+
+/// Whether an error is CloudFormation's or STS's "slow down": worth waiting and asking
+/// again rather than failing.
+pub fn is_throttling<E: ProvideErrorMetadata>(error: &E) -> bool {
+    matches!(
+        error.code(),
+        Some(
+            "Throttling"
+                | "ThrottlingException"
+                | "RequestLimitExceeded"
+                | "TooManyRequestsException"
+        )
+    )
 }
 
 /// Joins the lines of a message, so that an error is always one line.

@@ -180,8 +180,7 @@ pub fn waves<'a>(stacks: &[&'a StackArtifact]) -> Vec<Vec<&'a StackArtifact>> {
         let joins = waves.last().is_some_and(|wave| {
             group(wave[0]) == group(stack)
                 && !wave.iter().any(|other| {
-                    stack.depends_on.contains(&other.name)
-                        || other.depends_on.contains(&stack.name)
+                    stack.depends_on.contains(&other.name) || other.depends_on.contains(&stack.name)
                 })
         });
         if joins {

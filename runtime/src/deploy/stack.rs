@@ -21,7 +21,7 @@ use serde_json::Value as Json;
 use super::changes::{self, Approval, ResourceChange};
 use super::clients::Environment;
 use super::console::{Console, StackProgress};
-use super::error::{aws_reason, Error, Result};
+use super::error::{aws_reason, is_throttling, Error, Result};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// The name of the change sets `deploy` makes (one at a time per stack; a leftover one
@@ -31,6 +31,10 @@ pub const CHANGE_SET_NAME: &str = "pipewright-deploy";
 /// The largest template CloudFormation accepts inline (`TemplateBody`); larger ones are
 /// uploaded to the asset bucket and passed by URL, as the CDK does.
 pub const MAX_TEMPLATE_BODY: usize = 51_200;
+
+/// Polls in a row that may stay throttled (after the SDK's own retries) before a wait
+/// gives up.
+const MAX_THROTTLED_POLLS: u32 = 10;
 
 /// The tag every stack deployed by `deploy` carries: the pipeline it belongs to (how
 /// `diff` finds deployed stacks that the program no longer has).
@@ -738,6 +742,7 @@ async fn wait(
     let mut seen: Vec<StackEvent> = Vec::new();
     let mut last = baseline.map(str::to_owned);
     let mut first = true;
+    let mut throttled = 0;
     loop {
         if !first {
             tokio::time::sleep(options.poll_interval).await;
@@ -753,8 +758,15 @@ async fn wait(
         let stack = match described {
             Ok(o) => o.stacks().first().cloned(),
             Err(e) if is_missing_stack(&e) => None,
+            // Still throttled after the SDK's retries: CloudFormation is working anyway;
+            // ask again at the next poll.
+            Err(e) if is_throttling(&e) && throttled < MAX_THROTTLED_POLLS => {
+                throttled += 1;
+                continue;
+            }
             Err(e) => return Err(Error::aws(format!("{name}: cannot describe the stack"), &e)),
         };
+        throttled = 0;
         let events = new_events(env, stack_id, last.as_deref()).await?;
         for event in &events {
             progress.event(event);

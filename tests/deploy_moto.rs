@@ -1,0 +1,422 @@
+//! The real `deploy` binary (the reference program, `pipeline.rs`) against a real AWS API:
+//! a `moto_server` of its own per test, reached through `AWS_ENDPOINT_URL`, with a profile
+//! that assumes a role of the program's account (111111111111).
+//!
+//! Needs `moto_server` (`python3 -m pip install 'moto[server]'`) and, to build the
+//! service's zip once for all tests, cargo-lambda and zig (`python3 -m pip install
+//! cargo-lambda ziglang`); `.ci/setup` installs them. A missing tool fails the test with
+//! the command that installs it.
+//!
+//! What moto does not model (Lambda aliases, CloudWatch alarms, CodeDeploy, API Gateway
+//! stages, CodeBuild, CodePipeline; rollbacks; resource events; outputs of an executed
+//! change set) is covered by `tests/deploy_mocks.rs`.
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::{json, Value as Json};
+use support::{deploy, Moto, ACCOUNT, REGION};
+
+const STACK: &str = "PreProdBackend-BackendStack";
+const BUCKET: &str = "cdk-hnb659fds-assets-111111111111-us-west-2";
+
+/// SHA-256 of a file as hex and as base64 (Lambda's `CodeSha256`), computed by Python.
+fn sha256(moto: &Moto, path: &Path) -> (String, String) {
+    let digest = moto.python(&format!(
+        "import base64, hashlib\nd = hashlib.sha256(open({path:?}, 'rb').read()).digest()\nprint(json.dumps([d.hex(), base64.b64encode(d).decode()]))",
+        path = path.display().to_string()
+    ));
+    (
+        digest[0].as_str().unwrap().to_owned(),
+        digest[1].as_str().unwrap().to_owned(),
+    )
+}
+
+/// What moto holds of the stage stack: the stack, its function, its REST API, its roles,
+/// and the asset objects.
+fn state(moto: &Moto) -> Json {
+    moto.python(&format!(
+        r#"
+cfn = client('cloudformation')
+try:
+    stack = cfn.describe_stacks(StackName='{STACK}')['Stacks'][0]
+    events = len(cfn.describe_stack_events(StackName='{STACK}')['StackEvents'])
+    stack = None if stack['StackStatus'] == 'DELETE_COMPLETE' else {{'status': stack['StackStatus'], 'tags': stack.get('Tags', [])}}
+except Exception as e:
+    stack, events = None, 0
+functions = [
+    {{'name': f['FunctionName'], 'memory': f['MemorySize'], 'runtime': f['Runtime'],
+      'handler': f['Handler'], 'code_sha256': f['CodeSha256'], 'architectures': f.get('Architectures')}}
+    for f in client('lambda').list_functions()['Functions']
+]
+apis = [a['name'] for a in client('apigateway').get_rest_apis()['items']]
+roles = [r['RoleName'] for r in client('iam').list_roles()['Roles']]
+s3 = client('s3')
+objects = [
+    {{'key': o['Key'], 'modified': o['LastModified'].isoformat(),
+      'sha256': s3.head_object(Bucket='{BUCKET}', Key=o['Key']).get('Metadata', {{}}).get('sha256')}}
+    for o in s3.list_objects_v2(Bucket='{BUCKET}').get('Contents', [])
+] if '{BUCKET}' in [b['Name'] for b in s3.list_buckets()['Buckets']] else None
+print(json.dumps({{'stack': stack, 'events': events, 'functions': functions, 'apis': apis,
+                  'roles': roles, 'objects': objects}}))
+"#
+    ))
+}
+
+#[test]
+fn bootstrap_deploy_redeploy_change_diff_destroy() {
+    let zip = support::service_zip();
+    let moto = Moto::start("moto-flow");
+    let env = moto.aws_env();
+
+    // bootstrap: the CDK's bootstrap resources, then nothing to do the second time.
+    let run = deploy(&env, &["bootstrap"], "").success();
+    assert!(
+        run.stdout.contains(&format!(
+            "aws://{ACCOUNT}/{REGION}: bootstrapped (version 18, bucket {BUCKET})"
+        )),
+        "{}",
+        run.all()
+    );
+    // What moto models of it: the version parameter, the encrypted bucket, the roles.
+    // (moto's CloudFormation does not apply a bucket's versioning, public access block and
+    // lifecycle, nor bucket policies: that the template has them, as the CDK's does, is
+    // checked by tests/deploy_bootstrap_template.rs.)
+    let bootstrap = moto.python(&format!(
+        r#"
+s3 = client('s3')
+print(json.dumps({{
+  'version': client('ssm').get_parameter(Name='/cdk-bootstrap/hnb659fds/version')['Parameter']['Value'],
+  'encryption': s3.get_bucket_encryption(Bucket='{BUCKET}')['ServerSideEncryptionConfiguration']['Rules'][0]['ApplyServerSideEncryptionByDefault']['SSEAlgorithm'],
+  'roles': sorted(r['RoleName'] for r in client('iam').list_roles()['Roles'] if r['RoleName'].startswith('cdk-')),
+}}))
+"#
+    ));
+    assert_eq!(bootstrap["version"], "18");
+    assert_eq!(bootstrap["encryption"], "aws:kms");
+    let roles: Vec<String> = serde_json::from_value(bootstrap["roles"].clone()).unwrap();
+    for role in [
+        "cfn-exec",
+        "deploy",
+        "file-publishing",
+        "image-publishing",
+        "lookup",
+    ] {
+        let name = format!("cdk-hnb659fds-{role}-role-{ACCOUNT}-{REGION}");
+        assert!(roles.contains(&name), "{name} in {roles:?}");
+    }
+    let run = deploy(&env, &["--stats", "bootstrap"], "").success();
+    assert!(run.stdout.contains("already bootstrapped"), "{}", run.all());
+    assert_eq!(
+        run.calls("CloudFormation.ExecuteChangeSet"),
+        0,
+        "{}",
+        run.stderr
+    );
+
+    // diff before the first deploy: everything is new; --fail says so.
+    let run = deploy(&env, &["diff", "--fail", STACK], "");
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stdout
+            .contains(&format!("Stack {STACK} (not deployed)")),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stdout
+            .contains("[+] AWS::Lambda::Function BackendServerFunction"),
+        "{}",
+        run.all()
+    );
+
+    // deploy the stage: the zip is uploaded, the function runs its code, the API exists.
+    let run = deploy(
+        &env,
+        &[
+            "--stats",
+            "--progress",
+            "events",
+            "deploy",
+            "PreProdBackend",
+        ],
+        "",
+    )
+    .success();
+    assert!(run.stderr.contains("uploaded s3://"), "{}", run.all());
+    assert!(run.stdout.contains("Action  Logical ID"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Add     BackendServerFunction"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains(&format!("{STACK}: CREATE_COMPLETE")),
+        "{}",
+        run.all()
+    );
+    assert_eq!(run.calls("S3.PutObject"), 1, "{}", run.stderr);
+    assert_eq!(
+        run.calls("CloudFormation.ExecuteChangeSet"),
+        1,
+        "{}",
+        run.stderr
+    );
+    let deployed = state(&moto);
+    assert_eq!(deployed["stack"]["status"], "CREATE_COMPLETE", "{deployed}");
+    assert!(
+        deployed["stack"]["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"Key": "pipewright:pipeline", "Value": "BackendPipeline"})),
+        "{deployed}"
+    );
+    let functions = deployed["functions"].as_array().unwrap();
+    assert_eq!(functions.len(), 1, "{deployed}");
+    let function = &functions[0];
+    assert!(
+        function["name"].as_str().unwrap().starts_with(STACK),
+        "{function}"
+    );
+    assert_eq!(function["runtime"], "provided.al2023");
+    assert_eq!(function["handler"], "bootstrap");
+    assert_eq!(function["memory"], 2048);
+    assert_eq!(function["architectures"], json!(["x86_64"]));
+    let (zip_hex, zip_base64) = sha256(&moto, &zip);
+    assert_eq!(
+        function["code_sha256"], zip_base64,
+        "the function runs the uploaded zip"
+    );
+    assert_eq!(deployed["apis"], json!([format!("{STACK}-BackendApi")]));
+    let roles: Vec<String> = serde_json::from_value(deployed["roles"].clone()).unwrap();
+    for role in [
+        "BackendServerRole",
+        "BackendServerDeploymentRole",
+        "ApiGatewayCloudWatchRole",
+    ] {
+        assert!(
+            roles
+                .iter()
+                .any(|r| r.starts_with(&format!("{STACK}-{role}"))),
+            "{role} in {roles:?}"
+        );
+    }
+    let objects = deployed["objects"].as_array().unwrap().clone();
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    let zip_name = zip.file_name().unwrap().to_string_lossy().into_owned();
+    assert_eq!(
+        format!("asset.{}", objects[0]["key"].as_str().unwrap()),
+        zip_name,
+        "the object is named by the asset id"
+    );
+    assert_eq!(objects[0]["sha256"], zip_hex.as_str());
+
+    // The same deploy again: nothing uploaded, nothing executed, the stack untouched.
+    let run = deploy(&env, &["--stats", "deploy", "PreProdBackend"], "").success();
+    assert!(run.stderr.contains("already published"), "{}", run.all());
+    assert!(
+        run.stderr.contains(&format!("{STACK}: no changes")),
+        "{}",
+        run.all()
+    );
+    assert_eq!(run.calls("S3.PutObject"), 0, "{}", run.stderr);
+    assert_eq!(
+        run.calls("CloudFormation.CreateChangeSet"),
+        0,
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.calls("CloudFormation.ExecuteChangeSet"),
+        0,
+        "{}",
+        run.stderr
+    );
+    let again = state(&moto);
+    assert_eq!(again["objects"], deployed["objects"], "no upload");
+    assert_eq!(again["events"], deployed["events"], "no stack operation");
+
+    // diff: nothing differs.
+    let run = deploy(&env, &["diff", "--fail", STACK], "").success();
+    assert!(
+        run.stdout
+            .contains(&format!("Stack {STACK}: no differences")),
+        "{}",
+        run.all()
+    );
+
+    // The function's memory changes under the program (an update of the stack from
+    // elsewhere); diff shows it, deploy puts the program's back.
+    moto.python(&format!(
+        r#"
+cfn = client('cloudformation')
+body = json.loads(json.dumps(cfn.get_template(StackName='{STACK}')['TemplateBody']))
+body['Resources']['BackendServerFunction']['Properties']['MemorySize'] = 1024
+cfn.update_stack(StackName='{STACK}', TemplateBody=json.dumps(body), Capabilities=['CAPABILITY_IAM'])
+print(json.dumps(client('lambda').list_functions()['Functions'][0]['MemorySize']))
+"#
+    ));
+    assert_eq!(state(&moto)["functions"][0]["memory"], 1024);
+    let run = deploy(&env, &["diff", "--fail", STACK], "");
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stdout.contains(
+            "[~] AWS::Lambda::Function BackendServerFunction\n    [~] MemorySize: 1024 -> 2048"
+        ),
+        "{}",
+        run.all()
+    );
+    let run = deploy(&env, &["--stats", "deploy", STACK], "").success();
+    assert!(
+        run.stdout.contains("Modify  BackendServerFunction"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(
+        run.calls("CloudFormation.ExecuteChangeSet"),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.calls("S3.PutObject"), 0, "{}", run.stderr);
+    assert_eq!(
+        state(&moto)["functions"][0]["memory"],
+        2048,
+        "the update is applied"
+    );
+    let run = deploy(&env, &["diff", "--fail", STACK], "").success();
+    assert!(run.stdout.contains("no differences"), "{}", run.all());
+
+    // destroy asks first; without an answer, nothing is deleted.
+    let run = deploy(&env, &["destroy", "PreProdBackend"], "");
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(run.stderr.contains("not confirmed"), "{}", run.all());
+    assert_eq!(state(&moto)["stack"]["status"], "UPDATE_COMPLETE");
+    let run = deploy(&env, &["destroy", "PreProdBackend"], "y\n").success();
+    assert!(
+        run.stderr.contains(&format!("{STACK}: deleted")),
+        "{}",
+        run.all()
+    );
+    let gone = state(&moto);
+    assert_eq!(gone["stack"], Json::Null, "{gone}");
+    assert_eq!(gone["functions"], json!([]), "{gone}");
+    let run = deploy(&env, &["destroy", "--force", "PreProdBackend"], "").success();
+    assert!(
+        run.stderr.contains(&format!("{STACK}: not deployed")),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn a_cdk_bootstrapped_account_is_used_as_it_is() {
+    support::lambda_assets();
+    let moto = Moto::start("moto-cdk-bootstrap");
+    let env = moto.aws_env();
+    // The CDK CLI's own bootstrap template, deployed as `cdk bootstrap` does.
+    let template =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/cdk-bootstrap-v18.template.yaml");
+    moto.python(&format!(
+        r#"
+client('cloudformation').create_stack(StackName='CDKToolkit', TemplateBody=open({template:?}).read(),
+    Capabilities=['CAPABILITY_NAMED_IAM'],
+    Parameters=[{{'ParameterKey': 'FileAssetsBucketKmsKeyId', 'ParameterValue': 'AWS_MANAGED_KEY'}}])
+print(json.dumps(client('ssm').get_parameter(Name='/cdk-bootstrap/hnb659fds/version')['Parameter']['Value']))
+"#,
+        template = template.display().to_string()
+    ));
+    let run = deploy(&env, &["deploy", STACK], "").success();
+    assert!(run.stderr.contains("uploaded s3://"), "{}", run.all());
+    assert_eq!(state(&moto)["stack"]["status"], "CREATE_COMPLETE");
+
+    // `bootstrap` takes the CDK's stack over in place (same resources).
+    let run = deploy(&env, &["bootstrap"], "").success();
+    assert!(run.stdout.contains("version 18"), "{}", run.all());
+}
+
+#[test]
+fn a_newer_bootstrap_stack_is_left_alone() {
+    let moto = Moto::start("moto-newer-bootstrap");
+    let env = moto.aws_env();
+    let template = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/cdk-bootstrap-v18.template.yaml"),
+    )
+    .unwrap()
+    .replace("Value: \"18\"", "Value: \"30\"");
+    let path = moto.dir.join("bootstrap-v30.yaml");
+    std::fs::write(&path, template).unwrap();
+    moto.python(&format!(
+        r#"
+cfn = client('cloudformation')
+cfn.create_stack(StackName='CDKToolkit', TemplateBody=open({path:?}).read(), Capabilities=['CAPABILITY_NAMED_IAM'])
+print(json.dumps(cfn.describe_stacks(StackName='CDKToolkit')['Stacks'][0]['StackStatus']))
+"#,
+        path = path.display().to_string()
+    ));
+    let run = deploy(&env, &["--stats", "bootstrap"], "").success();
+    assert!(run.stderr.contains("leaving it as it is"), "{}", run.all());
+    assert_eq!(
+        run.calls("CloudFormation.CreateChangeSet"),
+        0,
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_environment_that_is_not_bootstrapped_says_what_to_run() {
+    let moto = Moto::start("moto-not-bootstrapped");
+    let run = deploy(&moto.aws_env(), &["deploy", STACK], "");
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", run.stderr);
+    assert!(
+        lines[0].contains("is not bootstrapped") && lines[0].contains("deploy -- bootstrap"),
+        "{}",
+        lines[0]
+    );
+}
+
+#[test]
+fn a_stopped_endpoint_fails_with_a_one_line_reason() {
+    let port = support::free_port();
+    let env: Vec<(String, String)> = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", REGION),
+        ("AWS_CONFIG_FILE", "/nonexistent/pipewright/config"),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/pipewright/credentials",
+        ),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .chain([(
+        "AWS_ENDPOINT_URL".to_owned(),
+        format!("http://127.0.0.1:{port}"),
+    )])
+    .collect();
+    let started = std::time::Instant::now();
+    let run = deploy(&env, &["deploy", STACK], "");
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    let stderr = run.stderr.trim_end();
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(
+        stderr.starts_with("error: aws://111111111111/us-west-2: cannot reach AWS"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Connection refused"), "{stderr}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}

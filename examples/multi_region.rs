@@ -1,6 +1,7 @@
-//! A larger program: three stacks deployed by five stages across three accounts and
-//! three regions, with approvals and verify steps. The pipeline lives in us-east-1; the
-//! stages in eu-west-1 and ap-southeast-2 get the pipeline's support stacks there.
+//! A larger program: three stacks deployed by five stages across four accounts and
+//! three regions, with approvals and verify steps. The pipeline lives in a tooling
+//! account (111111111111, us-east-1) where no stage deploys; the stages in eu-west-1 and
+//! ap-southeast-2 get the pipeline's support stacks there.
 //!
 //! `cargo run --example multi_region -- synth --out cdk.out`
 
@@ -67,7 +68,7 @@ fn main() -> std::process::ExitCode {
         }
 
         stage Dev {
-            account: "111111111111",
+            account: "555555555555",
             region: "us-east-1",
             environment: { STAGE: "dev" },
             verify: ["curl -fsS \"${OrdersApiUrl}health\"", "curl -fsS \"${PaymentsApiUrl}health\""],

@@ -6,6 +6,8 @@
 //!   environment, bootstrap roles and dependencies, and one `cdk:asset-manifest` artifact
 //!   per stack that has assets;
 //! - `<stack>.template.json`: the templates;
+//! - `<stack>.template-configuration.json`: the stack tags the pipeline's change sets
+//!   set (the pipeline's name, as `deploy` tags its stacks);
 //! - `<stack>.assets.json`: the stack's assets in the `cdk-assets` format (the Lambda
 //!   zips, and the template itself so that large templates deploy from S3);
 //! - `assets/<package>-<bin>-<arch>.assets.json`: one manifest per Lambda bundle with
@@ -20,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::{App, Asset, StackArtifact};
 use crate::bootstrap::{self, Environment};
-use crate::synth::asset_manifest_file;
+use crate::synth::{asset_manifest_file, template_configuration, template_configuration_file};
 
 /// The cloud assembly schema version written. The CDK CLI reads every version up to the
 /// one it was built with.
@@ -155,6 +157,10 @@ pub fn files(app: &App) -> Vec<AssemblyFile> {
             path: stack.template_file(),
             contents: stack.template.to_string(),
         });
+        files.push(AssemblyFile {
+            path: template_configuration_file(&stack.name),
+            contents: template_configuration(&app.pipeline),
+        });
     }
 
     // One manifest per bundle, every destination that deploys it: what the pipeline's
@@ -164,7 +170,7 @@ pub fn files(app: &App) -> Vec<AssemblyFile> {
         for stack in app
             .stacks
             .iter()
-            .filter(|s| s.assets.iter().any(|a| *a == asset.id))
+            .filter(|s| s.assets.contains(&asset.id))
         {
             let env = env_of(app, stack);
             destinations.insert(destination_id(&env), destination(&env, asset.object_key()));

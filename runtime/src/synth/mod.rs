@@ -25,6 +25,7 @@ pub use pipeline::{
     MAX_CONFIGURATION_VALUE_LENGTH, MAX_NAME_LENGTH, MAX_STAGES, SOURCE_ARTIFACT, SOURCE_STAGE,
     SYNTH_ARTIFACT, UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
 };
+pub use pipeline::{template_configuration, template_configuration_file, PIPELINE_TAG};
 pub use service::output_names;
 
 /// A synthesis failure, tied to the block that caused it when there is one.

@@ -66,6 +66,23 @@ pub const CHANGE_SET: &str = "PipelineChange";
 /// The capabilities every change set acknowledges (named IAM roles, macros).
 pub const CAPABILITIES: &str = "CAPABILITY_NAMED_IAM,CAPABILITY_AUTO_EXPAND";
 
+/// The stack tag naming the pipeline a stack belongs to. `deploy` sets it, and so does
+/// the pipeline (through each change set's template configuration): `diff` and `deploy`
+/// find the deployed stacks a program no longer has by it.
+pub const PIPELINE_TAG: &str = "pipewright:pipeline";
+
+/// The template configuration file of a stack in the assembly: the stack tags its
+/// change sets set.
+pub fn template_configuration_file(stack: &str) -> String {
+    format!("{stack}.template-configuration.json")
+}
+
+/// The contents of every stack's template configuration: the pipeline's tag.
+pub fn template_configuration(pipeline: &str) -> String {
+    let configuration = serde_json::json!({"Tags": {PIPELINE_TAG: pipeline}});
+    serde_json::to_string_pretty(&configuration).expect("configurations serialize to JSON")
+}
+
 /// The pipeline's own stages, before the deployment stages.
 pub const SOURCE_STAGE: &str = "Source";
 /// The stage of the synth action.
@@ -83,9 +100,11 @@ pub const MAX_NAME_LENGTH: usize = 100;
 pub const MAX_ACTIONS_PER_STAGE: usize = 50;
 /// CodePipeline's limit on the stages of one pipeline.
 pub const MAX_STAGES: usize = 50;
-/// CodePipeline's documented limit on one action configuration value (characters), which
-/// the verify action's `EnvironmentVariables` must fit in.
-pub const MAX_CONFIGURATION_VALUE_LENGTH: usize = 1000;
+/// CodePipeline's limit on one action configuration value (characters), which the verify
+/// action's `EnvironmentVariables` must fit in. The API reference still says 1,000; the
+/// service has answered `Member must have length less than or equal to 50000` since at
+/// least 2022 (aws-cdk#19767, terraform-provider-aws#41023).
+pub const MAX_CONFIGURATION_VALUE_LENGTH: usize = 50_000;
 
 /// A CodePipeline stage, action or namespace name: 1 to 100 characters of
 /// `A-Za-z0-9.@-_` (namespaces also exclude `.`).
@@ -318,6 +337,8 @@ struct ChangeSetConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     template_path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    template_configuration: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     capabilities: Option<&'static str>,
     #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
     role_arn: Option<String>,
@@ -388,6 +409,10 @@ fn change_set_actions(
             stack_name: stack_name.to_owned(),
             change_set_name: CHANGE_SET,
             template_path: Some(format!("{SYNTH_ARTIFACT}::{template_file}")),
+            template_configuration: Some(format!(
+                "{SYNTH_ARTIFACT}::{}",
+                template_configuration_file(stack_name)
+            )),
             capabilities: Some(CAPABILITIES),
             role_arn: Some(env.cfn_exec_role_arn()),
         })),
@@ -403,6 +428,7 @@ fn change_set_actions(
             stack_name: stack_name.to_owned(),
             change_set_name: CHANGE_SET,
             template_path: None,
+            template_configuration: None,
             capabilities: None,
             role_arn: None,
         })),
@@ -895,12 +921,17 @@ pub(super) fn pipeline_stack(
         .iter()
         .map(|g| Statement::allow(g.actions.clone()).on(g.resources.clone()))
         .collect();
-    // checkov reads any `*` resource of the program's own statements as possible data
+    // checkov reads a `*` resource in the program's own statements as possible data
     // exfiltration: they are what the program asked for, and only its commands use them.
-    let user_role_metadata = (!user_statements.is_empty()).then(|| {
+    let asks_for_everything = p
+        .codebuild
+        .policy
+        .iter()
+        .any(|g| g.resources.iter().any(|r| r == "*"));
+    let user_role_metadata = asks_for_everything.then(|| {
         checkov_skips(&[(
             "CKV_AWS_108",
-            "The statements flagged come from the program's `codebuild.policy`: its own commands need them",
+            "The statements flagged come from the program's `codebuild.policy` (a `*` resource it asked for): its own commands need them",
         )])
     });
     let add_project = |t: &mut Template,
@@ -1035,7 +1066,8 @@ pub(super) fn pipeline_stack(
              \x20 read -r key secret token <<< \"$credentials\"\n\
              \x20 AWS_ACCESS_KEY_ID=\"$key\" AWS_SECRET_ACCESS_KEY=\"$secret\" AWS_SESSION_TOKEN=\"$token\" \\\n\
              \x20   aws cloudformation deploy --region \"$region\" --stack-name \"$stack\" --template-file \"$template\" \\\n\
-             \x20   --role-arn \"arn:$PARTITION:iam::$ACCOUNT:role/cdk-$QUALIFIER-cfn-exec-role-$ACCOUNT-$region\" --no-fail-on-empty-changeset\n\
+             \x20   --role-arn \"arn:$PARTITION:iam::$ACCOUNT:role/cdk-$QUALIFIER-cfn-exec-role-$ACCOUNT-$region\" --no-fail-on-empty-changeset \\\n\
+             \x20   --tags \"{PIPELINE_TAG}={pipeline}\"\n\
              done )",
             pipeline = p.name
         );

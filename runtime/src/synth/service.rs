@@ -370,7 +370,6 @@ fn api_gateway_account(t: &mut Template) -> Result<Handle<api_gateway::Account>,
         "ApiGatewayAccount",
         api_gateway::Account {
             cloud_watch_role_arn: Some(role.get_att(iam::RoleAttribute::Arn)),
-            ..api_gateway::Account::default()
         },
         Attributes::new().removal_policy(RemovalPolicy::Retain),
     )

@@ -3,11 +3,15 @@
 //! every asset manifest validate against the JSON schemas of
 //! `@aws-cdk/cloud-assembly-schema`, and `cdk-assets ls` reads every asset manifest.
 //!
+//! `cdk-assets publish` also publishes a program's bundle to every destination, against
+//! a local moto server standing for the accounts and regions.
+//!
 //! The tools run from the npm prefix `$PIPEWRIGHT_CDK_CLI`, default `/opt/cdk-cli`
 //! (`.ci/setup` installs them there), with telemetry, notices and version checks off:
-//! they contact nothing.
+//! they contact nothing but the local moto server.
 
 mod programs;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -224,4 +228,88 @@ fn schema_validation_can_fail() {
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("is not one of enum values"));
+}
+
+#[test]
+fn cdk_assets_publishes_a_bundle_to_every_account() {
+    // The cross-account program: its bundle goes to the asset buckets of two accounts,
+    // through each one's file-publishing role, as the pipeline's asset action does.
+    let app = example("cross_account");
+    let dir = write_assembly("cdk-assets-publish", &app);
+    let asset = &app.assets[0];
+    let zip = b"PK\x05\x06 not really a zip, the bytes cdk-assets uploads";
+    std::fs::write(dir.join(pipewright::assembly::asset_zip_file(asset)), zip).unwrap();
+    let destinations: Vec<(String, String)> = {
+        let mut d: Vec<(String, String)> = app
+            .stacks
+            .iter()
+            .filter(|s| s.assets.contains(&asset.id))
+            .map(|s| (s.account.to_string(), s.region.to_string()))
+            .collect();
+        d.dedup();
+        d
+    };
+    assert_eq!(
+        destinations,
+        [
+            ("111111111111".to_owned(), "us-west-2".to_owned()),
+            ("222222222222".to_owned(), "us-west-2".to_owned())
+        ]
+    );
+
+    let moto = support::Moto::start("cdk-assets-publish");
+    // boto3 in each account (moto's accounts follow the role assumed).
+    let in_accounts = |body: &str| -> serde_json::Value {
+        let program = format!(
+            "import boto3, json\n\
+             def s3(account, region):\n\
+             \x20   c = boto3.client('sts', endpoint_url='{endpoint}', region_name=region, aws_access_key_id='testing', aws_secret_access_key='testing').assume_role(RoleArn='arn:aws:iam::%s:role/Admin' % account, RoleSessionName='tests')['Credentials']\n\
+             \x20   return boto3.client('s3', endpoint_url='{endpoint}', region_name=region, aws_access_key_id=c['AccessKeyId'], aws_secret_access_key=c['SecretAccessKey'], aws_session_token=c['SessionToken'])\n\
+             result = []\n\
+             for account, region in {destinations}:\n\
+             \x20   bucket = 'cdk-hnb659fds-assets-%s-%s' % (account, region)\n\
+             {body}\n\
+             print(json.dumps(result))\n",
+            endpoint = moto.endpoint,
+            destinations = serde_json::to_string(&destinations).unwrap(),
+        );
+        let output = Command::new("python3")
+            .arg("-c")
+            .arg(&program)
+            .output()
+            .expect("python3 runs");
+        serde_json::from_str(&succeed("boto3", output)).unwrap()
+    };
+    in_accounts(
+        "    s3(account, region).create_bucket(Bucket=bucket, CreateBucketConfiguration={'LocationConstraint': region})",
+    );
+
+    let manifest = dir.join(pipewright::synth::asset_manifest_file(asset));
+    let published = tool("cdk-assets")
+        .arg("--path")
+        .arg(&manifest)
+        .arg("publish")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-west-2")
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_CONFIG_FILE")
+        .env_remove("AWS_SHARED_CREDENTIALS_FILE")
+        .output()
+        .expect("cdk-assets runs");
+    let log = succeed("cdk-assets publish", published);
+    assert!(!log.contains("fail"), "{log}");
+
+    // Each account's bucket holds the bundle, under its content id.
+    let objects = in_accounts(&format!(
+        "    body = s3(account, region).get_object(Bucket=bucket, Key='{}')['Body'].read()\n    result.append([account, region, body.decode('latin-1')])",
+        asset.object_key()
+    ));
+    let expected: Vec<serde_json::Value> = destinations
+        .iter()
+        .map(|(a, r)| serde_json::json!([a, r, String::from_utf8_lossy(zip)]))
+        .collect();
+    assert_eq!(objects, serde_json::Value::Array(expected));
 }

@@ -207,8 +207,22 @@ fn finish(template: &Template, block: &str, errors: &mut Vec<SynthError>) -> Str
     if let Err(unresolved) = template.check_references() {
         errors.extend(unresolved.into_iter().map(|e| SynthError::at(block, e)));
     }
-    template.to_json_pretty()
+    let json = template.to_json_pretty();
+    if json.len() > MAX_TEMPLATE_SIZE {
+        errors.push(SynthError::at(
+            block,
+            format!(
+                "the template is {} bytes: the pipeline's CloudFormation actions deploy templates of at most {MAX_TEMPLATE_SIZE}; split the stack",
+                json.len()
+            ),
+        ));
+    }
+    json
 }
+
+/// The largest template the pipeline deploys: CloudFormation's long-standing limit for a
+/// template read from S3, under what CodePipeline's CloudFormation action takes (512 KB).
+pub const MAX_TEMPLATE_SIZE: usize = 460_800;
 
 /// The `BootstrapVersion` parameter and the rule that fails the deployment early, with
 /// a clear message, when the environment's bootstrap stack is missing or too old. The

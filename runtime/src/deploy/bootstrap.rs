@@ -275,3 +275,145 @@ async fn one(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_cloudformation::types::{Parameter, StackStatus};
+
+    fn existing(parameters: &[(&str, &str)]) -> Stack {
+        let mut builder = Stack::builder()
+            .stack_name(TOOLKIT_STACK_NAME)
+            .stack_status(StackStatus::UpdateComplete)
+            .creation_time(aws_smithy_types::DateTime::from_secs(0));
+        for (k, v) in parameters {
+            builder = builder.parameters(
+                Parameter::builder()
+                    .parameter_key(*k)
+                    .parameter_value(*v)
+                    .build(),
+            );
+        }
+        builder.build()
+    }
+
+    fn options() -> BootstrapOptions {
+        BootstrapOptions {
+            qualifier: "hnb659fds".into(),
+            ..BootstrapOptions::default()
+        }
+    }
+
+    fn value(params: &[(String, ParameterValue)], key: &str) -> Option<ParameterValue> {
+        params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn v(text: &str) -> Option<ParameterValue> {
+        Some(ParameterValue::Value(text.into()))
+    }
+
+    #[test]
+    fn a_new_stack_gets_the_cdk_clis_defaults() {
+        let params = parameters(None, &options(), "aws", &|_| {});
+        assert_eq!(value(&params, p::TRUSTED_ACCOUNTS), v(""));
+        assert_eq!(value(&params, p::QUALIFIER), v("hnb659fds"));
+        assert_eq!(
+            value(&params, p::FILE_ASSETS_BUCKET_KMS_KEY_ID),
+            v(AWS_MANAGED_KEY)
+        );
+        assert_eq!(value(&params, p::CLOUDFORMATION_EXECUTION_POLICIES), None);
+        assert_eq!(value(&params, p::PUBLIC_ACCESS_BLOCK_CONFIGURATION), None);
+    }
+
+    #[test]
+    fn trust_adds_to_the_trusted_accounts_and_keeps_the_rest() {
+        let current = existing(&[
+            (p::TRUSTED_ACCOUNTS, "222222222222"),
+            (
+                p::CLOUDFORMATION_EXECUTION_POLICIES,
+                "arn:aws:iam::aws:policy/PowerUserAccess",
+            ),
+            (p::FILE_ASSETS_BUCKET_KMS_KEY_ID, ""),
+            (p::PUBLIC_ACCESS_BLOCK_CONFIGURATION, "true"),
+            (p::INPUT_PERMISSIONS_BOUNDARY, ""),
+        ]);
+        let options = BootstrapOptions {
+            trust: vec!["333333333333".into(), "222222222222".into()],
+            ..options()
+        };
+        let warnings = std::cell::RefCell::new(Vec::new());
+        let params = parameters(Some(&current), &options, "aws", &|w| {
+            warnings.borrow_mut().push(w)
+        });
+        assert_eq!(
+            value(&params, p::TRUSTED_ACCOUNTS),
+            v("222222222222,333333333333")
+        );
+        assert_eq!(
+            value(&params, p::CLOUDFORMATION_EXECUTION_POLICIES),
+            v("arn:aws:iam::aws:policy/PowerUserAccess")
+        );
+        assert_eq!(
+            value(&params, p::FILE_ASSETS_BUCKET_KMS_KEY_ID),
+            Some(ParameterValue::Previous)
+        );
+        assert_eq!(
+            value(&params, p::INPUT_PERMISSIONS_BOUNDARY),
+            Some(ParameterValue::Previous)
+        );
+        assert_eq!(value(&params, p::FILE_ASSETS_BUCKET_NAME), None);
+        assert!(warnings.borrow().is_empty());
+
+        let untrust = BootstrapOptions {
+            untrust: vec!["222222222222".into()],
+            ..options
+        };
+        let params = parameters(Some(&current), &untrust, "aws", &|_| {});
+        assert_eq!(value(&params, p::TRUSTED_ACCOUNTS), v("333333333333"));
+    }
+
+    #[test]
+    fn trust_without_policies_deploys_as_administrator_with_a_warning() {
+        let options = BootstrapOptions {
+            trust: vec!["222222222222".into()],
+            ..options()
+        };
+        let warnings = std::cell::RefCell::new(Vec::new());
+        let params = parameters(None, &options, "aws-cn", &|w| warnings.borrow_mut().push(w));
+        assert_eq!(
+            value(&params, p::CLOUDFORMATION_EXECUTION_POLICIES),
+            v("arn:aws-cn:iam::aws:policy/AdministratorAccess")
+        );
+        assert_eq!(warnings.borrow().len(), 1);
+    }
+
+    #[test]
+    fn customer_key_and_key_id() {
+        let current = existing(&[(p::FILE_ASSETS_BUCKET_KMS_KEY_ID, AWS_MANAGED_KEY)]);
+        let customer = BootstrapOptions {
+            customer_key: true,
+            ..options()
+        };
+        assert_eq!(
+            value(
+                &parameters(Some(&current), &customer, "aws", &|_| {}),
+                p::FILE_ASSETS_BUCKET_KMS_KEY_ID
+            ),
+            v("")
+        );
+        let key = BootstrapOptions {
+            kms_key_id: Some("alias/mine".into()),
+            ..options()
+        };
+        assert_eq!(
+            value(
+                &parameters(None, &key, "aws", &|_| {}),
+                p::FILE_ASSETS_BUCKET_KMS_KEY_ID
+            ),
+            v("alias/mine")
+        );
+    }
+}

@@ -1,0 +1,1024 @@
+//! The deployment paths that moto does not model, against the AWS SDK's own test tooling
+//! (`aws-smithy-mocks`: the real clients, with responses given per operation): failed
+//! resources and CloudFormation's reasons, rollbacks, recovery from `ROLLBACK_COMPLETE`,
+//! waiting for a stack another run left in progress, throttling, outputs, empty change
+//! sets, approvals, leftover change sets, large templates, failed deletions.
+
+use std::time::Duration;
+
+use aws_sdk_cloudformation::error::ErrorMetadata;
+use aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetOutput;
+use aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetOutput;
+use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
+use aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput;
+use aws_sdk_cloudformation::operation::describe_stack_events::DescribeStackEventsOutput;
+use aws_sdk_cloudformation::operation::describe_stacks::{
+    DescribeStacksError, DescribeStacksOutput,
+};
+use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetOutput;
+use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
+use aws_sdk_cloudformation::primitives::DateTime;
+use aws_sdk_cloudformation::types::{
+    Change, ChangeAction, ChangeSetStatus, ChangeSetType, ChangeType, Output, Replacement,
+    ResourceChange, ResourceStatus, Stack, StackEvent, StackStatus,
+};
+use aws_sdk_cloudformation::Client as CloudFormation;
+use aws_sdk_s3::operation::head_object::{HeadObjectError, HeadObjectOutput};
+use aws_sdk_s3::operation::put_object::PutObjectOutput;
+use aws_sdk_ssm::operation::get_parameter::{GetParameterError, GetParameterOutput};
+use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use pipewright::app::{App, StackArtifact, StackRole};
+use pipewright::deploy::assets::AssetBuilder;
+use pipewright::deploy::changes::Approval;
+use pipewright::deploy::stack::{self, Outcome, StackSpec};
+use pipewright::deploy::{Clients, Console, DeployOptions, Environment, Session};
+
+const ACCOUNT: &str = "111111111111";
+const REGION: &str = "us-west-2";
+const NAME: &str = "PreProdBackend-BackendStack";
+const STACK_ID: &str =
+    "arn:aws:cloudformation:us-west-2:111111111111:stack/PreProdBackend-BackendStack/1";
+const TEMPLATE: &str = r#"{"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"MemorySize": 2048}}}}"#;
+
+fn environment(cfn: &[&Rule], s3: &[&Rule], ssm: &[&Rule]) -> Environment {
+    let retries = |b: aws_sdk_cloudformation::config::Builder| {
+        b.retry_config(pipewright::deploy::clients::retry_config())
+            .region(aws_sdk_cloudformation::config::Region::new(REGION))
+    };
+    let clients = Clients {
+        cloudformation: mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, cfn, retries),
+        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, s3, |b| b
+            .region(aws_sdk_s3::config::Region::new(REGION))),
+        ssm: mock_client!(aws_sdk_ssm, RuleMode::MatchAny, ssm),
+        sts: mock_client!(aws_sdk_sts, RuleMode::MatchAny, &[]),
+    };
+    Environment::new(ACCOUNT, REGION, "hnb659fds", clients)
+}
+
+fn options(approval: Approval) -> DeployOptions {
+    DeployOptions {
+        approval,
+        poll_interval: Duration::from_millis(1),
+        force: false,
+    }
+}
+
+fn spec(template: &str) -> StackSpec {
+    StackSpec {
+        name: NAME.into(),
+        template: template.into(),
+        parameters: Vec::new(),
+        tags: vec![("pipewright:pipeline".into(), "BackendPipeline".into())],
+    }
+}
+
+fn stack(status: &str) -> Stack {
+    Stack::builder()
+        .stack_name(NAME)
+        .stack_id(STACK_ID)
+        .stack_status(StackStatus::from(status))
+        .creation_time(DateTime::from_secs(0))
+        .tags(
+            aws_sdk_cloudformation::types::Tag::builder()
+                .key("pipewright:pipeline")
+                .value("BackendPipeline")
+                .build(),
+        )
+        .build()
+}
+
+fn with_outputs(mut s: Stack, outputs: &[(&str, &str)]) -> Stack {
+    s.outputs = Some(
+        outputs
+            .iter()
+            .map(|(k, v)| Output::builder().output_key(*k).output_value(*v).build())
+            .collect(),
+    );
+    s
+}
+
+fn described(s: Stack) -> DescribeStacksOutput {
+    DescribeStacksOutput::builder().stacks(s).build()
+}
+
+fn missing() -> DescribeStacksError {
+    DescribeStacksError::generic(
+        ErrorMetadata::builder()
+            .code("ValidationError")
+            .message(format!("Stack with id {NAME} does not exist"))
+            .build(),
+    )
+}
+
+fn event(id: &str, logical: &str, kind: &str, status: &str, reason: Option<&str>) -> StackEvent {
+    StackEvent::builder()
+        .stack_id(STACK_ID)
+        .stack_name(NAME)
+        .event_id(id)
+        .logical_resource_id(logical)
+        .resource_type(kind)
+        .resource_status(ResourceStatus::from(status))
+        .set_resource_status_reason(reason.map(str::to_owned))
+        .timestamp(DateTime::from_secs(1_700_000_000))
+        .build()
+}
+
+/// Events, newest first (as CloudFormation lists them).
+fn events(list: Vec<StackEvent>) -> DescribeStackEventsOutput {
+    DescribeStackEventsOutput::builder()
+        .set_stack_events(Some(list))
+        .build()
+}
+
+fn change(action: &str, logical: &str, kind: &str, replacement: Option<&str>) -> Change {
+    Change::builder()
+        .r#type(ChangeType::Resource)
+        .resource_change(
+            ResourceChange::builder()
+                .action(ChangeAction::from(action))
+                .logical_resource_id(logical)
+                .resource_type(kind)
+                .set_replacement(replacement.map(Replacement::from))
+                .build(),
+        )
+        .build()
+}
+
+fn change_set_ready(changes: Vec<Change>) -> DescribeChangeSetOutput {
+    DescribeChangeSetOutput::builder()
+        .status(ChangeSetStatus::CreateComplete)
+        .set_changes(Some(changes))
+        .build()
+}
+
+fn created() -> CreateChangeSetOutput {
+    CreateChangeSetOutput::builder()
+        .id("arn:aws:cloudformation:us-west-2:111111111111:changeSet/pipewright-deploy/1")
+        .stack_id(STACK_ID)
+        .build()
+}
+
+fn review_event() -> StackEvent {
+    event(
+        "e0",
+        NAME,
+        "AWS::CloudFormation::Stack",
+        "REVIEW_IN_PROGRESS",
+        Some("User Initiated"),
+    )
+}
+
+#[tokio::test]
+async fn a_failed_first_create_names_each_failed_resource_with_its_reason() {
+    let describe = mock!(CloudFormation::describe_stacks)
+        .sequence()
+        .error(missing)
+        .output(|| described(stack("ROLLBACK_COMPLETE")))
+        .repeatedly()
+        .build();
+    let create = mock!(CloudFormation::create_change_set)
+        .match_requests(|r| r.change_set_type() == Some(&ChangeSetType::Create))
+        .then_output(created);
+    let describe_change_set = mock!(CloudFormation::describe_change_set).then_output(|| {
+        change_set_ready(vec![
+            change(
+                "Add",
+                "BackendServerFunction",
+                "AWS::Lambda::Function",
+                None,
+            ),
+            change("Add", "BackendApi", "AWS::ApiGateway::RestApi", None),
+        ])
+    });
+    let stack_events = mock!(CloudFormation::describe_stack_events)
+        .sequence()
+        .output(|| events(vec![review_event()]))
+        .output(|| {
+            events(vec![
+                event("e6", NAME, "AWS::CloudFormation::Stack", "ROLLBACK_COMPLETE", None),
+                event("e5", "BackendServerFunction", "AWS::Lambda::Function", "DELETE_COMPLETE", None),
+                event("e4", NAME, "AWS::CloudFormation::Stack", "ROLLBACK_IN_PROGRESS", Some("The following resource(s) failed to create: [BackendApi, BackendServerFunction].")),
+                // Listed before the failure that caused it (same second): the causes
+                // still come first in the message.
+                event("e3", "BackendServerFunction", "AWS::Lambda::Function", "CREATE_FAILED", Some("Resource handler returned message: \"Uploaded file must be a non-empty zip\" (RequestToken: 1, HandlerErrorCode: InvalidRequest)")),
+                event("e2", "BackendApi", "AWS::ApiGateway::RestApi", "CREATE_FAILED", Some("Resource creation cancelled")),
+                event("e1", NAME, "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", Some("User Initiated")),
+                review_event(),
+            ])
+        })
+        .build();
+    let execute = mock!(CloudFormation::execute_change_set)
+        .then_output(|| ExecuteChangeSetOutput::builder().build());
+    let env = environment(
+        &[
+            &describe,
+            &create,
+            &describe_change_set,
+            &stack_events,
+            &execute,
+        ],
+        &[],
+        &[],
+    );
+    let console = Console::capturing(Vec::new());
+    let error = stack::deploy_stack(&env, &spec(TEMPLATE), &options(Approval::Never), &console)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "PreProdBackend-BackendStack: deployment failed (ROLLBACK_COMPLETE): \
+         BackendServerFunction (AWS::Lambda::Function): Resource handler returned message: \"Uploaded file must be a non-empty zip\" (RequestToken: 1, HandlerErrorCode: InvalidRequest); \
+         BackendApi (AWS::ApiGateway::RestApi): Resource creation cancelled \
+         (the next deploy deletes the stack and creates it again)"
+    );
+    assert_eq!(execute.num_calls(), 1);
+    let lines = console.captured();
+    assert!(
+        lines.iter().any(|l| l.contains("| CREATE_FAILED | AWS::Lambda::Function | BackendServerFunction | Resource handler returned message")),
+        "one line per event: {lines:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_stack_left_in_rollback_complete_is_deleted_and_created_again() {
+    let describe = mock!(CloudFormation::describe_stacks)
+        .sequence()
+        .output(|| described(stack("ROLLBACK_COMPLETE")))
+        // Waiting for the deletion.
+        .output(|| described(stack("DELETE_COMPLETE")))
+        // Waiting for the new create.
+        .output(|| {
+            described(with_outputs(
+                stack("CREATE_COMPLETE"),
+                &[(
+                    "BackendApiUrl",
+                    "https://abc.execute-api.us-west-2.amazonaws.com/prod/",
+                )],
+            ))
+        })
+        .build();
+    let delete = mock!(CloudFormation::delete_stack)
+        .match_requests(|r| r.stack_name() == Some(STACK_ID))
+        .then_output(|| DeleteStackOutput::builder().build());
+    let create = mock!(CloudFormation::create_change_set)
+        .match_requests(|r| r.change_set_type() == Some(&ChangeSetType::Create))
+        .then_output(created);
+    let describe_change_set = mock!(CloudFormation::describe_change_set)
+        .then_output(|| change_set_ready(vec![change("Add", "Fn", "AWS::Lambda::Function", None)]));
+    let stack_events =
+        mock!(CloudFormation::describe_stack_events).then_output(|| events(vec![review_event()]));
+    let execute = mock!(CloudFormation::execute_change_set)
+        .then_output(|| ExecuteChangeSetOutput::builder().build());
+    let env = environment(
+        &[
+            &describe,
+            &delete,
+            &create,
+            &describe_change_set,
+            &stack_events,
+            &execute,
+        ],
+        &[],
+        &[],
+    );
+    let console = Console::capturing(Vec::new());
+    let outcome = stack::deploy_stack(&env, &spec(TEMPLATE), &options(Approval::Never), &console)
+        .await
+        .unwrap();
+    assert_eq!(delete.num_calls(), 1);
+    assert_eq!(create.num_calls(), 1);
+    assert_eq!(
+        outcome.outputs(),
+        [(
+            "BackendApiUrl".to_owned(),
+            "https://abc.execute-api.us-west-2.amazonaws.com/prod/".to_owned()
+        )]
+    );
+    assert!(
+        console.captured().iter().any(|l| l.contains(
+            "ROLLBACK_COMPLETE after a failed first create: deleting it to create it again"
+        )),
+        "{:#?}",
+        console.captured()
+    );
+}
+
+#[tokio::test]
+async fn a_stack_another_run_left_in_progress_is_waited_for() {
+    let describe = mock!(CloudFormation::describe_stacks)
+        .sequence()
+        .output(|| described(stack("UPDATE_IN_PROGRESS")))
+        .output(|| described(stack("UPDATE_IN_PROGRESS")))
+        .times(3)
+        .output(|| described(stack("UPDATE_COMPLETE")))
+        .repeatedly()
+        .build();
+    let stack_events = mock!(CloudFormation::describe_stack_events).then_output(|| {
+        events(vec![event(
+            "e9",
+            "Fn",
+            "AWS::Lambda::Function",
+            "UPDATE_COMPLETE",
+            None,
+        )])
+    });
+    let template = mock!(CloudFormation::get_template)
+        .then_output(|| GetTemplateOutput::builder().template_body(TEMPLATE).build());
+    let env = environment(&[&describe, &stack_events, &template], &[], &[]);
+    let console = Console::capturing(Vec::new());
+    let outcome = stack::deploy_stack(&env, &spec(TEMPLATE), &options(Approval::Never), &console)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        Outcome::NoChanges {
+            outputs: Vec::new()
+        }
+    );
+    let lines = console.captured();
+    assert!(
+        lines.iter().any(|l| l.contains(
+            "UPDATE_IN_PROGRESS (another deployment, or an interrupted run): waiting for it"
+        )),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("the operation in progress ended in UPDATE_COMPLETE")),
+        "{lines:#?}"
+    );
+    assert!(describe.num_calls() >= 5, "{}", describe.num_calls());
+}
+
+const THROTTLED: &str = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>1</RequestId></ErrorResponse>";
+
+#[tokio::test]
+async fn throttled_calls_are_retried() {
+    let describe = mock!(CloudFormation::describe_stacks)
+        .sequence()
+        .http_status(400, Some(THROTTLED.to_owned()))
+        .times(3)
+        .output(|| described(stack("UPDATE_COMPLETE")))
+        .build();
+    let template = mock!(CloudFormation::get_template)
+        .sequence()
+        .http_status(400, Some(THROTTLED.to_owned()))
+        .output(|| GetTemplateOutput::builder().template_body(TEMPLATE).build())
+        .build();
+    let env = environment(&[&describe, &template], &[], &[]);
+    let console = Console::capturing(Vec::new());
+    let outcome = stack::deploy_stack(&env, &spec(TEMPLATE), &options(Approval::Never), &console)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        Outcome::NoChanges {
+            outputs: Vec::new()
+        }
+    );
+    assert_eq!(
+        describe.num_calls(),
+        4,
+        "three throttled answers, then the stack"
+    );
+    assert_eq!(template.num_calls(), 2);
+}
+
+#[tokio::test]
+async fn throttling_that_outlasts_the_retries_fails_with_the_reason() {
+    let describe = mock!(CloudFormation::describe_stacks)
+        .sequence()
+        .http_status(400, Some(THROTTLED.to_owned()))
+        .repeatedly()
+        .build();
+    let env = environment(&[&describe], &[], &[]);
+    let error = stack::deploy_stack(
+        &env,
+        &spec(TEMPLATE),
+        &options(Approval::Never),
+        &Console::capturing(Vec::new()),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        error,
+        "PreProdBackend-BackendStack: cannot describe the stack: Throttling: Rate exceeded"
+    );
+    assert_eq!(describe.num_calls(), 5, "the retry policy's attempts");
+}
+
+#[tokio::test]
+async fn an_update_that_rolls_back_names_the_failed_resource() {
+    let describe = mock!(CloudFormation::describe_stacks)
+        .sequence()
+        .output(|| described(stack("UPDATE_COMPLETE")))
+        .output(|| described(stack("UPDATE_ROLLBACK_IN_PROGRESS")))
+        .output(|| described(stack("UPDATE_ROLLBACK_COMPLETE")))
+        .build();
+    let template = mock!(CloudFormation::get_template)
+        .then_output(|| GetTemplateOutput::builder().template_body("{}").build());
+    let create = mock!(CloudFormation::create_change_set)
+        .match_requests(|r| r.change_set_type() == Some(&ChangeSetType::Update))
+        .then_output(created);
+    let describe_change_set = mock!(CloudFormation::describe_change_set).then_output(|| {
+        change_set_ready(vec![change(
+            "Modify",
+            "Fn",
+            "AWS::Lambda::Function",
+            Some("False"),
+        )])
+    });
+    let stack_events = mock!(CloudFormation::describe_stack_events)
+        .sequence()
+        .output(|| events(vec![event("e0", NAME, "AWS::CloudFormation::Stack", "UPDATE_COMPLETE", None)]))
+        .output(|| {
+            events(vec![
+                event("e2", "Fn", "AWS::Lambda::Function", "UPDATE_FAILED", Some("Resource handler returned message: \"MemorySize value failed to satisfy constraint\"")),
+                event("e1", NAME, "AWS::CloudFormation::Stack", "UPDATE_IN_PROGRESS", None),
+                event("e0", NAME, "AWS::CloudFormation::Stack", "UPDATE_COMPLETE", None),
+            ])
+        })
+        .output(|| events(vec![event("e3", NAME, "AWS::CloudFormation::Stack", "UPDATE_ROLLBACK_COMPLETE", None)]))
+        .build();
+    let execute = mock!(CloudFormation::execute_change_set)
+        .then_output(|| ExecuteChangeSetOutput::builder().build());
+    let env = environment(
+        &[
+            &describe,
+            &template,
+            &create,
+            &describe_change_set,
+            &stack_events,
+            &execute,
+        ],
+        &[],
+        &[],
+    );
+    let console = Console::capturing(Vec::new());
+    let error = stack::deploy_stack(&env, &spec(TEMPLATE), &options(Approval::Never), &console)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "PreProdBackend-BackendStack: deployment failed (UPDATE_ROLLBACK_COMPLETE): Fn (AWS::Lambda::Function): Resource handler returned message: \"MemorySize value failed to satisfy constraint\""
+    );
+    let table = console.captured().join("\n");
+    assert!(
+        table.contains("Modify  Fn          AWS::Lambda::Function  False"),
+        "{table}"
+    );
+}
+
+#[tokio::test]
+async fn after_a_rolled_back_update_a_change_set_decides_even_for_the_same_template() {
+    let describe = mock!(CloudFormation::describe_stacks)
+        .then_output(|| described(stack("UPDATE_ROLLBACK_COMPLETE")));
+    let template = mock!(CloudFormation::get_template)
+        .then_output(|| GetTemplateOutput::builder().template_body(TEMPLATE).build());
+    let create = mock!(CloudFormation::create_change_set).then_output(created);
+    let describe_change_set = mock!(CloudFormation::describe_change_set).then_output(|| {
+        DescribeChangeSetOutput::builder()
+            .status(ChangeSetStatus::Failed)
+            .status_reason("The submitted information didn't contain changes.")
+            .build()
+    });
+    let delete_change_set = mock!(CloudFormation::delete_change_set)
+        .then_output(|| DeleteChangeSetOutput::builder().build());
+    let env = environment(
+        &[
+            &describe,
+            &template,
+            &create,
+            &describe_change_set,
+            &delete_change_set,
+        ],
+        &[],
+        &[],
+    );
+    let outcome = stack::deploy_stack(
+        &env,
+        &spec(TEMPLATE),
+        &options(Approval::Never),
+        &Console::capturing(Vec::new()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        Outcome::NoChanges {
+            outputs: Vec::new()
+        }
+    );
+    assert_eq!(create.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn an_empty_change_set_is_deleted_and_nothing_runs() {
+    let describe = mock!(CloudFormation::describe_stacks)
+        .then_output(|| described(with_outputs(stack("UPDATE_COMPLETE"), &[("K", "V")])));
+    // The deployed template differs in form only: CloudFormation finds nothing to do.
+    let template = mock!(CloudFormation::get_template).then_output(|| {
+        GetTemplateOutput::builder()
+            .template_body(r#"{"Resources": {}}"#)
+            .build()
+    });
+    let create = mock!(CloudFormation::create_change_set).then_output(created);
+    let describe_change_set = mock!(CloudFormation::describe_change_set).then_output(|| {
+        DescribeChangeSetOutput::builder()
+            .status(ChangeSetStatus::Failed)
+            .status_reason("The submitted information didn't contain changes. Submit different information to create a change set.")
+            .build()
+    });
+    let delete_change_set = mock!(CloudFormation::delete_change_set)
+        .then_output(|| DeleteChangeSetOutput::builder().build());
+    let execute = mock!(CloudFormation::execute_change_set)
+        .then_output(|| ExecuteChangeSetOutput::builder().build());
+    let env = environment(
+        &[
+            &describe,
+            &template,
+            &create,
+            &describe_change_set,
+            &delete_change_set,
+            &execute,
+        ],
+        &[],
+        &[],
+    );
+    let console = Console::capturing(Vec::new());
+    let outcome = stack::deploy_stack(&env, &spec(TEMPLATE), &options(Approval::Never), &console)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        Outcome::NoChanges {
+            outputs: vec![("K".into(), "V".into())]
+        }
+    );
+    assert_eq!(delete_change_set.num_calls(), 1);
+    assert_eq!(execute.num_calls(), 0);
+    assert!(console.captured().contains(&format!("{NAME}: no changes")));
+}
+
+fn risky_update(answers: Vec<bool>) -> (Environment, Rule, Rule, Console) {
+    let describe = mock!(CloudFormation::describe_stacks)
+        .sequence()
+        .output(|| described(stack("UPDATE_COMPLETE")))
+        .output(|| described(stack("UPDATE_COMPLETE")))
+        .repeatedly()
+        .build();
+    let template = mock!(CloudFormation::get_template)
+        .then_output(|| GetTemplateOutput::builder().template_body("{}").build());
+    let create = mock!(CloudFormation::create_change_set).then_output(created);
+    let describe_change_set = mock!(CloudFormation::describe_change_set).then_output(|| {
+        change_set_ready(vec![
+            change("Add", "NewRole", "AWS::IAM::Role", None),
+            change("Modify", "Table", "AWS::DynamoDB::Table", Some("True")),
+            change("Modify", "Fn", "AWS::Lambda::Function", Some("False")),
+        ])
+    });
+    let delete_change_set = mock!(CloudFormation::delete_change_set)
+        .then_output(|| DeleteChangeSetOutput::builder().build());
+    let stack_events = mock!(CloudFormation::describe_stack_events).then_output(|| {
+        events(vec![event(
+            "e0",
+            NAME,
+            "AWS::CloudFormation::Stack",
+            "UPDATE_COMPLETE",
+            None,
+        )])
+    });
+    let execute = mock!(CloudFormation::execute_change_set)
+        .then_output(|| ExecuteChangeSetOutput::builder().build());
+    let env = environment(
+        &[
+            &describe,
+            &template,
+            &create,
+            &describe_change_set,
+            &delete_change_set,
+            &stack_events,
+            &execute,
+        ],
+        &[],
+        &[],
+    );
+    (env, execute, delete_change_set, Console::capturing(answers))
+}
+
+#[tokio::test]
+async fn require_approval_asks_before_iam_changes_and_replacements() {
+    let (env, execute, delete_change_set, console) = risky_update(vec![false]);
+    let error = stack::deploy_stack(
+        &env,
+        &spec(TEMPLATE),
+        &options(Approval::Broadening),
+        &console,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        error,
+        "PreProdBackend-BackendStack: changes not approved (changes permissions: NewRole; replaces Table); nothing was deployed"
+    );
+    assert_eq!(execute.num_calls(), 0);
+    assert_eq!(delete_change_set.num_calls(), 1);
+    assert!(
+        console.captured().iter().any(|l| l
+            == &format!(
+                "{NAME}: changes permissions: NewRole; replaces Table. Deploy these changes?"
+            )),
+        "{:#?}",
+        console.captured()
+    );
+
+    let (env, execute, _, console) = risky_update(vec![true]);
+    stack::deploy_stack(
+        &env,
+        &spec(TEMPLATE),
+        &options(Approval::Broadening),
+        &console,
+    )
+    .await
+    .unwrap();
+    assert_eq!(execute.num_calls(), 1);
+
+    // Without --require-approval, nothing is asked.
+    let (env, execute, _, console) = risky_update(Vec::new());
+    stack::deploy_stack(&env, &spec(TEMPLATE), &options(Approval::Never), &console)
+        .await
+        .unwrap();
+    assert_eq!(execute.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_leftover_change_set_of_an_interrupted_run_is_replaced() {
+    let describe = mock!(CloudFormation::describe_stacks)
+        .sequence()
+        .output(|| described(stack("UPDATE_COMPLETE")))
+        .output(|| described(stack("UPDATE_COMPLETE")))
+        .repeatedly()
+        .build();
+    let template = mock!(CloudFormation::get_template)
+        .then_output(|| GetTemplateOutput::builder().template_body("{}").build());
+    let create = mock!(CloudFormation::create_change_set)
+        .sequence()
+        .error(|| {
+            aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetError::AlreadyExistsException(
+                aws_sdk_cloudformation::types::error::AlreadyExistsException::builder()
+                    .message("ChangeSet pipewright-deploy cannot be created due to a mismatch with existing attribute Template")
+                    .build(),
+            )
+        })
+        .output(created)
+        .build();
+    let delete_change_set = mock!(CloudFormation::delete_change_set)
+        .match_requests(|r| {
+            r.change_set_name() == Some("pipewright-deploy") && r.stack_name() == Some(NAME)
+        })
+        .then_output(|| DeleteChangeSetOutput::builder().build());
+    let describe_change_set = mock!(CloudFormation::describe_change_set).then_output(|| {
+        change_set_ready(vec![change(
+            "Modify",
+            "Fn",
+            "AWS::Lambda::Function",
+            Some("False"),
+        )])
+    });
+    let stack_events = mock!(CloudFormation::describe_stack_events).then_output(|| {
+        events(vec![event(
+            "e0",
+            NAME,
+            "AWS::CloudFormation::Stack",
+            "UPDATE_COMPLETE",
+            None,
+        )])
+    });
+    let execute = mock!(CloudFormation::execute_change_set)
+        .then_output(|| ExecuteChangeSetOutput::builder().build());
+    let env = environment(
+        &[
+            &describe,
+            &template,
+            &create,
+            &delete_change_set,
+            &describe_change_set,
+            &stack_events,
+            &execute,
+        ],
+        &[],
+        &[],
+    );
+    stack::deploy_stack(
+        &env,
+        &spec(TEMPLATE),
+        &options(Approval::Never),
+        &Console::capturing(Vec::new()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(create.num_calls(), 2);
+    assert_eq!(delete_change_set.num_calls(), 1);
+    assert_eq!(execute.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_template_over_the_inline_limit_is_deployed_from_the_asset_bucket() {
+    let big = format!(
+        r#"{{"Description": "{}", "Resources": {{}}}}"#,
+        "x".repeat(stack::MAX_TEMPLATE_BODY)
+    );
+    let key = format!(
+        "{}.json",
+        pipewright::deploy::archive::sha256_hex(big.as_bytes())
+    );
+    let url = format!(
+        "https://s3.us-west-2.amazonaws.com/cdk-hnb659fds-assets-111111111111-us-west-2/{key}"
+    );
+    let describe = mock!(CloudFormation::describe_stacks)
+        .sequence()
+        .error(missing)
+        .output(|| described(stack("CREATE_COMPLETE")))
+        .build();
+    let expected_url = url.clone();
+    let create = mock!(CloudFormation::create_change_set)
+        .match_requests(move |r| {
+            r.template_url() == Some(expected_url.as_str()) && r.template_body().is_none()
+        })
+        .then_output(created);
+    let describe_change_set = mock!(CloudFormation::describe_change_set)
+        .then_output(|| change_set_ready(vec![change("Add", "Fn", "AWS::Lambda::Function", None)]));
+    let stack_events =
+        mock!(CloudFormation::describe_stack_events).then_output(|| events(vec![review_event()]));
+    let execute = mock!(CloudFormation::execute_change_set)
+        .then_output(|| ExecuteChangeSetOutput::builder().build());
+    let head = mock!(aws_sdk_s3::Client::head_object).then_error(|| {
+        HeadObjectError::NotFound(aws_sdk_s3::types::error::NotFound::builder().build())
+    });
+    let expected_key = key.clone();
+    let put = mock!(aws_sdk_s3::Client::put_object)
+        .match_requests(move |r| {
+            r.bucket() == Some("cdk-hnb659fds-assets-111111111111-us-west-2")
+                && r.key() == Some(expected_key.as_str())
+                && r.metadata().is_some_and(|m| m.contains_key("sha256"))
+        })
+        .then_output(|| PutObjectOutput::builder().build());
+    let env = environment(
+        &[
+            &describe,
+            &create,
+            &describe_change_set,
+            &stack_events,
+            &execute,
+        ],
+        &[&head, &put],
+        &[],
+    );
+    stack::deploy_stack(
+        &env,
+        &spec(&big),
+        &options(Approval::Never),
+        &Console::capturing(Vec::new()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(put.num_calls(), 1);
+    assert_eq!(create.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_deletion_names_what_could_not_be_deleted() {
+    let describe = mock!(CloudFormation::describe_stacks)
+        .sequence()
+        .output(|| described(stack("DELETE_IN_PROGRESS")))
+        .output(|| described(stack("DELETE_FAILED")))
+        .build();
+    let delete =
+        mock!(CloudFormation::delete_stack).then_output(|| DeleteStackOutput::builder().build());
+    let stack_events = mock!(CloudFormation::describe_stack_events)
+        .sequence()
+        .output(|| {
+            events(vec![event(
+                "e0",
+                NAME,
+                "AWS::CloudFormation::Stack",
+                "UPDATE_COMPLETE",
+                None,
+            )])
+        })
+        .output(|| {
+            events(vec![
+                event(
+                    "e2",
+                    "Bucket",
+                    "AWS::S3::Bucket",
+                    "DELETE_FAILED",
+                    Some("The bucket you tried to delete is not empty"),
+                ),
+                event(
+                    "e1",
+                    NAME,
+                    "AWS::CloudFormation::Stack",
+                    "DELETE_IN_PROGRESS",
+                    None,
+                ),
+                event(
+                    "e0",
+                    NAME,
+                    "AWS::CloudFormation::Stack",
+                    "UPDATE_COMPLETE",
+                    None,
+                ),
+            ])
+        })
+        .output(|| events(vec![]))
+        .repeatedly()
+        .build();
+    let env = environment(&[&describe, &delete, &stack_events], &[], &[]);
+    let error = stack::delete_stack(
+        &env,
+        &stack("UPDATE_COMPLETE"),
+        &options(Approval::Never),
+        &Console::capturing(Vec::new()),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        error,
+        "PreProdBackend-BackendStack: deletion failed (DELETE_FAILED): Bucket (AWS::S3::Bucket): The bucket you tried to delete is not empty"
+    );
+}
+
+fn app(template: &str) -> App {
+    App {
+        pipeline: "BackendPipeline".into(),
+        stacks: vec![StackArtifact {
+            name: NAME.into(),
+            role: StackRole::Stage {
+                stage: "PreProdBackend".into(),
+                stack: "BackendStack".into(),
+            },
+            account: ACCOUNT.into(),
+            region: REGION.into(),
+            template: template.to_owned().into(),
+            assets: Vec::new(),
+            depends_on: Vec::new(),
+            outputs: vec!["BackendApiUrl".into()],
+        }],
+        assets: Vec::new(),
+        qualifier: "hnb659fds".into(),
+        workspace_root: env!("CARGO_MANIFEST_DIR").into(),
+    }
+}
+
+fn bootstrapped(version: &'static str) -> Rule {
+    mock!(aws_sdk_ssm::Client::get_parameter)
+        .match_requests(|r| r.name() == Some("/cdk-bootstrap/hnb659fds/version"))
+        .then_output(move || {
+            GetParameterOutput::builder()
+                .parameter(
+                    aws_sdk_ssm::types::Parameter::builder()
+                        .value(version)
+                        .build(),
+                )
+                .build()
+        })
+}
+
+#[tokio::test]
+async fn deploy_prints_the_stack_outputs() {
+    let describe = mock!(CloudFormation::describe_stacks)
+        .sequence()
+        .error(missing)
+        .output(|| {
+            described(with_outputs(
+                stack("CREATE_COMPLETE"),
+                &[
+                    (
+                        "BackendApiUrl",
+                        "https://abc.execute-api.us-west-2.amazonaws.com/prod/",
+                    ),
+                    (
+                        "BackendServerFunctionName",
+                        "PreProdBackend-BackendStack-Fn-1",
+                    ),
+                ],
+            ))
+        })
+        .build();
+    let create = mock!(CloudFormation::create_change_set).then_output(created);
+    let describe_change_set = mock!(CloudFormation::describe_change_set)
+        .then_output(|| change_set_ready(vec![change("Add", "Fn", "AWS::Lambda::Function", None)]));
+    let stack_events =
+        mock!(CloudFormation::describe_stack_events).then_output(|| events(vec![review_event()]));
+    let execute = mock!(CloudFormation::execute_change_set)
+        .then_output(|| ExecuteChangeSetOutput::builder().build());
+    let version = bootstrapped("18");
+    let env = environment(
+        &[
+            &describe,
+            &create,
+            &describe_change_set,
+            &stack_events,
+            &execute,
+        ],
+        &[],
+        &[&version],
+    );
+    let app = app(TEMPLATE);
+    let session = Session::with_environments(vec![env], Console::capturing(Vec::new()));
+    let deployed = pipewright::deploy::deployment::run(
+        &session,
+        &app,
+        &AssetBuilder::for_app(&app),
+        &[NAME.to_owned()],
+        false,
+        &options(Approval::Never),
+    )
+    .await
+    .unwrap();
+    assert_eq!(deployed.len(), 1);
+    let text = session.console.captured().join("\n");
+    assert!(
+        text.contains(
+            "Outputs of PreProdBackend-BackendStack:\n  BackendApiUrl = https://abc.execute-api.us-west-2.amazonaws.com/prod/\n  BackendServerFunctionName = PreProdBackend-BackendStack-Fn-1"
+        ),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn deploy_refuses_an_environment_that_is_not_bootstrapped_or_too_old() {
+    for (rule, expected) in [
+        (
+            mock!(aws_sdk_ssm::Client::get_parameter).then_error(|| {
+                GetParameterError::ParameterNotFound(aws_sdk_ssm::types::error::ParameterNotFound::builder().build())
+            }),
+            "aws://111111111111/us-west-2 is not bootstrapped (no SSM parameter /cdk-bootstrap/hnb659fds/version): run `cargo run --bin deploy -- bootstrap` (or `cdk bootstrap aws://111111111111/us-west-2`)",
+        ),
+        (
+            bootstrapped("5"),
+            "aws://111111111111/us-west-2: bootstrap version 5 is older than the required 6: run `cargo run --bin deploy -- bootstrap` (or `cdk bootstrap aws://111111111111/us-west-2`)",
+        ),
+    ] {
+        let describe = mock!(CloudFormation::describe_stacks).then_error(missing);
+        let env = environment(&[&describe], &[], &[&rule]);
+        let app = app(TEMPLATE);
+        let session = Session::with_environments(vec![env], Console::capturing(Vec::new()));
+        let error = pipewright::deploy::deployment::run(
+            &session,
+            &app,
+            &AssetBuilder::for_app(&app),
+            &[],
+            true,
+            &options(Approval::Never),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+        assert_eq!(error, expected);
+        assert_eq!(describe.num_calls(), 0, "nothing deployed");
+    }
+}
+
+#[tokio::test]
+async fn an_asset_object_that_differs_from_this_machines_build_is_reported() {
+    let key = "0123.zip";
+    let head = mock!(aws_sdk_s3::Client::head_object).then_output(|| {
+        HeadObjectOutput::builder()
+            .metadata("sha256", "00".repeat(32))
+            .build()
+    });
+    let env = environment(&[], &[&head], &[]);
+    let remote = pipewright::deploy::assets::look_up(&env, key)
+        .await
+        .unwrap();
+    let error = pipewright::deploy::assets::verify_same(
+        "asset service/service (x86_64)",
+        &env,
+        key,
+        &remote,
+        b"zip bytes",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.starts_with("asset service/service (x86_64): s3://cdk-hnb659fds-assets-111111111111-us-west-2/0123.zip holds a zip with SHA-256 0000"),
+        "{error}"
+    );
+    assert!(
+        error.contains("the build is not reproducible here"),
+        "{error}"
+    );
+    // The same bytes are fine.
+    let same = pipewright::deploy::assets::Remote::Present {
+        sha256: Some(pipewright::deploy::archive::sha256_hex(b"zip bytes")),
+    };
+    pipewright::deploy::assets::verify_same("a", &env, key, &same, b"zip bytes").unwrap();
+}

@@ -207,6 +207,19 @@ fn finish(template: &Template, block: &str, errors: &mut Vec<SynthError>) -> Str
     if let Err(unresolved) = template.check_references() {
         errors.extend(unresolved.into_iter().map(|e| SynthError::at(block, e)));
     }
+    let (resources, outputs) = (template.resources().count(), template.outputs().count());
+    if resources > MAX_RESOURCES {
+        errors.push(SynthError::at(
+            block,
+            format!("the stack would have {resources} resources: CloudFormation allows {MAX_RESOURCES} per stack; split the stack"),
+        ));
+    }
+    if outputs > MAX_OUTPUTS {
+        errors.push(SynthError::at(
+            block,
+            format!("the stack would have {outputs} outputs: CloudFormation allows {MAX_OUTPUTS} per stack; split the stack"),
+        ));
+    }
     let json = template.to_json_pretty();
     if json.len() > MAX_TEMPLATE_SIZE {
         errors.push(SynthError::at(
@@ -219,6 +232,11 @@ fn finish(template: &Template, block: &str, errors: &mut Vec<SynthError>) -> Str
     }
     json
 }
+
+/// CloudFormation's limit of resources in one stack.
+pub const MAX_RESOURCES: usize = 500;
+/// CloudFormation's limit of outputs in one stack.
+pub const MAX_OUTPUTS: usize = 200;
 
 /// The largest template the pipeline deploys: CloudFormation's long-standing limit for a
 /// template read from S3, under what CodePipeline's CloudFormation action takes (512 KB).

@@ -6,6 +6,7 @@
 //! app (`shared/reference/cdk-synth/variants/cdk-2.89.0-cross-account/`).
 
 mod programs;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -1351,4 +1352,131 @@ fn cfn_lint_accepts_every_template_of_the_examples() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// Runs Python with boto3 against a moto server, as the pipeline account in a region:
+/// `client(name, region)` gives a client; the snippet prints its result as JSON.
+fn boto3(moto: &support::Moto, account: &str, snippet: &str) -> Value {
+    let program = format!(
+        "import boto3, json\n\
+         def client(name, region):\n\
+         \x20   c = boto3.client('sts', endpoint_url='{endpoint}', region_name=region, aws_access_key_id='testing', aws_secret_access_key='testing').assume_role(RoleArn='arn:aws:iam::{account}:role/Admin', RoleSessionName='tests')['Credentials']\n\
+         \x20   return boto3.client(name, endpoint_url='{endpoint}', region_name=region, aws_access_key_id=c['AccessKeyId'], aws_secret_access_key=c['SecretAccessKey'], aws_session_token=c['SessionToken'])\n\
+         {snippet}\n",
+        endpoint = moto.endpoint
+    );
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(&program)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "boto3 failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    json(&String::from_utf8_lossy(&output.stdout))
+}
+
+#[test]
+fn support_stacks_action_deploys_every_support_stack() {
+    // The UpdatePipeline stage's first action, run for real: its buildspec and project
+    // variables, in the synthesized assembly, against a moto server standing for the
+    // pipeline account's regions (with the AWS CLI, as on CodeBuild's image).
+    let (program, app) = lowered("multi_region");
+    let p = &program.pipeline;
+    let dir = programs::scratch_dir("support-stacks-action");
+    for file in pipewright::assembly::files(&app) {
+        let path = dir.join(&file.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, file.contents).unwrap();
+    }
+    let t = pipeline_template(&app);
+    let project = &t["Resources"]["SupportStacksProject"]["Properties"];
+    let spec = json(project["Source"]["BuildSpec"].as_str().unwrap());
+    let commands = spec["phases"]["build"]["commands"].as_array().unwrap();
+    assert_eq!(commands.len(), 1);
+    let variables: Vec<(String, String)> = project["Environment"]["EnvironmentVariables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["Name"].as_str().unwrap().to_owned(),
+                v["Value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+
+    let moto = support::Moto::start("support-stacks-action");
+    let regions = synth::other_regions(&program);
+    // What the bootstrap leaves in each region: the version parameter the templates read.
+    boto3(
+        &moto,
+        &p.account,
+        &format!(
+            "for r in {regions:?}:\n    client('ssm', r).put_parameter(Name='/cdk-bootstrap/hnb659fds/version', Value='18', Type='String')\nprint('[]')"
+        ),
+    );
+    let run = Command::new("bash")
+        .arg("-c")
+        .arg(commands[0].as_str().unwrap())
+        .current_dir(&dir)
+        .envs(variables)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", &p.region)
+        .env("AWS_DEFAULT_REGION", &p.region)
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_CONFIG_FILE")
+        .env_remove("AWS_SHARED_CREDENTIALS_FILE")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run bash: {e}"));
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        run.status.success(),
+        "the SupportStacks action failed (it needs the AWS CLI: `python3 -m pip install awscli`):\n{log}"
+    );
+
+    // Every support stack of the assembly exists in its region, created through the
+    // pipeline account's bootstrap roles there, tagged with the pipeline, with its bucket.
+    for region in &regions {
+        let stack = synth::support_stack_name(p, region);
+        assert!(
+            log.contains(&format!("Successfully created/updated stack - {stack}")),
+            "{log}"
+        );
+        let found = boto3(
+            &moto,
+            &p.account,
+            &format!(
+                "s = client('cloudformation', '{region}').describe_stacks(StackName='{stack}')['Stacks'][0]\n\
+                 buckets = [b['Name'] for b in client('s3', '{region}').list_buckets()['Buckets']]\n\
+                 print(json.dumps([s['StackStatus'], s.get('RoleARN'), s.get('Tags'), buckets]))"
+            ),
+        );
+        assert_eq!(found[0], "CREATE_COMPLETE");
+        assert_eq!(
+            found[1],
+            format!(
+                "arn:aws:iam::{}:role/cdk-hnb659fds-cfn-exec-role-{}-{region}",
+                p.account, p.account
+            )
+        );
+        assert_eq!(
+            found[2],
+            serde_json::json!([{"Key": "pipewright:pipeline", "Value": p.name}])
+        );
+        assert!(found[3]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from(synth::support_bucket_name(p, region))));
+    }
 }

@@ -308,6 +308,7 @@ fn other_account_grant(readers: &Readers, actions: &[&str], sid: &str) -> Option
         .iter()
         .map(|(a, _)| a.as_str())
         .collect();
+    accounts.sort_unstable();
     accounts.dedup();
     let roles: Vec<&str> = readers
         .other_accounts

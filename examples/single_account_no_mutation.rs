@@ -1,5 +1,5 @@
-//! The smallest pipeline shape: one account, one region, no self-mutation, one stack
-//! without an API, and a stage that deploys it with a verify step.
+//! The smallest pipeline shape: one account, one region, no self-mutation, a stack
+//! without an API and an empty one, and a stage that deploys them with a verify step.
 //!
 //! `cargo run --example single_account_no_mutation -- synth --out cdk.out`
 
@@ -26,6 +26,9 @@ fn main() -> std::process::ExitCode {
                 policy: [{ actions: ["lambda:GetAlias"], resources: ["arn:aws:lambda:eu-central-1:555555555555:function:*"] }],
             },
         }
+
+        /// Reserved for the queues; nothing in it yet.
+        stack Queues {}
 
         stack Worker {
             lambda Job {

@@ -745,6 +745,15 @@ fn check_pipeline(name: &str, program: &Program, app: &App) {
         }
     }
 
+    // CloudFormation refuses a template without resources (an empty `stack` block gets a
+    // marker parameter).
+    for stack in &app.stacks {
+        let resources = json(&stack.template)["Resources"]
+            .as_object()
+            .map_or(0, |r| r.len());
+        assert!(resources > 0, "{name}: {} has no resource", stack.name);
+    }
+
     // Sizes: CloudFormation takes templates up to 1 MB from S3, and CodePipeline's
     // CloudFormation action has taken up to 512 KB; stay under the older 460,800 bytes.
     for stack in &app.stacks {

@@ -1401,6 +1401,13 @@ impl Cx {
                         .error(name_span, format!("action `{action}`: {m}"));
                 }
             }
+            // (A program without any stack is reported as such already.)
+            if actions.is_empty() && !stacks.is_empty() {
+                self.diag.error(
+                    field_span(block, "stacks"),
+                    format!("stage `{}` deploys no stack and has no approval: a CodePipeline stage needs at least one action; list a stack in `stacks` or remove the stage", stage.name),
+                );
+            }
             if actions.len() > MAX_ACTIONS_PER_STAGE {
                 self.diag.error(
                     name_span,

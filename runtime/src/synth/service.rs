@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use sha2::{Digest, Sha256};
 
 use crate::bootstrap::Environment;
-use crate::cfn::resources::{api_gateway, cloud_watch, code_deploy, iam, lambda, logs};
+use crate::cfn::resources::{api_gateway, cloud_watch, code_deploy, iam, lambda, logs, ssm};
 use crate::cfn::{
     Attributes, Handle, Output, PolicyDocument, RemovalPolicy, Template, TemplateError,
     UpdatePolicy, Value,
@@ -88,6 +88,24 @@ pub(super) fn service_stack(
             })?;
             rest_api(&mut t, api, alias, &account, &mut outputs).map_err(at(&api.name))?;
         }
+    }
+    if stack.lambdas.is_empty() && stack.apis.is_empty() {
+        // CloudFormation refuses a template without resources: a stack with nothing in
+        // it yet gets a free marker parameter, so the pipeline deploys it like the others.
+        t.add(
+            "StackMarker",
+            ssm::Parameter {
+                description: Some(
+                    format!(
+                        "{} of the {} stage: no lambda or api yet (managed by pipewright)",
+                        stack.name, stage.name
+                    )
+                    .into(),
+                ),
+                ..ssm::Parameter::new("String", stage.stack_name(&stack.name))
+            },
+        )
+        .map_err(|e| SynthError::at(stack.name.clone(), e))?;
     }
     Ok((t, outputs))
 }

@@ -1,7 +1,7 @@
-//! A larger program: three stacks deployed by five stages across four accounts and
-//! three regions, with approvals and verify steps. The pipeline lives in a tooling
-//! account (111111111111, us-east-1) where no stage deploys; the stages in eu-west-1 and
-//! ap-southeast-2 get the pipeline's support stacks there.
+//! A larger program: three stacks deployed by five stages (and a release gate) across
+//! four accounts and three regions, with approvals and verify steps. The pipeline lives
+//! in a tooling account (111111111111, us-east-1) where no stage deploys; the stages in
+//! eu-west-1 and ap-southeast-2 get the pipeline's support stacks there.
 //!
 //! `cargo run --example multi_region -- synth --out cdk.out`
 
@@ -80,6 +80,14 @@ fn main() -> std::process::ExitCode {
             stacks: [Orders, Payments],
             environment: { STAGE: "staging" },
             verify: ["curl -fsS \"${OrdersApiUrl}health\""],
+        }
+
+        /// One release decision for every production region.
+        stage ReleaseGate {
+            account: "333333333333",
+            region: "us-east-1",
+            approval: "Release to production",
+            stacks: [],
         }
 
         stage ProdUs {

@@ -1362,6 +1362,13 @@ impl Cx {
             }
         }
 
+        if let Err(m) = check_codepipeline_name(&pipeline.name) {
+            let span = self.spans.get("pipeline").copied();
+            self.diag.error(
+                span.unwrap_or_else(Span::call_site),
+                format!("pipeline name (the CodePipeline's): {m}"),
+            );
+        }
         let own = own_stage_names(pipeline, !bundles.is_empty()).len();
         let mut approvals: Vec<(String, &str)> = Vec::new();
         for (i, (stage, block)) in stages.iter().zip(blocks).enumerate() {

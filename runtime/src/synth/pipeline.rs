@@ -1404,10 +1404,12 @@ fn stage_actions(
         region: &stage.region,
     };
     let region = (stage.region != p.region).then_some(stage.region.as_str());
-    let (approve, execute) = if stage.approval.is_some() {
-        (2, 3)
-    } else {
-        (1, 2)
+    // The approval waits for the change sets it is about; alone in its stage (no
+    // stack), it comes first.
+    let (approve, execute) = match (&stage.approval, stage.stacks.is_empty()) {
+        (Some(_), false) => (2, 3),
+        (Some(_), true) => (1, 2),
+        (None, _) => (1, 2),
     };
     let mut prepares = Vec::new();
     let mut executes = Vec::new();

@@ -420,3 +420,45 @@ fn a_stopped_endpoint_fails_with_a_one_line_reason() {
         started.elapsed()
     );
 }
+
+#[test]
+fn ctrl_c_stops_the_command_and_says_so() {
+    // An endpoint that accepts connections and never answers: the first call hangs.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for stream in listener.incoming() {
+            open.push(stream);
+        }
+    });
+    let env: Vec<(String, String)> = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", REGION),
+        ("AWS_CONFIG_FILE", "/nonexistent/pipewright/config"),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/pipewright/credentials",
+        ),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .chain([(
+        "AWS_ENDPOINT_URL".to_owned(),
+        format!("http://127.0.0.1:{port}"),
+    )])
+    .collect();
+    let child = support::spawn_deploy(&env, &["deploy", STACK]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert_eq!(stderr.trim_end(), "error: interrupted");
+}

@@ -233,32 +233,50 @@ impl Run {
     }
 }
 
-/// Runs the real `deploy` binary (the reference program) with these arguments, in an
-/// environment with no AWS settings but `env` (the developer's `~/.aws` files are never
-/// read: `env` names the config files), and `stdin` as its input.
-pub fn deploy(env: &[(String, String)], args: &[&str], stdin: &str) -> Run {
+/// Starts the real `deploy` binary with these arguments (see [`deploy`]), its output piped.
+pub fn spawn_deploy(env: &[(String, String)], args: &[&str]) -> Child {
+    deploy_command(env, args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn deploy_command(env: &[(String, String)], args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_deploy"));
     command.args(args);
-    for var in [
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_ENDPOINT_URL",
-        "AWS_CONFIG_FILE",
-        "AWS_SHARED_CREDENTIALS_FILE",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "CI",
-    ] {
+    for var in AWS_VARIABLES {
         command.env_remove(var);
     }
     for (key, value) in env {
         command.env(key, value);
     }
+    command
+}
+
+/// The AWS settings a `deploy` run of the tests never inherits.
+const AWS_VARIABLES: [&str; 13] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "CI",
+];
+
+/// Runs the real `deploy` binary (the reference program) with these arguments, in an
+/// environment with no AWS settings but `env` (the developer's `~/.aws` files are never
+/// read: `env` names the config files), and `stdin` as its input.
+pub fn deploy(env: &[(String, String)], args: &[&str], stdin: &str) -> Run {
+    let mut command = deploy_command(env, args);
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -426,10 +426,12 @@ fn ctrl_c_stops_the_command_and_says_so() {
     // An endpoint that accepts connections and never answers: the first call hangs.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let (connected, first_connection) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut open = Vec::new();
         for stream in listener.incoming() {
             open.push(stream);
+            let _ = connected.send(());
         }
     });
     let env: Vec<(String, String)> = [
@@ -451,9 +453,14 @@ fn ctrl_c_stops_the_command_and_says_so() {
     )])
     .collect();
     let child = support::spawn_deploy(&env, &["deploy", STACK]);
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+    // The first call is waiting for its answer: the command is running.
+    first_connection
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("deploy connects to the endpoint");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // The shell's own `kill`: no procps needed.
+    let status = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -INT {}", child.id())])
         .status()
         .unwrap();
     assert!(status.success());

@@ -102,7 +102,7 @@ impl Environment<'_> {
 
     /// The bootstrap stack's name.
     pub fn stack_name(&self) -> &'static str {
-        "CDKToolkit"
+        TOOLKIT_STACK_NAME
     }
 }
 

@@ -53,7 +53,8 @@ pub struct Global {
     /// or bars on a terminal and events elsewhere (CI logs).
     #[arg(long, global = true, value_enum, default_value_t = ProgressArg::Auto, env = "PIPEWRIGHT_PROGRESS")]
     pub progress: ProgressArg,
-    /// Print the number of AWS requests made, per operation, at the end.
+    /// Print the number of AWS requests made (retries included; not the credential
+    /// chain's own), per operation, on stderr at the end.
     #[arg(long, global = true, env = "PIPEWRIGHT_STATS")]
     pub stats: bool,
 }

@@ -295,6 +295,9 @@ impl StackProgress {
     /// Ends the progress with a last line.
     pub fn finish(&self, text: &str) {
         if let Some(bar) = &self.bar {
+            if let Some(len) = bar.length() {
+                bar.set_position(len);
+            }
             bar.finish_and_clear();
         }
         self.console.note(&format!("{}: {text}", self.stack));

@@ -65,7 +65,12 @@ fn with_stages(mut program: Program, stages: usize) -> Program {
     program.stages = (0..stages)
         .map(|s| pipewright::spec::Stage {
             name: format!("Stage{s}"),
-            account: if s % 2 == 0 { "111111111111" } else { "222222222222" }.to_owned(),
+            account: if s % 2 == 0 {
+                "111111111111"
+            } else {
+                "222222222222"
+            }
+            .to_owned(),
             region: regions[s % regions.len()].to_owned(),
             environment: vec![("STAGE".to_owned(), format!("s{s}"))],
             ..template.clone()
@@ -107,14 +112,22 @@ fn benches(c: &mut Criterion) {
     group.sample_size(10);
     for stages in [1, 10, 100] {
         for lambdas in [1, 10, 50] {
-            let program = with_stages(lowered(generated(lambdas).parse().unwrap(), &workspace), stages);
+            let program = with_stages(
+                lowered(generated(lambdas).parse().unwrap(), &workspace),
+                stages,
+            );
             group.throughput(Throughput::Elements((stages * lambdas) as u64));
             group.bench_with_input(
                 BenchmarkId::from_parameter(format!("{stages}stages_{lambdas}lambdas")),
                 &program,
                 // Programs past CodePipeline's limits (100 stages) synthesize in full and
                 // are then refused; the work measured is the same.
-                |b, p| b.iter(|| pipewright::synth::synthesize(black_box(p), &root).map(|app| app.stacks.len())),
+                |b, p| {
+                    b.iter(|| {
+                        pipewright::synth::synthesize(black_box(p), &root)
+                            .map(|app| app.stacks.len())
+                    })
+                },
             );
         }
     }

@@ -11,8 +11,6 @@ use proc_macro::TokenStream;
 ///
 /// Every rule of the language is checked at compile time; all mistakes of one
 /// invocation are reported together, each at the offending token.
-///
-
 #[proc_macro]
 pub fn pipeline(input: TokenStream) -> TokenStream {
     let context = pipewright_macros_core::Context::from_env();

@@ -167,11 +167,7 @@ pub fn files(app: &App) -> Vec<AssemblyFile> {
     // asset action for that bundle publishes.
     for asset in &app.assets {
         let mut destinations = Map::new();
-        for stack in app
-            .stacks
-            .iter()
-            .filter(|s| s.assets.contains(&asset.id))
-        {
+        for stack in app.stacks.iter().filter(|s| s.assets.contains(&asset.id)) {
             let env = env_of(app, stack);
             destinations.insert(destination_id(&env), destination(&env, asset.object_key()));
         }

@@ -155,7 +155,7 @@ fn policy_documents_are_typed() {
     let trust = PolicyDocument::assumed_by_service("lambda.amazonaws.com");
     let inline = PolicyDocument::new([Statement::allow(["logs:CreateLogStream"])]);
     let role = iam::Role {
-        policies: Some(vec![iam::role::Policy::new("logs", inline.clone())]),
+        policies: Some(vec![iam::role::Policy::new(inline.clone(), "logs")]),
         role_name: Some("service".into()),
         ..iam::Role::new(trust.clone())
     };
@@ -184,7 +184,7 @@ fn optional_only_types_default_and_keywords_are_raw_identifiers() {
         json!({"Type": "AWS::S3::Bucket"})
     );
 
-    let parameter = ssm::Parameter::new("v1", "String");
+    let parameter = ssm::Parameter::new("String", "v1");
     assert_eq!(parameter.r#type, Value::from("String"));
     assert_eq!(
         serde_json::to_value(&parameter).unwrap(),

@@ -56,7 +56,11 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             let edits = strsim::damerau_levenshtein(&wanted, &lower);
             let similarity = strsim::normalized_damerau_levenshtein(&wanted, &lower)
                 .max(strsim::jaro_winkler(&wanted, &lower) - 0.15);
-            let prefix = wanted.bytes().zip(lower.bytes()).take_while(|(a, b)| a == b).count();
+            let prefix = wanted
+                .bytes()
+                .zip(lower.bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
             (c, edits, similarity, prefix)
         })
         .filter(|(_, _, similarity, _)| *similarity >= 0.6)
@@ -66,7 +70,7 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// `; did you mean `x`?` when a candidate is close, else `; expected one of: a, b, c`.
-pub fn suggestion<'a>(name: &str, candidates: &[&'a str]) -> String {
+pub fn suggestion(name: &str, candidates: &[&str]) -> String {
     match closest(name, candidates.iter().copied()) {
         Some(c) => format!("; did you mean `{c}`?"),
         None if candidates.is_empty() => String::new(),

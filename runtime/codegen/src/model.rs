@@ -162,8 +162,11 @@ impl Struct {
     /// a schema's `required` list is arbitrary (`Permission` lists `FunctionName` before
     /// `Action`), and guessing it wrong compiles.
     pub fn required_fields(&self) -> Vec<&Field> {
-        let mut fields: Vec<&Field> =
-            self.fields.iter().filter(|f| self.required.contains(&f.json_name)).collect();
+        let mut fields: Vec<&Field> = self
+            .fields
+            .iter()
+            .filter(|f| self.required.contains(&f.json_name))
+            .collect();
         fields.sort_by(|a, b| a.json_name.cmp(&b.json_name));
         fields
     }

@@ -11,7 +11,7 @@ mod value;
 pub use policy::{Effect, PolicyDocument, Principal, Statement};
 pub use references::check as check_references;
 pub use template::{
-    Assertion, Attribute, Attributes, Export, Handle, Output, Parameter, ParameterName,
+    Assertion, Attribute, Attributes, Export, Handle, Mapping, Output, Parameter, ParameterName,
     RemovalPolicy, Resource, ResourceType, Rule, Template, TemplateError, UpdatePolicy,
 };
 pub(crate) use value::to_json as value_json;

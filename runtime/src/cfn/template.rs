@@ -335,6 +335,9 @@ impl fmt::Display for TemplateError {
 
 impl std::error::Error for TemplateError {}
 
+/// A mapping of the `Mappings` section: top-level key → second-level key → value.
+pub type Mapping = BTreeMap<String, BTreeMap<String, Json>>;
+
 /// A CloudFormation template.
 ///
 /// Elements keep the order they were declared in, so the JSON is stable and readable.
@@ -342,7 +345,7 @@ impl std::error::Error for TemplateError {}
 pub struct Template {
     description: Option<String>,
     parameters: Vec<(String, Parameter)>,
-    mappings: Vec<(String, BTreeMap<String, BTreeMap<String, Json>>)>,
+    mappings: Vec<(String, Mapping)>,
     conditions: Vec<(String, Condition)>,
     rules: Vec<(String, Rule)>,
     resources: Vec<(String, Resource)>,
@@ -406,7 +409,7 @@ impl Template {
     pub fn add_mapping(
         &mut self,
         name: impl Into<String>,
-        mapping: BTreeMap<String, BTreeMap<String, Json>>,
+        mapping: Mapping,
     ) -> Result<String, TemplateError> {
         let name = self.claim(name.into())?;
         self.mappings.push((name.clone(), mapping));

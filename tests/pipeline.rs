@@ -886,7 +886,7 @@ fn resolve_cdk(v: &Value, account: &str, region: &str) -> Value {
 }
 
 fn reference_dir() -> PathBuf {
-    programs::repo_root().join("../shared/reference/cdk-synth")
+    programs::repo_root().join("tests/reference/cdk-synth")
 }
 
 fn cdk_template(dir: &Path) -> Value {

@@ -271,7 +271,7 @@ fn service_stack_has_the_approved_lambda_and_the_rest_api() {
 /// resource aside).
 #[test]
 fn service_stack_covers_what_the_cdk_generates() {
-    let reference_dir = repo_root().join("../shared/reference/cdk-synth/preprod");
+    let reference_dir = repo_root().join("tests/reference/cdk-synth/preprod");
     let Some(cdk_template) = std::fs::read_dir(&reference_dir).ok().and_then(|d| {
         d.filter_map(|e| e.ok())
             .find(|e| e.file_name().to_string_lossy().ends_with(".template.json"))

@@ -122,22 +122,6 @@ fn http_api_event(method: &str, raw_path: &str, stage: &str) -> Value {
     event
 }
 
-#[test]
-fn the_vendored_reference_event_matches_shared_reference() {
-    let shared =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/api-gateway-event.json");
-    let reference = std::fs::read(&shared).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {} ({e}): the project's shared/ folder must sit beside the repository",
-            shared.display()
-        )
-    });
-    assert_eq!(
-        std::fs::read(data_path("api-gateway-event.json")).unwrap(),
-        reference
-    );
-}
-
 #[tokio::test]
 async fn reference_event_answers_the_health_check() {
     let response = invoke(&fixture("api-gateway-event.json")).await;

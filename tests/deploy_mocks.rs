@@ -891,8 +891,24 @@ fn bootstrapped(version: &'static str) -> Rule {
         })
 }
 
+/// The stacks of the environment tagged for this pipeline (`DescribeStacks` without a
+/// name): ours, and one of a stage the program no longer has.
+fn listed_with_an_orphan() -> Rule {
+    let mut orphan = stack("UPDATE_COMPLETE");
+    orphan.stack_name = Some("RetiredStage-BackendStack".into());
+    mock!(CloudFormation::describe_stacks)
+        .match_requests(|r| r.stack_name().is_none())
+        .then_output(move || {
+            DescribeStacksOutput::builder()
+                .stacks(stack("CREATE_COMPLETE"))
+                .stacks(orphan.clone())
+                .build()
+        })
+}
+
 #[tokio::test]
-async fn deploy_prints_the_stack_outputs() {
+async fn deploy_prints_the_stack_outputs_and_the_stacks_left_behind() {
+    let listed = listed_with_an_orphan();
     let describe = mock!(CloudFormation::describe_stacks)
         .sequence()
         .error(missing)
@@ -922,6 +938,7 @@ async fn deploy_prints_the_stack_outputs() {
     let version = bootstrapped("18");
     let env = environment(
         &[
+            &listed,
             &describe,
             &create,
             &describe_change_set,
@@ -949,6 +966,15 @@ async fn deploy_prints_the_stack_outputs() {
         text.contains(
             "Outputs of PreProdBackend-BackendStack:\n  BackendApiUrl = https://abc.execute-api.us-west-2.amazonaws.com/prod/\n  BackendServerFunctionName = PreProdBackend-BackendStack-Fn-1"
         ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Stack RetiredStage-BackendStack (")
+            && text.contains("no longer in the program"),
+        "a stack of a removed stage is reported: {text}"
+    );
+    assert!(
+        !text.contains("Stack PreProdBackend-BackendStack ("),
         "{text}"
     );
 }

@@ -12,6 +12,7 @@ pub mod assembly;
 pub mod bootstrap;
 pub mod cfn;
 pub mod fingerprint;
+pub mod manifest;
 pub mod spec;
 pub mod synth;
 

@@ -7,6 +7,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use pipewright::manifest::{
+    find_workspace_root, normalize, path_dependencies, read_manifest, Toml,
+};
+
 /// The packages a program can build lambdas from.
 #[derive(Debug, Default)]
 pub struct Workspace {
@@ -35,15 +39,6 @@ pub struct LocalPackage {
 /// The hash of everything a package's build reads, and the files it covers: one
 /// implementation, shared with `deploy`, which checks it again before building an asset.
 pub use pipewright::fingerprint::Fingerprint;
-
-type Toml = toml::Table;
-
-fn read_manifest(path: &Path) -> Result<Toml, String> {
-    let text =
-        fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    text.parse::<Toml>()
-        .map_err(|e| format!("cannot parse `{}`: {e}", path.display()))
-}
 
 impl Workspace {
     /// Reads the workspace of the package in `manifest_dir` (the compiled package's
@@ -134,39 +129,6 @@ impl Workspace {
     }
 }
 
-/// Lowercase hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The root of the workspace a package belongs to: the nearest ancestor (or itself)
-/// whose manifest has a `[workspace]` table; the package itself when there is none.
-fn find_workspace_root(dir: &Path, manifest: &Toml) -> PathBuf {
-    if manifest.contains_key("workspace") {
-        return dir.to_owned();
-    }
-    if let Some(explicit) = manifest
-        .get("package")
-        .and_then(|p| p.get("workspace"))
-        .and_then(|w| w.as_str())
-    {
-        return normalize(&dir.join(explicit));
-    }
-    let mut current = dir.parent();
-    while let Some(candidate) = current {
-        let path = candidate.join("Cargo.toml");
-        if path.is_file() {
-            if let Ok(m) = read_manifest(&path) {
-                if m.contains_key("workspace") {
-                    return candidate.to_owned();
-                }
-            }
-        }
-        current = candidate.parent();
-    }
-    dir.to_owned()
-}
-
 /// The member directories of a `[workspace]` table; `*` and `?` globs are expanded.
 fn workspace_members(root: &Path, workspace: &Toml) -> Vec<PathBuf> {
     let strings = |key: &str| -> Vec<String> {
@@ -205,61 +167,6 @@ fn workspace_members(root: &Path, workspace: &Toml) -> Vec<PathBuf> {
         }
     }
     members
-}
-
-/// The directories of a manifest's path dependencies (all dependency tables, including
-/// target-specific ones; `workspace = true` entries resolved through the workspace root).
-fn path_dependencies(manifest: &Toml, dir: &Path, root: &Path) -> Vec<PathBuf> {
-    let workspace_deps: Option<Toml> = if root == dir {
-        manifest
-            .get("workspace")
-            .and_then(|w| w.get("dependencies"))
-            .and_then(|d| d.as_table())
-            .cloned()
-    } else {
-        read_manifest(&root.join("Cargo.toml"))
-            .ok()
-            .and_then(|m| m.get("workspace")?.get("dependencies")?.as_table().cloned())
-    };
-    let mut tables: Vec<&Toml> = Vec::new();
-    for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
-        if let Some(t) = manifest.get(key).and_then(|t| t.as_table()) {
-            tables.push(t);
-        }
-    }
-    if let Some(targets) = manifest.get("target").and_then(|t| t.as_table()) {
-        for target in targets.values().filter_map(|t| t.as_table()) {
-            for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
-                if let Some(t) = target.get(key).and_then(|t| t.as_table()) {
-                    tables.push(t);
-                }
-            }
-        }
-    }
-    let mut dirs = Vec::new();
-    for table in tables {
-        for (name, spec) in table {
-            let path = if let Some(p) = spec.get("path").and_then(|p| p.as_str()) {
-                Some(dir.join(p))
-            } else if spec.get("workspace").and_then(|w| w.as_bool()) == Some(true) {
-                workspace_deps
-                    .as_ref()
-                    .and_then(|d| d.get(name))
-                    .and_then(|d| d.get("path"))
-                    .and_then(|p| p.as_str())
-                    .map(|p| root.join(p))
-            } else {
-                None
-            };
-            if let Some(path) = path {
-                let path = normalize(&path);
-                if !dirs.contains(&path) {
-                    dirs.push(path);
-                }
-            }
-        }
-    }
-    dirs
 }
 
 /// A package's binaries: `[[bin]]` targets plus, unless `autobins = false`,
@@ -308,21 +215,6 @@ fn binaries(dir: &Path, package_name: &str, manifest: &Toml) -> Vec<String> {
         }
     }
     bins
-}
-
-/// Removes `.` and `..` components without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -126,6 +126,21 @@ pub async fn run(
         if deployed.len() == 1 { "" } else { "s" },
         deployed.len() - unchanged
     ));
+    // A stage or stack removed from the program is not deleted (that is `destroy`'s
+    // call), but it is not forgotten either: say so after every deployment. A failure
+    // to list is only a note: the deployment itself succeeded.
+    for env in environments.values() {
+        match super::diff::orphans(env, app).await {
+            Ok(orphans) => {
+                for name in orphans {
+                    console.note(&super::diff::orphan_message(env, &name));
+                }
+            }
+            Err(e) => console.note(&format!(
+                "cannot look for stacks no longer in the program: {e}"
+            )),
+        }
+    }
     Ok(deployed)
 }
 

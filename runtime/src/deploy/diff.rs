@@ -623,21 +623,38 @@ pub async fn run(
         }
         for (account, region) in environments {
             let env = session.environment(account, region, &app.qualifier).await?;
-            for name in deployed_for_pipeline(&env, &app.pipeline).await? {
-                if app.stack(&name).is_none() {
-                    console.out(&format!(
-                        "Stack {name} ({}): deployed, but no longer in the program (delete it with `aws cloudformation delete-stack --stack-name {name}`)",
-                        env.url()
-                    ));
-                    summary.orphans.push(name);
-                }
+            for name in orphans(&env, app).await? {
+                console.out(&orphan_message(&env, &name));
+                summary.orphans.push(name);
             }
         }
     }
     Ok(summary)
 }
 
-/// The stacks of an environment that `deploy` tagged as this pipeline's.
+/// The stacks of an environment deployed for this program's pipeline (tagged by `deploy`
+/// and by the pipeline's change sets) that the program no longer has: what removing a
+/// stage or a stack from the program leaves behind.
+pub async fn orphans(
+    env: &super::clients::Environment,
+    app: &crate::App,
+) -> super::error::Result<Vec<String>> {
+    let deployed = deployed_for_pipeline(env, &app.pipeline).await?;
+    Ok(deployed
+        .into_iter()
+        .filter(|name| app.stack(name).is_none())
+        .collect())
+}
+
+/// How an orphaned stack is reported, with the command that deletes it.
+pub fn orphan_message(env: &super::clients::Environment, name: &str) -> String {
+    format!(
+        "Stack {name} ({}): deployed, but no longer in the program (delete it with `aws cloudformation delete-stack --stack-name {name}`)",
+        env.url()
+    )
+}
+
+/// The stacks of an environment tagged as this pipeline's.
 async fn deployed_for_pipeline(
     env: &super::clients::Environment,
     pipeline: &str,

@@ -6,26 +6,19 @@
 //! `cargo bench --bench synth`; the numbers are in the README.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pipewright::spec::Program;
 use pipewright_macros_core::{lower, syntax, workspace::Workspace, Context};
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+#[path = "../tests/programs/mod.rs"]
+mod programs;
+
+use programs::repo_root;
 
 fn reference_body() -> TokenStream {
-    let source = std::fs::read_to_string(repo_root().join("pipeline.rs")).unwrap();
-    let start = source.find("pipeline! {").unwrap() + "pipeline! ".len();
-    let end = source.rfind("};").unwrap() + 1;
-    let group: TokenStream = source[start..end].parse().unwrap();
-    match group.into_iter().next() {
-        Some(TokenTree::Group(g)) => g.stream(),
-        _ => unreachable!("the reference program has a pipeline! invocation"),
-    }
+    programs::program_body(&repo_root().join("pipeline.rs"))
 }
 
 /// A program of one stage deploying `lambdas` lambdas, each behind its own api, ten to

@@ -18,10 +18,10 @@
 //! Pure: this builds the files' contents; the command line writes them.
 
 use serde_json::{json, Map, Value as Json};
-use sha2::{Digest, Sha256};
 
 use crate::app::{App, Asset, StackArtifact};
 use crate::bootstrap::{self, Environment};
+use crate::fingerprint::sha256_hex;
 use crate::synth::{asset_manifest_file, template_configuration, template_configuration_file};
 
 /// The cloud assembly schema version written. The CDK CLI reads every version up to the
@@ -40,13 +40,6 @@ pub struct AssemblyFile {
 /// The file name of an asset's zip in the assembly.
 pub fn asset_zip_file(asset: &Asset) -> String {
     format!("asset.{}.zip", asset.id)
-}
-
-fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn env_of<'a>(app: &'a App, stack: &'a StackArtifact) -> Environment<'a> {

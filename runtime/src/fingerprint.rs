@@ -72,6 +72,11 @@ pub fn fingerprint(package_dir: &Path, workspace_root: &Path) -> Result<Fingerpr
     })
 }
 
+/// SHA-256 of bytes, lowercase hex: the content hashes of templates and zips.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;

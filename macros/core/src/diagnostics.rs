@@ -71,10 +71,22 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 
 /// `; did you mean `x`?` when a candidate is close, else `; expected one of: a, b, c`.
 pub fn suggestion(name: &str, candidates: &[&str]) -> String {
+    did_you_mean_or(name, candidates, || match candidates {
+        [] => String::new(),
+        _ => format!("; expected one of: {}", list(candidates)),
+    })
+}
+
+/// `; did you mean `x`?` when a candidate is close, else what `otherwise` says (the
+/// candidates in words that fit the message, or nothing).
+pub fn did_you_mean_or(
+    name: &str,
+    candidates: &[&str],
+    otherwise: impl FnOnce() -> String,
+) -> String {
     match closest(name, candidates.iter().copied()) {
         Some(c) => format!("; did you mean `{c}`?"),
-        None if candidates.is_empty() => String::new(),
-        None => format!("; expected one of: {}", list(candidates)),
+        None => otherwise(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The expansion of `pipeline! { ... }`: parse, check, synthesize, and write the
 //! synthesized application into the program as literals.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use pipewright::app::{App, Asset, StackArtifact, StackRole, Text};
 use pipewright::spec::Architecture;
@@ -177,7 +177,7 @@ pub fn emit(app: &App, tracked: &[PathBuf]) -> TokenStream {
     let tracked = tracked
         .iter()
         .filter(|p| p.is_absolute())
-        .map(|p| path_literal(p));
+        .map(|p| p.to_string_lossy().into_owned());
     quote! {{
         #(const _: &[u8] = include_bytes!(#tracked);)*
         ::pipewright::app::App {
@@ -188,8 +188,4 @@ pub fn emit(app: &App, tracked: &[PathBuf]) -> TokenStream {
             workspace_root: #root,
         }
     }}
-}
-
-fn path_literal(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
 }

@@ -12,7 +12,7 @@ use proc_macro2::Span;
 use syn::spanned::Spanned as _;
 use syn::Ident;
 
-use crate::diagnostics::{closest, list, suggestion, Diagnostics};
+use crate::diagnostics::{closest, did_you_mean_or, list, suggestion, Diagnostics};
 use crate::syntax::{
     self, ApiBlock, Field, FieldName, Item, LambdaBlock, PipelineBlock, StackBlock, StackMember,
     StageBlock, Value,
@@ -512,11 +512,10 @@ impl Cx {
         let handler = f.required_ident("handler").map(|h| {
             let text = h.value.to_string();
             if !lambdas.contains(&text.as_str()) {
-                let hint = match closest(&text, lambdas.iter().copied()) {
-                    Some(c) => format!("; did you mean `{c}`?"),
-                    None if lambdas.is_empty() => format!("; stack `{stack}` has no lambda"),
-                    None => format!("; its lambdas are {}", list(lambdas)),
-                };
+                let hint = did_you_mean_or(&text, lambdas, || match lambdas {
+                    [] => format!("; stack `{stack}` has no lambda"),
+                    _ => format!("; its lambdas are {}", list(lambdas)),
+                });
                 f.diag.error(
                     h.span,
                     format!("no lambda `{text}` in stack `{stack}`{hint}"),
@@ -670,10 +669,9 @@ impl Cx {
             Value::Ident(i) => {
                 let text = i.to_string();
                 if !stacks.contains(&text.as_str()) {
-                    let hint = match closest(&text, stacks.iter().copied()) {
-                        Some(c) => format!("; did you mean `{c}`?"),
-                        None => format!("; the stacks are {}", list(stacks)),
-                    };
+                    let hint = did_you_mean_or(&text, stacks, || {
+                        format!("; the stacks are {}", list(stacks))
+                    });
                     g.diag.error(i.span(), format!("no stack `{text}`{hint}"));
                 }
                 Some((text, i.span()))
@@ -800,11 +798,10 @@ impl Cx {
                 if !lambda.bin.is_empty() {
                     if !local.bins.contains(&lambda.bin) {
                         let bins: Vec<&str> = local.bins.iter().map(String::as_str).collect();
-                        let hint = match closest(&lambda.bin, bins.iter().copied()) {
-                            Some(c) => format!("; did you mean `{c}`?"),
-                            None if bins.is_empty() => "; it has no binary".to_owned(),
-                            None => format!("; its binaries are {}", list(&bins)),
-                        };
+                        let hint = did_you_mean_or(&lambda.bin, &bins, || match &bins[..] {
+                            [] => "; it has no binary".to_owned(),
+                            _ => format!("; its binaries are {}", list(&bins)),
+                        });
                         self.diag.error(
                             span.bin.unwrap_or(span.package),
                             format!(
@@ -938,6 +935,16 @@ impl<'a, 'd> Fields<'a, 'd> {
         self.missing.push((name, example));
     }
 
+    /// Whether a required field is there; records it as missing (and known) otherwise.
+    fn present(&mut self, name: &'static str, example: &'static str) -> bool {
+        if self.fields.iter().any(|f| f.name.text() == name) {
+            return true;
+        }
+        self.missing(name, example);
+        self.known.push(name);
+        false
+    }
+
     fn wrong_type(&mut self, field: &Field, expected: &str) {
         self.diag.error(
             field.value_span(),
@@ -990,9 +997,7 @@ impl<'a, 'd> Fields<'a, 'd> {
     }
 
     fn required_str(&mut self, name: &'static str) -> Option<Located<String>> {
-        if !self.fields.iter().any(|f| f.name.text() == name) {
-            self.missing(name, "\"...\"");
-            self.known.push(name);
+        if !self.present(name, "\"...\"") {
             return None;
         }
         self.str(name)
@@ -1008,10 +1013,8 @@ impl<'a, 'd> Fields<'a, 'd> {
     fn check_region(&mut self, region: Located<String>) -> String {
         if let Err(message) = spec::check_region(&region.value) {
             let regions: Vec<&str> = spec::REGIONS.iter().map(|(r, _)| *r).collect();
-            let hint = match closest(&region.value, regions.iter().copied()) {
-                Some(c) => format!("; did you mean `{c}`?"),
-                None => String::new(),
-            };
+            // 38 regions are too many to list.
+            let hint = did_you_mean_or(&region.value, &regions, String::new);
             self.diag.error(region.span, format!("{message}{hint}"));
         }
         region.value
@@ -1120,9 +1123,7 @@ impl<'a, 'd> Fields<'a, 'd> {
     }
 
     fn required_ident(&mut self, name: &'static str) -> Option<Located<Ident>> {
-        if !self.fields.iter().any(|f| f.name.text() == name) {
-            self.missing(name, "Name");
-            self.known.push(name);
+        if !self.present(name, "Name") {
             return None;
         }
         self.ident(name)
@@ -1187,9 +1188,7 @@ impl<'a, 'd> Fields<'a, 'd> {
     }
 
     fn required_str_list(&mut self, name: &'static str) -> Option<Located<Vec<(String, Span)>>> {
-        if !self.fields.iter().any(|f| f.name.text() == name) {
-            self.missing(name, "[\"...\"]");
-            self.known.push(name);
+        if !self.present(name, "[\"...\"]") {
             return None;
         }
         self.str_list(name)
@@ -1222,9 +1221,7 @@ impl<'a, 'd> Fields<'a, 'd> {
         name: &'static str,
         read: impl FnOnce(&mut Fields<'a, '_>) -> T,
     ) -> Option<T> {
-        if !self.fields.iter().any(|f| f.name.text() == name) {
-            self.missing(name, "{ ... }");
-            self.known.push(name);
+        if !self.present(name, "{ ... }") {
             return None;
         }
         self.group(name, read)

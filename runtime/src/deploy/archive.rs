@@ -27,10 +27,7 @@ pub fn bootstrap_zip(binary: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(zip.finish().map_err(std::io::Error::other)?.into_inner())
 }
 
-/// SHA-256 of bytes, lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    crate::fingerprint::hex(&Sha256::digest(bytes))
-}
+pub use crate::fingerprint::sha256_hex;
 
 /// SHA-256 of bytes, base64: the form of S3's `x-amz-checksum-sha256` and Lambda's
 /// `CodeSha256`.

@@ -68,7 +68,7 @@ pub fn asset_id(source_hash: &str, bin: &str, architecture: Architecture) -> Str
         h.update(part.as_bytes());
         h.update([0]);
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::fingerprint::hex(&h.finalize())
 }
 
 /// Synthesizes every stack of a program. `workspace_root` is where the lambdas'
@@ -87,21 +87,29 @@ pub fn synthesize(program: &Program, workspace_root: &str) -> Result<App, Vec<Sy
                 ));
                 continue;
             };
+            // One bundle per lambda; the template names it, the app lists it once.
+            let lambda_assets = match stack
+                .lambdas
+                .iter()
+                .map(|lambda| lambda_asset(program, lambda))
+                .collect::<Result<Vec<Asset>, SynthError>>()
+            {
+                Ok(found) => found,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
             let mut stack_assets: Vec<Text> = Vec::new();
-            for lambda in &stack.lambdas {
-                match lambda_asset(program, lambda) {
-                    Ok(asset) => {
-                        if !stack_assets.contains(&asset.id) {
-                            stack_assets.push(asset.id.clone());
-                        }
-                        if !assets.iter().any(|a| a.id == asset.id) {
-                            assets.push(asset);
-                        }
-                    }
-                    Err(e) => errors.push(e),
+            for asset in &lambda_assets {
+                if !stack_assets.contains(&asset.id) {
+                    stack_assets.push(asset.id.clone());
+                }
+                if !assets.iter().any(|a| a.id == asset.id) {
+                    assets.push(asset.clone());
                 }
             }
-            match service::service_stack(program, stage, stack) {
+            match service::service_stack(program, stage, stack, &lambda_assets) {
                 Ok((template, outputs)) => stage_stacks.push(StackArtifact {
                     name: stage.stack_name(&stack.name).into(),
                     role: StackRole::Stage {

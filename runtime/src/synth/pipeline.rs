@@ -33,6 +33,7 @@ use crate::cfn::{
     Attributes, Handle, Json, Output, PolicyDocument, Principal, RemovalPolicy, Statement,
     Template, TemplateError, Value,
 };
+use crate::fingerprint::hex;
 use crate::spec::{Architecture, Pipeline, Program, Stage};
 
 use super::{require_bootstrap, SynthError};
@@ -183,7 +184,7 @@ pub fn support_stack_name(pipeline: &Pipeline, region: &str) -> String {
 /// CodePipeline's 100 characters.
 fn physical_name_stem(pipeline: &Pipeline, region: &str) -> (String, String) {
     let digest = Sha256::digest(format!("{}/{}/{}", pipeline.name, pipeline.account, region));
-    let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let hash = hex(&digest[..4]);
     let mut prefix: String = pipeline
         .name
         .to_ascii_lowercase()

@@ -17,12 +17,14 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
+use crate::app::Asset;
 use crate::bootstrap::Environment;
 use crate::cfn::resources::{api_gateway, cloud_watch, code_deploy, iam, lambda, logs, ssm};
 use crate::cfn::{
     Attributes, Handle, Output, PolicyDocument, RemovalPolicy, Template, TemplateError,
     UpdatePolicy, Value,
 };
+use crate::fingerprint::hex;
 use crate::spec::{Api, Cors, Lambda, Program, Stack, Stage};
 
 use super::{require_bootstrap, SynthError};
@@ -45,10 +47,12 @@ const DEFAULT_CORS_HEADERS: &[&str] = &[
 ];
 
 /// Builds the template of `stack` as deployed by `stage`, and the names of its outputs.
+/// `assets` holds the bundle of each of the stack's lambdas, in the same order.
 pub(super) fn service_stack(
     program: &Program,
     stage: &Stage,
     stack: &Stack,
+    assets: &[Asset],
 ) -> Result<(Template, Vec<String>), SynthError> {
     let at = |block: &str| {
         let block = format!("{}.{block}", stack.name);
@@ -72,9 +76,9 @@ pub(super) fn service_stack(
 
     let mut outputs = Vec::new();
     let mut aliases: BTreeMap<&str, Handle<lambda::Alias>> = BTreeMap::new();
-    for l in &stack.lambdas {
+    for (l, asset) in stack.lambdas.iter().zip(assets) {
         let alias =
-            approved_lambda(&mut t, program, stage, &env, l, &mut outputs).map_err(at(&l.name))?;
+            approved_lambda(&mut t, stage, &env, l, asset, &mut outputs).map_err(at(&l.name))?;
         aliases.insert(&l.name, alias);
     }
     if !stack.apis.is_empty() {
@@ -159,11 +163,7 @@ fn managed_policy(name: &str) -> Value<String> {
 
 fn short_hash(value: &impl serde::Serialize) -> String {
     let json = serde_json::to_vec(value).expect("template values serialize to JSON");
-    Sha256::digest(&json)
-        .iter()
-        .take(4)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(&json)[..4])
 }
 
 /// Function, role, log group, version, `Current` alias, error alarm, and the CodeDeploy
@@ -171,10 +171,10 @@ fn short_hash(value: &impl serde::Serialize) -> String {
 /// when the alarm fires.
 fn approved_lambda(
     t: &mut Template,
-    program: &Program,
     stage: &Stage,
     env: &Environment<'_>,
     l: &Lambda,
+    asset: &Asset,
     outputs: &mut Vec<String>,
 ) -> Result<Handle<lambda::Alias>, TemplateError> {
     let n = &l.name;
@@ -199,10 +199,6 @@ fn approved_lambda(
             .metadata(checkov_skips(&[LOGS_ENCRYPTED_BY_SERVICE])),
     )?;
 
-    let asset_id = program
-        .package(&l.package)
-        .map(|p| super::asset_id(&p.source_hash, &l.bin, l.architecture))
-        .unwrap_or_default();
     let variables = merged_environment(l, stage);
     let function_props = lambda::Function {
         description: l.description.clone().map(Into::into),
@@ -226,7 +222,7 @@ fn approved_lambda(
         ..lambda::Function::new(
             lambda::function::Code {
                 s3_bucket: Some(env.assets_bucket().into()),
-                s3_key: Some(format!("{asset_id}.zip").into()),
+                s3_key: Some(asset.object_key().into()),
                 ..lambda::function::Code::default()
             },
             role.get_att(iam::RoleAttribute::Arn),

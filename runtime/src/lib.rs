@@ -20,5 +20,7 @@ pub mod synth;
 pub mod cli;
 #[cfg(feature = "cli")]
 pub mod deploy;
+#[cfg(feature = "cli")]
+pub mod rehearse;
 
 pub use app::App;

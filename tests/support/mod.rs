@@ -38,7 +38,7 @@ pub fn free_port() -> u16 {
 }
 
 /// A `moto_server` of its own (a test's isolation: nothing else sees its accounts,
-/// buckets or stacks), on 127.0.0.1, with the fixes of `tests/support/moto`; killed when
+/// buckets or stacks), on 127.0.0.1, with the fixes of `runtime/moto` (the ones `deploy rehearse` ships); killed when
 /// dropped.
 pub struct Moto {
     child: Child,
@@ -52,7 +52,7 @@ impl Moto {
     /// Starts a server and waits until it answers.
     pub fn start(name: &str) -> Moto {
         let dir = scratch_dir(name);
-        let fixes = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/moto");
+        let fixes = Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime/moto");
         for attempt in 0..3 {
             let port = free_port();
             let log = std::fs::File::create(dir.join("moto.log")).unwrap();

@@ -22,6 +22,15 @@ reads the pipeline and its projects back through the CodePipeline and CodeBuild 
 5. AWS::CodePipeline::Pipeline: created, updated and deleted in moto's CodePipeline backend
    (`GetPipeline` answers with the stages and actions as declared), with the attribute
    `Version`.
+
+And one that makes a failure look as it does on AWS:
+
+6. A resource that moto fails to create or update while it executes a change set (a
+   Lambda function whose code object does not exist...) makes `ExecuteChangeSet` answer
+   with that service's raw error and leaves the stack "in progress". On AWS the change set
+   executes, the resource is `CREATE_FAILED` with the reason, and the stack rolls back:
+   this fix records the failed resource's event with the service's message and leaves the
+   stack `ROLLBACK_COMPLETE` (a create) or `UPDATE_ROLLBACK_COMPLETE` (an update).
 """
 
 import sys
@@ -265,3 +274,67 @@ try:
 
 except Exception as error:  # noqa: BLE001
     _report(5, error)
+
+
+try:
+    from moto.cloudformation import models as _cfn_models
+    from moto.cloudformation import parsing as _cfn_parsing
+
+    def _remember_resource(original):
+        def wrapper(logical_id, resource_json, *args, **kwargs):
+            try:
+                return original(logical_id, resource_json, *args, **kwargs)
+            except Exception as error:  # noqa: BLE001 - annotated and raised again
+                if not hasattr(error, "pipewright_resource"):
+                    error.pipewright_resource = (logical_id, resource_json.get("Type", ""))
+                raise
+
+        return wrapper
+
+    _cfn_parsing.parse_and_create_resource = _remember_resource(_cfn_parsing.parse_and_create_resource)
+    _cfn_parsing.parse_and_update_resource = _remember_resource(_cfn_parsing.parse_and_update_resource)
+
+    _execute_change_set = _cfn_models.CloudFormationBackend.execute_change_set
+
+    def _reason(error):
+        message = getattr(error, "message", None) or getattr(error, "description", None) or str(error)
+        code = getattr(error, "error_type", None) or getattr(error, "code", None) or type(error).__name__
+        return f"{message} (Service error: {code})"
+
+    def _execute_or_roll_back(self, change_set_name, stack_name=None):
+        try:
+            return _execute_change_set(self, change_set_name, stack_name)
+        except Exception as error:  # noqa: BLE001 - reported as CloudFormation reports it
+            resource = getattr(error, "pipewright_resource", None)
+            change_set = self.change_sets.get(change_set_name) or next(
+                (c for c in self.change_sets.values() if c.change_set_name == change_set_name), None
+            )
+            if resource is None or change_set is None:
+                raise
+            stack = self.stacks[change_set.stack_id]
+            creating = change_set.change_set_type == "CREATE"
+            logical_id, resource_type = resource
+            stack.events.append(
+                _cfn_models.Event(
+                    stack_id=stack.stack_id,
+                    stack_name=stack.name,
+                    logical_resource_id=logical_id,
+                    physical_resource_id="",
+                    resource_type=resource_type,
+                    resource_status="CREATE_FAILED" if creating else "UPDATE_FAILED",
+                    resource_status_reason=_reason(error),
+                    resource_properties=None,
+                )
+            )
+            final = "ROLLBACK_COMPLETE" if creating else "UPDATE_ROLLBACK_COMPLETE"
+            stack._add_stack_event(
+                "ROLLBACK_IN_PROGRESS" if creating else "UPDATE_ROLLBACK_IN_PROGRESS",
+                resource_status_reason=f"The following resource(s) failed to {'create' if creating else 'update'}: [{logical_id}].",
+            )
+            stack._add_stack_event(final)
+            stack.status = final
+            change_set.execution_status = "EXECUTE_FAILED"
+
+    _cfn_models.CloudFormationBackend.execute_change_set = _execute_or_roll_back
+except Exception as error:  # noqa: BLE001
+    _report(6, error)

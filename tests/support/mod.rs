@@ -167,6 +167,20 @@ impl Moto {
     }
 }
 
+impl Moto {
+    /// SHA-256 of a file as hex and as base64 (Lambda's `CodeSha256`), computed by Python.
+    pub fn sha256(&self, path: &Path) -> (String, String) {
+        let digest = self.python(&format!(
+            "import base64, hashlib\nd = hashlib.sha256(open({path:?}, 'rb').read()).digest()\nprint(json.dumps([d.hex(), base64.b64encode(d).decode()]))",
+            path = path.display().to_string()
+        ));
+        (
+            digest[0].as_str().unwrap().to_owned(),
+            digest[1].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -130,6 +130,7 @@ pub fn lower(
             stages,
             packages,
             binary: "deploy".to_owned(),
+            binary_kind: Default::default(),
         },
         spans: cx.spans,
         tracked,

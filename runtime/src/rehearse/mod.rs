@@ -124,7 +124,10 @@ async fn rehearse(
     pipeline_stack: &StackArtifact,
 ) -> Result<()> {
     let started = Instant::now();
-    bootstrap(app, accounts, console).await?;
+    // The set-up's own tables and events are not the rehearsal's story: one line each.
+    let quiet = Console::capturing(Vec::new());
+    let environments = bootstrap(app, accounts, &quiet).await?;
+    console.note(&format!("bootstrapped {environments} environment(s) on the emulator"));
     let admin = accounts.admin(&pipeline_stack.account).await?;
     let admin_env = environment(
         accounts,
@@ -286,7 +289,7 @@ async fn run_action(
 
 /// Bootstraps every environment of the program on the emulator, as its administrator
 /// would: the other accounts trust the pipeline's.
-async fn bootstrap(app: &App, accounts: &Accounts, console: &Console) -> Result<()> {
+async fn bootstrap(app: &App, accounts: &Accounts, console: &Console) -> Result<usize> {
     let pipeline_account = app
         .stacks
         .first()
@@ -299,6 +302,7 @@ async fn bootstrap(app: &App, accounts: &Accounts, console: &Console) -> Result<
             environments.push(env);
         }
     }
+    let count = environments.len();
     for (account, region) in environments {
         let keys = accounts.admin(&account).await?;
         let session = Session::new(

@@ -974,8 +974,10 @@ pub(super) fn pipeline_stack(
     let mut synth_commands = p.synth.commands.clone();
     if !assets.is_empty() {
         synth_commands.push(format!(
-            "cargo run --release --locked --bin {} -- assets --out {}",
-            program.binary, p.synth.output
+            "cargo run --release --locked {} {} -- assets --out {}",
+            program.binary_kind.cargo_flag(),
+            program.binary,
+            p.synth.output
         ));
     }
     let install = if p.synth.install.is_empty() {

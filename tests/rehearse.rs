@@ -4,8 +4,11 @@
 //! changes itself). Each test owns its emulator; they run one at a time (they share the
 //! rehearsal's build directories and cache under target/pipewright/rehearse).
 //!
-//! The first run builds the program in release inside the Synth action (minutes on a cold
-//! cache); later runs reuse the cache, as CodeBuild's local cache would.
+//! The first run builds the program inside the Synth action (minutes on a cold cache); later
+//! runs reuse the cache, as CodeBuild's local cache would. To keep CI short, the tests build
+//! the `release` and `release-lambda` profiles without optimizations (`CARGO_PROFILE_*`
+//! variables, which the builds inherit from the machine's environment): what is tested is
+//! the pipeline, not the optimizer.
 
 mod support;
 
@@ -63,6 +66,11 @@ fn command(program_name: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
         }
     }
     command.env("PIPEWRIGHT_PROGRESS", "events");
+    for profile in ["RELEASE", "RELEASE_LAMBDA"] {
+        command.env(format!("CARGO_PROFILE_{profile}_OPT_LEVEL"), "0");
+        command.env(format!("CARGO_PROFILE_{profile}_LTO"), "off");
+        command.env(format!("CARGO_PROFILE_{profile}_CODEGEN_UNITS"), "16");
+    }
     for (key, value) in env {
         command.env(key, value);
     }
@@ -134,7 +142,11 @@ fn built_zips() -> Vec<PathBuf> {
 fn the_reference_pipeline_runs_end_to_end() {
     let _serial = serial();
     let moto = Moto::start("rehearse-reference");
-    let run = rehearse("deploy", &["--approve-all", "--endpoint", &moto.endpoint], &[]);
+    let run = rehearse(
+        "deploy",
+        &["--approve-all", "--endpoint", &moto.endpoint],
+        &[],
+    );
     assert_code(&run, 0);
     for action in [
         "Source/ColeMurray_serverless-express-lambda-cdk",
@@ -145,11 +157,16 @@ fn the_reference_pipeline_runs_end_to_end() {
         "ProdBackend/Promote_to_Prod",
         "ProdBackend/BackendStack.Deploy",
     ] {
-        assert!(run.stderr.contains(&format!("✔ {action} (")), "{action}:\n{}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("✔ {action} (")),
+            "{action}:\n{}",
+            run.stderr
+        );
     }
     assert!(!run.stdout.contains("failed"), "{}", run.stdout);
     assert!(
-        run.stdout.contains("PreProdBackend-BackendStack.BackendApiUrl = https://"),
+        run.stdout
+            .contains("PreProdBackend-BackendStack.BackendApiUrl = https://"),
         "{}",
         run.stdout
     );
@@ -163,7 +180,11 @@ fn the_reference_pipeline_runs_end_to_end() {
     let functions = state["functions"].as_object().unwrap();
     assert_eq!(functions.len(), 2, "{state}");
     for sha in functions.values() {
-        assert_eq!(sha, &moto.sha256(&zips[0]).1, "each function runs the zip the pipeline built");
+        assert_eq!(
+            sha,
+            &moto.sha256(&zips[0]).1,
+            "each function runs the zip the pipeline built"
+        );
     }
 }
 
@@ -179,11 +200,17 @@ fn verify_sees_the_stage_outputs_and_a_failing_verify_stops_the_run() {
         .unwrap_or_else(|| panic!("{}", run.stderr));
     assert!(line.contains("Prod/Verify failed: BUILD phase: `test \"$BackendApiUrl\" = https://example.invalid/` exited with status 1"), "{line}");
     let log = rehearse_dir().join("logs/Prod.Verify.log");
-    assert!(line.contains("(log: ") && line.contains("Prod.Verify.log"), "{line}");
-    assert!(std::fs::read_to_string(&log).unwrap().contains("checking https://"));
+    assert!(
+        line.contains("(log: ") && line.contains("Prod.Verify.log"),
+        "{line}"
+    );
+    assert!(std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("checking https://"));
     let preprod = std::fs::read_to_string(rehearse_dir().join("logs/PreProd.Verify.log")).unwrap();
     assert!(
-        preprod.contains("verified https://") && preprod.contains(".execute-api.us-west-2.amazonaws.com/prod/"),
+        preprod.contains("verified https://")
+            && preprod.contains(".execute-api.us-west-2.amazonaws.com/prod/"),
         "{preprod}"
     );
     assert!(run.stderr.contains("✔ PreProd/Verify ("), "{}", run.stderr);
@@ -193,15 +220,33 @@ fn verify_sees_the_stage_outputs_and_a_failing_verify_stops_the_run() {
 #[test]
 fn a_failing_change_set_names_the_stack_and_the_reason() {
     let _serial = serial();
-    let run = rehearse("rehearse_verify", &["--approve-all"], &[("PIPEWRIGHT_REHEARSE_BREAK", "1")]);
+    let run = rehearse(
+        "rehearse_verify",
+        &["--approve-all"],
+        &[("PIPEWRIGHT_REHEARSE_BREAK", "1")],
+    );
     assert_code(&run, 1);
-    let line = run.stderr.lines().find(|l| l.starts_with("error: ")).unwrap();
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap();
     assert!(line.contains("PreProd/BackendStack."), "{line}");
     assert!(line.contains("PreProd-BackendStack"), "{line}");
-    assert!(line.contains("PreProd/BackendStack.Deploy failed"), "{line}");
-    assert!(line.contains("BackendServerFunction"), "the failed resource: {line}");
+    assert!(
+        line.contains("PreProd/BackendStack.Deploy failed"),
+        "{line}"
+    );
+    assert!(
+        line.contains("BackendServerFunction"),
+        "the failed resource: {line}"
+    );
     assert!(line.contains("NoSuchKey"), "the service's reason: {line}");
-    assert!(!run.stderr.contains("▶ Prod/"), "nothing after the failure runs:\n{}", run.stderr);
+    assert!(
+        !run.stderr.contains("▶ Prod/"),
+        "nothing after the failure runs:\n{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -209,7 +254,11 @@ fn a_failing_synth_command_stops_the_run_and_names_its_log() {
     let _serial = serial();
     let run = rehearse("rehearse_faults", &[], &[]);
     assert_code(&run, 1);
-    let line = run.stderr.lines().find(|l| l.starts_with("error: ")).unwrap();
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap();
     assert_eq!(
         line,
         format!(
@@ -217,7 +266,11 @@ fn a_failing_synth_command_stops_the_run_and_names_its_log() {
             support_relative(&rehearse_dir().join("logs/Build.Synth.log"))
         )
     );
-    assert!(run.stdout.contains("Build  Synth"), "the table: {}", run.stdout);
+    assert!(
+        run.stdout.contains("Build  Synth"),
+        "the table: {}",
+        run.stdout
+    );
     assert_emulator_stopped(&run);
 }
 
@@ -231,28 +284,51 @@ fn an_approval_without_a_terminal_stops_with_status_3() {
     let _serial = serial();
     let run = rehearse("deploy", &[], &[]);
     assert_code(&run, 3);
-    let line = run.stderr.lines().find(|l| l.starts_with("error: ")).unwrap();
-    assert!(line.contains("ProdBackend/Promote_to_Prod waits for a manual approval"), "{line}");
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap();
+    assert!(
+        line.contains("ProdBackend/Promote_to_Prod waits for a manual approval"),
+        "{line}"
+    );
     assert!(line.contains("--approve 'Promote to Prod'"), "{line}");
-    assert!(run.stderr.contains("✔ PreProdBackend/BackendStack.Deploy ("), "{}", run.stderr);
-    assert!(!run.stderr.contains("▶ ProdBackend/BackendStack.Deploy"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("✔ PreProdBackend/BackendStack.Deploy ("),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("▶ ProdBackend/BackendStack.Deploy"),
+        "{}",
+        run.stderr
+    );
     assert_emulator_stopped(&run);
 }
 
 #[test]
 fn ctrl_c_stops_every_build_and_the_emulator() {
     let _serial = serial();
-    let mut child = command("rehearse_faults", &[], &[("PIPEWRIGHT_REHEARSE_SLEEP", "97")])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = command(
+        "rehearse_faults",
+        &[],
+        &[("PIPEWRIGHT_REHEARSE_SLEEP", "97")],
+    )
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut seen = String::new();
     let start = Instant::now();
     while !seen.contains("▶ Build/Synth") {
-        assert!(start.elapsed() < Duration::from_secs(300), "no build started:\n{seen}");
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "no build started:\n{seen}"
+        );
         let mut line = String::new();
         if stderr.read_line(&mut line).unwrap() == 0 {
             panic!("the rehearsal ended before its build:\n{seen}");
@@ -261,12 +337,21 @@ fn ctrl_c_stops_every_build_and_the_emulator() {
     }
     // The build's `sleep 97` is running once its log says so.
     let log = rehearse_dir().join("logs/Build.Synth.log");
-    while !std::fs::read_to_string(&log).unwrap_or_default().contains("sleep") {
-        assert!(start.elapsed() < Duration::from_secs(300), "the build did not start");
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("sleep")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "the build did not start"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(sleeping(), "the build's command runs");
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     let status = child.wait().unwrap();
@@ -274,7 +359,11 @@ fn ctrl_c_stops_every_build_and_the_emulator() {
     assert_eq!(status.code(), Some(130), "{seen}");
     assert!(seen.contains("interrupted"), "{seen}");
     assert!(!sleeping(), "the build's processes are stopped");
-    assert_emulator_stopped(&Run { code: status.code(), stdout: String::new(), stderr: seen });
+    assert_emulator_stopped(&Run {
+        code: status.code(),
+        stdout: String::new(),
+        stderr: seen,
+    });
 }
 
 fn sleeping() -> bool {
@@ -296,8 +385,11 @@ fn a_change_to_the_pipeline_restarts_the_run_once() {
     let synth = support::deploy(&[], &["synth", "--out", &out.display().to_string()], "");
     assert_eq!(synth.code, Some(0), "{}", synth.stderr);
     let mut template: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("BackendPipeline.template.json")).unwrap()).unwrap();
-    let stages = template["Resources"]["Pipeline"]["Properties"]["Stages"].as_array_mut().unwrap();
+        serde_json::from_slice(&std::fs::read(out.join("BackendPipeline.template.json")).unwrap())
+            .unwrap();
+    let stages = template["Resources"]["Pipeline"]["Properties"]["Stages"]
+        .as_array_mut()
+        .unwrap();
     stages.retain(|s| s["Name"] != "ProdBackend");
     let bootstrap = support::deploy(&moto.aws_env(), &["bootstrap"], "");
     assert_eq!(bootstrap.code, Some(0), "{}", bootstrap.stderr);
@@ -310,7 +402,11 @@ fn a_change_to_the_pipeline_restarts_the_run_once() {
         older.display()
     ));
 
-    let run = rehearse("deploy", &["--approve-all", "--endpoint", &moto.endpoint], &[]);
+    let run = rehearse(
+        "deploy",
+        &["--approve-all", "--endpoint", &moto.endpoint],
+        &[],
+    );
     assert_code(&run, 0);
     assert_eq!(
         run.stderr.matches("changed itself: starting over").count(),
@@ -318,6 +414,13 @@ fn a_change_to_the_pipeline_restarts_the_run_once() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("✔ ProdBackend/BackendStack.Deploy ("), "{}", run.stderr);
-    assert_eq!(deployed(&moto)["stacks"]["ProdBackend-BackendStack"], "CREATE_COMPLETE");
+    assert!(
+        run.stderr.contains("✔ ProdBackend/BackendStack.Deploy ("),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        deployed(&moto)["stacks"]["ProdBackend-BackendStack"],
+        "CREATE_COMPLETE"
+    );
 }

@@ -31,6 +31,11 @@ And one that makes a failure look as it does on AWS:
    executes, the resource is `CREATE_FAILED` with the reason, and the stack rolls back:
    this fix records the failed resource's event with the service's message and leaves the
    stack `ROLLBACK_COMPLETE` (a create) or `UPDATE_ROLLBACK_COMPLETE` (an update).
+7. A stack created or updated through a change set keeps the outputs of its previous
+   template (none for a new stack): `ExecuteChangeSet` does not read the new template's
+   `Outputs` as `UpdateStack` does. This fix reads them after a successful execution, so
+   `DescribeStacks` answers with the stack's outputs (the pipeline's `verify` steps and
+   namespaces get the API URLs from there).
 """
 
 import sys
@@ -301,14 +306,17 @@ try:
         code = getattr(error, "error_type", None) or getattr(error, "code", None) or type(error).__name__
         return f"{message} (Service error: {code})"
 
+    def _find_change_set(backend, change_set_name):
+        return backend.change_sets.get(change_set_name) or next(
+            (c for c in backend.change_sets.values() if c.change_set_name == change_set_name), None
+        )
+
     def _execute_or_roll_back(self, change_set_name, stack_name=None):
         try:
-            return _execute_change_set(self, change_set_name, stack_name)
+            _execute_change_set(self, change_set_name, stack_name)
         except Exception as error:  # noqa: BLE001 - reported as CloudFormation reports it
             resource = getattr(error, "pipewright_resource", None)
-            change_set = self.change_sets.get(change_set_name) or next(
-                (c for c in self.change_sets.values() if c.change_set_name == change_set_name), None
-            )
+            change_set = _find_change_set(self, change_set_name)
             if resource is None or change_set is None:
                 raise
             stack = self.stacks[change_set.stack_id]
@@ -334,6 +342,14 @@ try:
             stack._add_stack_event(final)
             stack.status = final
             change_set.execution_status = "EXECUTE_FAILED"
+            return
+        try:  # fix 7
+            stack = self.stacks[_find_change_set(self, change_set_name).stack_id]
+            stack._parse_template()
+            stack.description = stack.template_dict.get("Description")
+            stack.output_map = stack._create_output_map()
+        except Exception as error:  # noqa: BLE001
+            _report(7, error)
 
     _cfn_models.CloudFormationBackend.execute_change_set = _execute_or_roll_back
 except Exception as error:  # noqa: BLE001

@@ -127,7 +127,9 @@ async fn rehearse(
     // The set-up's own tables and events are not the rehearsal's story: one line each.
     let quiet = Console::capturing(Vec::new());
     let environments = bootstrap(app, accounts, &quiet).await?;
-    console.note(&format!("bootstrapped {environments} environment(s) on the emulator"));
+    console.note(&format!(
+        "bootstrapped {environments} environment(s) on the emulator"
+    ));
     let admin = accounts.admin(&pipeline_stack.account).await?;
     let admin_env = environment(
         accounts,
@@ -326,7 +328,7 @@ async fn bootstrap(app: &App, accounts: &Accounts, console: &Console) -> Result<
         )
         .await?;
     }
-    Ok(())
+    Ok(count)
 }
 
 /// Deploys the pipeline stack (and its support stacks) as its administrator would with

@@ -135,3 +135,38 @@ fn a_stack_made_by_a_change_set_has_its_outputs() {
         .unwrap()
         .starts_with("arn:aws:sns:us-west-2:111111111111:"));
 }
+
+#[test]
+fn a_lambda_alias_is_created_and_its_arn_is_the_output() {
+    let moto = Moto::start("moto-fixes-alias");
+    let result = moto.python(
+        "import io, zipfile\n\
+         s3 = client('s3')\n\
+         s3.create_bucket(Bucket='code', CreateBucketConfiguration={'LocationConstraint': 'us-west-2'})\n\
+         buffer = io.BytesIO()\n\
+         with zipfile.ZipFile(buffer, 'w') as z: z.writestr('bootstrap', 'binary')\n\
+         s3.put_object(Bucket='code', Key='f.zip', Body=buffer.getvalue())\n\
+         role = client('iam').create_role(RoleName='f', AssumeRolePolicyDocument='{}')['Role']['Arn']\n\
+         function = {'Type': 'AWS::Lambda::Function', 'Properties': {'FunctionName': 'f', 'Runtime': 'provided.al2023',\n\
+             'Handler': 'bootstrap', 'Role': role, 'Code': {'S3Bucket': 'code', 'S3Key': 'f.zip'}}}\n\
+         version = {'Type': 'AWS::Lambda::Version', 'Properties': {'FunctionName': {'Ref': 'Function'}}}\n\
+         alias = {'Type': 'AWS::Lambda::Alias', 'Properties': {'Name': 'Current', 'FunctionName': {'Ref': 'Function'},\n\
+             'FunctionVersion': {'Fn::GetAtt': ['Version', 'Version']}}}\n\
+         permission = {'Type': 'AWS::Lambda::Permission', 'Properties': {'Action': 'lambda:InvokeFunction',\n\
+             'FunctionName': {'Ref': 'Alias'}, 'Principal': 'apigateway.amazonaws.com'}}\n\
+         template = {'Resources': {'Function': function, 'Version': version, 'Alias': alias, 'Permission': permission},\n\
+             'Outputs': {'AliasArn': {'Value': {'Ref': 'Alias'}}}}\n\
+         cfn = client('cloudformation')\n\
+         cfn.create_stack(StackName='Aliased', TemplateBody=json.dumps(template))\n\
+         stack = cfn.describe_stacks(StackName='Aliased')['Stacks'][0]\n\
+         alias = client('lambda').get_alias(FunctionName='f', Name='Current')\n\
+         print(json.dumps({'status': stack['StackStatus'], 'outputs': stack.get('Outputs', []), 'alias': alias['AliasArn'], 'version': alias['FunctionVersion']}))",
+    );
+    assert_eq!(result["status"], "CREATE_COMPLETE", "{result}");
+    assert_eq!(
+        result["alias"],
+        "arn:aws:lambda:us-west-2:111111111111:function:f:Current"
+    );
+    assert_eq!(result["version"], "1");
+    assert_eq!(result["outputs"][0]["OutputValue"], result["alias"]);
+}

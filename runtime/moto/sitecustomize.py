@@ -36,6 +36,11 @@ And one that makes a failure look as it does on AWS:
    `Outputs` as `UpdateStack` does. This fix reads them after a successful execution, so
    `DescribeStacks` answers with the stack's outputs (the pipeline's `verify` steps and
    namespaces get the API URLs from there).
+8. AWS::Lambda::Alias (the `Current` alias of every function) is not a CloudFormation
+   resource for moto, though its Lambda backend has aliases: the stack's `AliasArn`
+   outputs and the permissions on the alias had nothing to refer to. This fix creates,
+   updates and deletes aliases in moto's Lambda backend (`Ref` is the alias ARN, as on
+   AWS) and gives AWS::Lambda::Version its `Version` attribute.
 """
 
 import sys
@@ -354,3 +359,97 @@ try:
     _cfn_models.CloudFormationBackend.execute_change_set = _execute_or_roll_back
 except Exception as error:  # noqa: BLE001
     _report(6, error)
+
+
+try:
+    from moto.awslambda import models as _awslambda_models
+    from moto.core.common_models import CloudFormationModel as _CloudFormationModel
+
+    def _lambda_backend(account_id, region_name):
+        return _awslambda_models.lambda_backends[account_id][region_name]
+
+    def _function_name(name_or_arn):
+        # A function's ARN (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`) or name.
+        parts = str(name_or_arn).split(":")
+        return parts[6] if len(parts) >= 7 and parts[5] == "function" else str(name_or_arn)
+
+    class LambdaAliasResource(_CloudFormationModel):
+        """Fix 8: AWS::Lambda::Alias in moto's Lambda backend."""
+
+        __module__ = "moto.awslambda.pipewright"
+
+        def __init__(self, alias, function_name):
+            self.alias, self.function_name = alias, function_name
+
+        @staticmethod
+        def cloudformation_name_type():
+            return "Name"
+
+        @staticmethod
+        def cloudformation_type():
+            return "AWS::Lambda::Alias"
+
+        @classmethod
+        def has_cfn_attr(cls, attr):
+            return attr == "AliasArn"
+
+        @property
+        def physical_resource_id(self):
+            return self.alias.arn
+
+        def get_cfn_attribute(self, attribute_name):
+            from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+            if attribute_name == "AliasArn":
+                return self.alias.arn
+            raise UnformattedGetAttTemplateException()
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            properties = cloudformation_json["Properties"]
+            function_name = _function_name(properties["FunctionName"])
+            alias = _lambda_backend(account_id, region_name).create_alias(
+                name=properties["Name"],
+                function_name=function_name,
+                function_version=str(properties["FunctionVersion"]),
+                description=properties.get("Description", ""),
+                routing_config=properties.get("RoutingConfig"),
+            )
+            return cls(alias, function_name)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+            properties = cloudformation_json["Properties"]
+            alias = _lambda_backend(account_id, region_name).update_alias(
+                name=original_resource.alias.name,
+                function_name=original_resource.function_name,
+                function_version=str(properties["FunctionVersion"]),
+                description=properties.get("Description", ""),
+                routing_config=properties.get("RoutingConfig"),
+            )
+            return cls(alias, original_resource.function_name)
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+            properties = cloudformation_json["Properties"]
+            try:
+                _lambda_backend(account_id, region_name).delete_alias(
+                    properties["Name"], _function_name(properties["FunctionName"])
+                )
+            except Exception:  # noqa: BLE001 - gone with its function already
+                pass
+
+        def is_created(self):
+            return True
+
+    def _version_attribute(self, attribute_name):
+        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+        if attribute_name == "Version":
+            return str(self.version)
+        raise UnformattedGetAttTemplateException()
+
+    _awslambda_models.LambdaVersion.get_cfn_attribute = _version_attribute
+    _awslambda_models.LambdaVersion.has_cfn_attr = classmethod(lambda cls, attr: attr == "Version")
+except Exception as error:  # noqa: BLE001
+    _report(8, error)

@@ -141,7 +141,11 @@ async fn rehearse(
         .await?
         .is_none()
     {
-        deploy_pipeline(app, accounts, console, pipeline_stack).await?;
+        deploy_pipeline(app, accounts, &quiet, pipeline_stack).await?;
+        console.note(&format!(
+            "deployed {} and its support stacks",
+            pipeline_stack.name
+        ));
     } else {
         console.note(&format!(
             "{} is on the emulator already: running the pipeline it has (its self-mutation brings it up to date)",

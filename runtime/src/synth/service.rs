@@ -25,6 +25,7 @@ use crate::cfn::{
     UpdatePolicy, Value,
 };
 use crate::fingerprint::hex;
+use crate::plan::Site;
 use crate::spec::{Api, Cors, Lambda, Program, Stack, Stage};
 
 use super::{require_bootstrap, SynthError};
@@ -54,10 +55,7 @@ pub(super) fn service_stack(
     stack: &Stack,
     assets: &[Asset],
 ) -> Result<(Template, Vec<String>), SynthError> {
-    let at = |block: &str| {
-        let block = format!("{}.{block}", stack.name);
-        move |e: TemplateError| SynthError::at(block.clone(), e)
-    };
+    let at = |site: Site| move |e: TemplateError| SynthError::at(site.clone(), e);
     let mut t = Template::new();
     t.set_description(match &stack.doc {
         Some(doc) => format!("{doc} ({} stage; managed by pipewright)", stage.name),
@@ -67,7 +65,7 @@ pub(super) fn service_stack(
         ),
     });
     require_bootstrap(&mut t, &program.pipeline.qualifier)
-        .map_err(|e| SynthError::at(stack.name.clone(), e))?;
+        .map_err(at(Site::stack(&stack.name)))?;
     let env = Environment {
         qualifier: &program.pipeline.qualifier,
         account: &stage.account,
@@ -78,19 +76,19 @@ pub(super) fn service_stack(
     let mut aliases: BTreeMap<&str, Handle<lambda::Alias>> = BTreeMap::new();
     for (l, asset) in stack.lambdas.iter().zip(assets) {
         let alias =
-            approved_lambda(&mut t, stage, &env, l, asset, &mut outputs).map_err(at(&l.name))?;
+            approved_lambda(&mut t, stage, &env, l, asset, &mut outputs).map_err(at(Site::lambda(&stack.name, &l.name)))?;
         aliases.insert(&l.name, alias);
     }
     if !stack.apis.is_empty() {
-        let account = api_gateway_account(&mut t).map_err(at("ApiGateway"))?;
+        let account = api_gateway_account(&mut t).map_err(at(Site::stack(&stack.name)))?;
         for api in &stack.apis {
             let alias = aliases.get(api.handler.as_str()).ok_or_else(|| {
                 SynthError::at(
-                    format!("{}.{}", stack.name, api.name),
+                    Site::api(&stack.name, &api.name),
                     format!("no lambda `{}` in the stack", api.handler),
                 )
             })?;
-            rest_api(&mut t, api, alias, &account, &mut outputs).map_err(at(&api.name))?;
+            rest_api(&mut t, api, alias, &account, &mut outputs).map_err(at(Site::api(&stack.name, &api.name)))?;
         }
     }
     if stack.lambdas.is_empty() && stack.apis.is_empty() {
@@ -109,7 +107,7 @@ pub(super) fn service_stack(
                 ..ssm::Parameter::new("String", stage.stack_name(&stack.name))
             },
         )
-        .map_err(|e| SynthError::at(stack.name.clone(), e))?;
+        .map_err(at(Site::stack(&stack.name)))?;
     }
     Ok((t, outputs))
 }

@@ -858,11 +858,7 @@ fn a_lambda_code_change_does_not_mutate_the_pipeline() {
         assert_ne!(app.assets[0].id, changed.assets[0].id);
         // The asset actions keep their names, and read the new manifests.
         let names_before: Vec<String> = app.assets.iter().map(plan::asset_action_name).collect();
-        let names_after: Vec<String> = changed
-            .assets
-            .iter()
-            .map(plan::asset_action_name)
-            .collect();
+        let names_after: Vec<String> = changed.assets.iter().map(plan::asset_action_name).collect();
         assert_eq!(names_before, names_after);
     }
 }
@@ -1131,10 +1127,7 @@ fn reference_matches_the_cdk_pipeline_where_it_should() {
 fn cross_region_stores_and_support_stacks() {
     let (program, app) = lowered("multi_region");
     let p = &program.pipeline;
-    assert_eq!(
-        other_regions(&program),
-        ["eu-west-1", "ap-southeast-2"]
-    );
+    assert_eq!(other_regions(&program), ["eu-west-1", "ap-southeast-2"]);
     let listed: Vec<&str> = app.stacks.iter().map(|s| s.name.as_ref()).collect();
     assert_eq!(
         &listed[..3],

@@ -130,7 +130,7 @@ pub fn lower(
     let stages: Vec<Stage> = stage_blocks
         .iter()
         .map(|block| {
-            let stage = cx.stage(block, &stack_names, pipeline.as_ref());
+            let stage = cx.stage(block, &stack_names);
             cx.verify_has_outputs(&stage, block, &stacks);
             stage
         })
@@ -641,11 +641,15 @@ impl Cx {
         }
     }
 
-    fn stage(&mut self, block: &StageBlock, stacks: &[&str], pipeline: Option<&Pipeline>) -> Stage {
+    fn stage(&mut self, block: &StageBlock, stacks: &[&str]) -> Stage {
         let name = self.block_name(&block.name);
         self.spans.insert(Site::stage(&name), block.name.span());
-        for field in [StageField::Approval, StageField::Stacks, StageField::Verify] {
-            let written = block.fields.fields.iter().find(|f| f.name.text() == field.name());
+        for field in StageField::ALL {
+            let written = block
+                .fields
+                .fields
+                .iter()
+                .find(|f| f.name.text() == field.name());
             if let Some(written) = written {
                 self.spans
                     .insert(Site::stage_field(&name, field), written.value_span());
@@ -660,27 +664,9 @@ impl Cx {
             block.name.span(),
             &block.fields.fields,
         );
-        let account = f.required_str("account").map(|a| {
-            let span = a.span;
-            let account = f.check(a, spec::check_account);
-            if let Some(p) = pipeline {
-                if spec::check_account(&p.account).is_ok()
-                    && spec::check_account(&account).is_ok()
-                    && account != p.account
-                    && !p.cross_account_keys
-                {
-                    f.diag.error(
-                        span,
-                        format!(
-                            "stage `{name}` deploys to account {account}, not the pipeline's ({}): set `cross_account_keys: true` in the pipeline, \
-                             CodePipeline cannot share artifacts across accounts without a customer-managed KMS key",
-                            p.account
-                        ),
-                    );
-                }
-            }
-            account
-        });
+        let account = f
+            .required_str("account")
+            .map(|a| f.check(a, spec::check_account));
         let region = f.required_str("region").map(|r| f.check_region(r));
         let environment = f.environment("environment").unwrap_or_default();
         let approval = f.str("approval").map(|a| a.value);

@@ -12,8 +12,8 @@ use super::names::{
     UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
 };
 use super::{
-    Action, ActionKind, ActionRole, Artifact, Bundle, DeployedStack, PipelinePlan,
-    PipelineStage, Site, StageKind, SupportRegion, Target,
+    Action, ActionKind, ActionRole, Artifact, Bundle, DeployedStack, PipelinePlan, PipelineStage,
+    Site, StageKind, SupportRegion, Target,
 };
 
 /// The plan of a program's pipeline, limits unchecked.
@@ -138,7 +138,11 @@ fn update_pipeline(program: &Program, home: &Target) -> PipelineStage {
     );
     let support = Action {
         inputs: vec![Artifact::Synth],
-        ..Action::new(SUPPORT_STACKS_ACTION.to_owned(), ActionKind::SupportStacks, 1)
+        ..Action::new(
+            SUPPORT_STACKS_ACTION.to_owned(),
+            ActionKind::SupportStacks,
+            1,
+        )
     };
     PipelineStage {
         name: UPDATE_PIPELINE_STAGE.to_owned(),
@@ -227,7 +231,8 @@ fn bundles(program: &Program) -> Vec<Bundle> {
     for stage in &program.stages {
         for stack in stage.stacks.iter().filter_map(|s| program.stack(s)) {
             for lambda in stack.lambdas.iter().filter(|l| !l.bin.is_empty()) {
-                let action = asset_action_name_of(&lambda.package, &lambda.bin, lambda.architecture);
+                let action =
+                    asset_action_name_of(&lambda.package, &lambda.bin, lambda.architecture);
                 if bundles.iter().any(|b| b.action == action) {
                     continue;
                 }

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::spec::{Program, Stage};
+use crate::spec::{check_account as check_account_id, Program, Stage};
 use crate::synth::output_names;
 
 use super::names::{approval_action_name, OWN_STAGES};
@@ -119,6 +119,7 @@ pub(super) fn check(program: &Program, plan: &PipelinePlan) -> Vec<PlanError> {
         if let Err(m) = check_codepipeline_name(&stage.name) {
             errors.push(PlanError::at(site.clone(), format!("stage name: {m}")));
         }
+        check_account(program, stage, &mut errors);
         check_deployment(program, stage, planned, &mut errors);
         if let Some(label) = &stage.approval {
             let site = Site::stage_field(&stage.name, StageField::Approval);
@@ -142,6 +143,24 @@ pub(super) fn check(program: &Program, plan: &PipelinePlan) -> Vec<PlanError> {
         check_verify(program, stage, planned, &mut errors);
     }
     errors
+}
+
+/// The artifact store is shared with the stage's account: another account than the
+/// pipeline's can read it only through a customer-managed key.
+fn check_account(program: &Program, stage: &Stage, errors: &mut Vec<PlanError>) {
+    let p = &program.pipeline;
+    let both_valid =
+        check_account_id(&p.account).is_ok() && check_account_id(&stage.account).is_ok();
+    if both_valid && stage.account != p.account && !p.cross_account_keys {
+        errors.push(PlanError::at(
+            Site::stage_field(&stage.name, StageField::Account),
+            format!(
+                "stage `{}` deploys to account {}, not the pipeline's ({}): set `cross_account_keys: true` in the pipeline, \
+                 CodePipeline cannot share artifacts across accounts without a customer-managed KMS key",
+                stage.name, stage.account, p.account
+            ),
+        ));
+    }
 }
 
 /// The `Assets` stage: one action per bundle, named after it.
@@ -277,4 +296,3 @@ fn check_verify(
         ));
     }
 }
-

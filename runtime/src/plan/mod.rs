@@ -19,10 +19,13 @@ mod layout;
 mod limits;
 mod names;
 mod site;
+#[cfg(test)]
+mod tests;
 
 use crate::bootstrap::Environment;
 use crate::spec::{Architecture, Program};
 
+pub(crate) use limits::environment_variables_value;
 pub use limits::{
     check_codepipeline_name, MAX_ACTIONS_PER_STAGE, MAX_CONFIGURATION_VALUE_LENGTH,
     MAX_NAME_LENGTH, MAX_STAGES,
@@ -30,11 +33,11 @@ pub use limits::{
 pub use names::{
     approval_action_name, artifact_key_alias, asset_action_name, asset_action_name_of,
     asset_manifest_file, deploy_action_name, prepare_action_name, source_action_name,
-    support_bucket_name, support_stack_name, template_file, ASSETS_STAGE, BUILD_STAGE, CHANGE_SET, OWN_STAGES,
-    SELF_MUTATE_DEPLOY_ACTION, SELF_MUTATE_PREPARE_ACTION, SOURCE_ARTIFACT, SOURCE_STAGE,
-    SUPPORT_STACKS_ACTION, SYNTH_ACTION, SYNTH_ARTIFACT, UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
+    support_bucket_name, support_stack_name, template_file, ASSETS_STAGE, BUILD_STAGE, CHANGE_SET,
+    OWN_STAGES, SELF_MUTATE_DEPLOY_ACTION, SELF_MUTATE_PREPARE_ACTION, SOURCE_ARTIFACT,
+    SOURCE_STAGE, SUPPORT_STACKS_ACTION, SYNTH_ACTION, SYNTH_ARTIFACT, UPDATE_PIPELINE_STAGE,
+    VERIFY_ACTION,
 };
-pub(crate) use limits::environment_variables_value;
 pub use site::{PlanError, Site, StageField};
 
 /// Plans the pipeline of a program: the plan, or every limit it breaks, in the order of

@@ -21,7 +21,12 @@ pub const ASSETS_STAGE: &str = "Assets";
 /// The pipeline's own stages, whose names a `stage` block cannot take (all four, even
 /// when a pipeline has not all of them: a program that adds a lambda or self-mutation
 /// later keeps its stage names).
-pub const OWN_STAGES: &[&str] = &[SOURCE_STAGE, BUILD_STAGE, UPDATE_PIPELINE_STAGE, ASSETS_STAGE];
+pub const OWN_STAGES: &[&str] = &[
+    SOURCE_STAGE,
+    BUILD_STAGE,
+    UPDATE_PIPELINE_STAGE,
+    ASSETS_STAGE,
+];
 
 /// The synth action of the `Build` stage.
 pub const SYNTH_ACTION: &str = "Synth";

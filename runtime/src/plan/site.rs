@@ -47,6 +47,8 @@ pub enum Site {
 /// The fields of a `stage` block the pipeline's layout depends on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StageField {
+    /// `account`: where the stage deploys.
+    Account,
     /// `approval`: the manual approval's label.
     Approval,
     /// `stacks`: what the stage deploys.
@@ -56,9 +58,18 @@ pub enum StageField {
 }
 
 impl StageField {
+    /// Every field, in the order a stage block documents them.
+    pub const ALL: [StageField; 4] = [
+        StageField::Account,
+        StageField::Approval,
+        StageField::Stacks,
+        StageField::Verify,
+    ];
+
     /// The field's name in the language.
     pub fn name(self) -> &'static str {
         match self {
+            StageField::Account => "account",
             StageField::Approval => "approval",
             StageField::Stacks => "stacks",
             StageField::Verify => "verify",
@@ -122,7 +133,11 @@ impl fmt::Display for Site {
         match self {
             Site::Pipeline => f.write_str("pipeline"),
             Site::Stack { stack } => f.write_str(stack),
-            Site::Lambda { stack, lambda: member } | Site::Api { stack, api: member } => {
+            Site::Lambda {
+                stack,
+                lambda: member,
+            }
+            | Site::Api { stack, api: member } => {
                 write!(f, "{stack}.{member}")
             }
             Site::Stage { stage } => write!(f, "stage:{stage}"),

@@ -114,7 +114,10 @@ pub fn synthesize(program: &Program, workspace_root: &str) -> Result<App, Vec<Sy
 }
 
 /// Every stage's stacks, in stage order, and the distinct bundles their lambdas deploy.
-fn stage_stacks(program: &Program, errors: &mut Vec<SynthError>) -> (Vec<StackArtifact>, Vec<Asset>) {
+fn stage_stacks(
+    program: &Program,
+    errors: &mut Vec<SynthError>,
+) -> (Vec<StackArtifact>, Vec<Asset>) {
     let mut assets: Vec<Asset> = Vec::new();
     let mut stage_stacks = Vec::new();
     for stage in &program.stages {

@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 use crate::cfn::resources::{code_build, iam};
-use crate::cfn::{Attributes, Handle, Json, PolicyDocument, Statement, Template, TemplateError, Value};
+use crate::cfn::{
+    Attributes, Handle, Json, PolicyDocument, Statement, Template, TemplateError, Value,
+};
 use crate::plan::{ActionKind, PipelinePlan};
 use crate::spec::{Architecture, Program};
 

@@ -51,11 +51,7 @@ struct Renderer<'a> {
 }
 
 impl Renderer<'_> {
-    fn action(
-        &self,
-        stage: &PipelineStage,
-        action: &Action,
-    ) -> ActionDeclaration {
+    fn action(&self, stage: &PipelineStage, action: &Action) -> ActionDeclaration {
         let (type_id, configuration) = self.configuration(stage, action);
         let qualifier = &self.program.pipeline.qualifier;
         ActionDeclaration {
@@ -89,11 +85,7 @@ impl Renderer<'_> {
     }
 
     /// The action's type and its configuration.
-    fn configuration(
-        &self,
-        stage: &PipelineStage,
-        action: &Action,
-    ) -> (ActionTypeId, Json) {
+    fn configuration(&self, stage: &PipelineStage, action: &Action) -> (ActionTypeId, Json) {
         let p = &self.program.pipeline;
         let project = |project: Option<&Handle<code_build::Project>>| {
             project

@@ -84,6 +84,14 @@ impl PipelinePlan {
             .filter(|s| matches!(s.kind, StageKind::Deploy { .. }))
     }
 
+    /// Whether the pipeline deploys its own stack (`self_mutation`: the `UpdatePipeline`
+    /// stage), and restarts when it changes.
+    pub fn mutates_itself(&self) -> bool {
+        self.stages
+            .iter()
+            .any(|s| s.kind == StageKind::UpdatePipeline)
+    }
+
     /// Every variable namespace of the pipeline, in pipeline order.
     pub fn namespaces(&self) -> impl Iterator<Item = &str> {
         self.stages

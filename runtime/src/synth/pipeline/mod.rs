@@ -106,7 +106,7 @@ pub(super) fn pipeline_stack(
             name: Some(p.name.clone().into()),
             pipeline_type: Some("V2".into()),
             execution_mode: Some("SUPERSEDED".into()),
-            restart_execution_on_update: Some(p.self_mutation.into()),
+            restart_execution_on_update: Some(plan.mutates_itself().into()),
             artifact_store,
             artifact_stores,
             ..code_pipeline::Pipeline::new(

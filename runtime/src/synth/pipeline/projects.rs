@@ -48,7 +48,7 @@ pub(super) fn projects(
 ) -> Result<Projects, TemplateError> {
     let builder = Builder::new(program, store);
     let synth = synth_project(t, &builder, program, plan)?;
-    let support_stacks = if program.pipeline.self_mutation {
+    let support_stacks = if plan.mutates_itself() {
         Some(support_stacks_project(t, &builder, program, plan)?)
     } else {
         None

@@ -80,7 +80,7 @@ pub(super) fn pipeline_role(
         .iter()
         .map(|e| e.environment(&p.qualifier).deploy_role_arn())
         .collect();
-    if p.self_mutation {
+    if plan.mutates_itself() {
         deploy_roles.insert(plan.home.environment(&p.qualifier).deploy_role_arn());
     }
     assumed.extend(deploy_roles.into_iter().map(Value::from));

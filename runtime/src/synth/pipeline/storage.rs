@@ -83,7 +83,7 @@ struct Readers {
 fn artifact_readers(program: &Program, plan: &PipelinePlan, region: &str) -> Readers {
     let p = &program.pipeline;
     let mut targets: Vec<_> = plan.targets.iter().filter(|e| e.region == region).collect();
-    if p.self_mutation && region == p.region && !targets.contains(&&plan.home) {
+    if plan.mutates_itself() && region == p.region && !targets.contains(&&plan.home) {
         targets.insert(0, &plan.home);
     }
     let mut readers = Readers {

@@ -21,16 +21,8 @@ use support::{deploy, Moto, ACCOUNT, REGION};
 const STACK: &str = "PreProdBackend-BackendStack";
 const BUCKET: &str = "cdk-hnb659fds-assets-111111111111-us-west-2";
 
-/// SHA-256 of a file as hex and as base64 (Lambda's `CodeSha256`), computed by Python.
 fn sha256(moto: &Moto, path: &Path) -> (String, String) {
-    let digest = moto.python(&format!(
-        "import base64, hashlib\nd = hashlib.sha256(open({path:?}, 'rb').read()).digest()\nprint(json.dumps([d.hex(), base64.b64encode(d).decode()]))",
-        path = path.display().to_string()
-    ));
-    (
-        digest[0].as_str().unwrap().to_owned(),
-        digest[1].as_str().unwrap().to_owned(),
-    )
+    moto.sha256(path)
 }
 
 /// What moto holds of the stage stack: the stack, its function, its REST API, its roles,

@@ -56,6 +56,7 @@ fn lowered(name: &str) -> (Program, App) {
     let mut program = pipewright_macros_core::lower::lower(&syntax, Ok(&workspace))
         .unwrap_or_else(|e| panic!("{name} does not lower: {e}"))
         .program;
+    program.binary_kind = pipewright_macros_core::expand::binary_kind(&root, &bin);
     program.binary = bin;
     let app = synth::synthesize(&program, &root.to_string_lossy())
         .unwrap_or_else(|e| panic!("{name} does not synthesize: {e:?}"));

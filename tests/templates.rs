@@ -62,6 +62,7 @@ fn lowered(file: &Path, bin: &str) -> Program {
         .unwrap_or_else(|e| panic!("{} does not lower: {e}", file.display()))
         .program;
     program.binary = bin.to_owned();
+    program.binary_kind = pipewright_macros_core::expand::binary_kind(&programs::repo_root(), bin);
     for package in &mut program.packages {
         package.source_hash = sha256_hex(format!("fixed source of {}", package.name).as_bytes());
     }

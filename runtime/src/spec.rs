@@ -22,6 +22,28 @@ pub struct Program {
     /// The name of the binary the program compiles to (its `deploy` command line); the
     /// pipeline runs it to package the Lambda bundles.
     pub binary: String,
+    /// Whether that binary is a Cargo binary or an example (`--bin` or `--example`).
+    pub binary_kind: BinaryKind,
+}
+
+/// The kind of Cargo target a program is compiled as.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BinaryKind {
+    /// A `[[bin]]` (`cargo run --bin NAME`).
+    #[default]
+    Bin,
+    /// An `[[example]]` (`cargo run --example NAME`).
+    Example,
+}
+
+impl BinaryKind {
+    /// The Cargo option that selects a target of this kind.
+    pub fn cargo_flag(self) -> &'static str {
+        match self {
+            BinaryKind::Bin => "--bin",
+            BinaryKind::Example => "--example",
+        }
+    }
 }
 
 impl Program {

@@ -38,7 +38,7 @@ pub fn free_port() -> u16 {
 }
 
 /// A `moto_server` of its own (a test's isolation: nothing else sees its accounts,
-/// buckets or stacks), on 127.0.0.1, with the fixes of `tests/support/moto`; killed when
+/// buckets or stacks), on 127.0.0.1, with the fixes of `runtime/moto` (the ones `deploy rehearse` ships); killed when
 /// dropped.
 pub struct Moto {
     child: Child,
@@ -52,7 +52,7 @@ impl Moto {
     /// Starts a server and waits until it answers.
     pub fn start(name: &str) -> Moto {
         let dir = scratch_dir(name);
-        let fixes = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/moto");
+        let fixes = Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime/moto");
         for attempt in 0..3 {
             let port = free_port();
             let log = std::fs::File::create(dir.join("moto.log")).unwrap();
@@ -164,6 +164,20 @@ impl Moto {
                 String::from_utf8_lossy(&output.stdout)
             )
         })
+    }
+}
+
+impl Moto {
+    /// SHA-256 of a file as hex and as base64 (Lambda's `CodeSha256`), computed by Python.
+    pub fn sha256(&self, path: &Path) -> (String, String) {
+        let digest = self.python(&format!(
+            "import base64, hashlib\nd = hashlib.sha256(open({path:?}, 'rb').read()).digest()\nprint(json.dumps([d.hex(), base64.b64encode(d).decode()]))",
+            path = path.display().to_string()
+        ));
+        (
+            digest[0].as_str().unwrap().to_owned(),
+            digest[1].as_str().unwrap().to_owned(),
+        )
     }
 }
 

@@ -68,6 +68,9 @@ pub fn synthesize(
     } = lower(&program, workspace_ref)?;
     if let Some(bin) = &context.bin_name {
         program.binary = bin.clone();
+        if let Some(dir) = &context.manifest_dir {
+            program.binary_kind = binary_kind(dir, bin);
+        }
     }
     let root = workspace
         .as_ref()
@@ -186,4 +189,53 @@ pub fn emit(app: &App, tracked: &[PathBuf]) -> TokenStream {
             workspace_root: #root,
         }
     }}
+}
+
+/// Whether the target being compiled is a binary or an example of the package in `dir`:
+/// Cargo names both in `CARGO_BIN_NAME`, so the manifest and Cargo's target discovery
+/// (`src/main.rs`, `src/bin/`, `[[bin]]`) decide. A name that is no binary is an example.
+pub fn binary_kind(dir: &std::path::Path, name: &str) -> pipewright::spec::BinaryKind {
+    use pipewright::spec::BinaryKind;
+    let manifest: Option<toml::Table> = std::fs::read_to_string(dir.join("Cargo.toml"))
+        .ok()
+        .and_then(|text| text.parse().ok());
+    let package = manifest.as_ref().and_then(|m| m.get("package"));
+    let declared_bins = manifest
+        .as_ref()
+        .and_then(|m| m.get("bin"))
+        .and_then(|b| b.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b.get("name").and_then(|n| n.as_str()));
+    if declared_bins.into_iter().any(|n| n == name) {
+        return BinaryKind::Bin;
+    }
+    let autobins = package
+        .and_then(|p| p.get("autobins"))
+        .and_then(|a| a.as_bool())
+        .unwrap_or(true);
+    let package_name = package.and_then(|p| p.get("name")).and_then(|n| n.as_str());
+    let discovered = (package_name == Some(name) && dir.join("src/main.rs").is_file())
+        || dir.join("src/bin").join(format!("{name}.rs")).is_file()
+        || dir.join("src/bin").join(name).join("main.rs").is_file();
+    if autobins && discovered {
+        BinaryKind::Bin
+    } else {
+        BinaryKind::Example
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pipewright::spec::BinaryKind;
+
+    #[test]
+    fn binaries_and_examples_are_told_apart() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        assert_eq!(binary_kind(&root, "deploy"), BinaryKind::Bin);
+        assert_eq!(binary_kind(&root, "cross_account"), BinaryKind::Example);
+        let service = root.join("service");
+        assert_eq!(binary_kind(&service, "service"), BinaryKind::Bin);
+    }
 }

@@ -143,6 +143,7 @@ pub fn lower(
         stages,
         packages,
         binary: "deploy".to_owned(),
+        binary_kind: Default::default(),
     });
     // The pipeline CodePipeline would be given: its limits, at the blocks they concern.
     if let Some(Err(errors)) = program.as_ref().map(plan::plan) {

@@ -138,6 +138,10 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Run the pipeline end to end on this machine, as CodePipeline would after a push of
+    /// the working tree, against an AWS emulator (moto's server, started and stopped here,
+    /// or --endpoint). Exit status 3: stopped at a manual approval without a terminal.
+    Rehearse(RehearseArgs),
     /// Delete stacks, in the reverse of the deployment order (no STACK: the pipeline stack).
     Destroy {
         /// Which stacks.
@@ -147,6 +151,25 @@ pub enum Command {
         #[arg(long, short)]
         force: bool,
     },
+}
+
+/// The options of `rehearse`.
+#[derive(Debug, Args)]
+pub struct RehearseArgs {
+    /// Grant a manual approval: its name (as written in the program), its action's name,
+    /// or its stage's. Repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub approve: Vec<String>,
+    /// Grant every manual approval.
+    #[arg(long)]
+    pub approve_all: bool,
+    /// An AWS emulator already running (default: start moto_server on a free loopback
+    /// port). The pipeline stack found there is run as it is.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Leave the emulator running at the end.
+    #[arg(long)]
+    pub keep: bool,
 }
 
 /// The options of `bootstrap` (the names of `cdk bootstrap`'s).
@@ -222,6 +245,7 @@ pub fn run_with(app: App, cli: Cli) -> ExitCode {
                     ExitCode::SUCCESS
                 })
         }
+        Command::Rehearse(args) => run_rehearsal(&app, &cli.global, &args),
         command => run_aws(&app, &cli.global, command),
     };
     match result {
@@ -231,6 +255,41 @@ pub fn run_with(app: App, cli: Cli) -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// `rehearse`, on an async runtime; Ctrl-C stops every build it started and the emulator.
+fn run_rehearsal(app: &App, global: &Global, args: &RehearseArgs) -> Result<ExitCode, Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::msg(format!("cannot start the async runtime: {e}")))?;
+    let console = Console::new(match global.progress {
+        ProgressArg::Auto => Progress::Auto,
+        ProgressArg::Bar => Progress::Bar,
+        ProgressArg::Events => Progress::Events,
+    });
+    let options = crate::rehearse::RehearseOptions {
+        approvals: crate::rehearse::Approvals {
+            names: args.approve.clone(),
+            all: args.approve_all,
+        },
+        endpoint: args.endpoint.clone(),
+        keep: args.keep,
+    };
+    let children = crate::rehearse::Children::default();
+    let result = runtime.block_on(async {
+        tokio::select! {
+            result = crate::rehearse::run(app, &options, &console, &children) => result,
+            _ = tokio::signal::ctrl_c() => {
+                children.stop_all();
+                Err(Error::Interrupted("interrupted: every build stopped, the emulator stopped".to_owned()))
+            }
+        }
+    });
+    console.clear();
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    result.map(|()| ExitCode::SUCCESS)
 }
 
 /// The commands that talk to AWS, on an async runtime.
@@ -280,8 +339,8 @@ fn run_aws(app: &App, global: &Global, command: Command) -> Result<ExitCode, Err
 async fn execute(app: &App, session: &Session, command: Command) -> Result<ExitCode, Error> {
     let deploy_options = DeployOptions::default();
     match command {
-        Command::List | Command::Synth { .. } | Command::Assets { .. } => {
-            unreachable!("offline commands run without AWS")
+        Command::List | Command::Synth { .. } | Command::Assets { .. } | Command::Rehearse(_) => {
+            unreachable!("offline commands and the rehearsal run on their own")
         }
         Command::Bootstrap(args) => {
             let environments = if args.environments.is_empty() {

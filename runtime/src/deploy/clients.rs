@@ -114,7 +114,7 @@ pub fn retry_config() -> RetryConfig {
 
 /// The HTTP client: hyper over rustls with ring (HTTP endpoints, such as a local moto
 /// server, work too).
-fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+pub(crate) fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
     use aws_smithy_http_client::tls;
     aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(
@@ -146,6 +146,12 @@ impl Aws {
             base: loader.load().await,
             stats,
         }
+    }
+
+    /// A configuration given whole (`deploy rehearse`: an emulator's endpoint and
+    /// credentials of one of its accounts).
+    pub fn from_config(base: SdkConfig, stats: CallStats) -> Aws {
+        Aws { base, stats }
     }
 
     /// The request counter.

@@ -14,6 +14,9 @@ pub enum Error {
     /// The user interrupted the command (Ctrl-C). CloudFormation finishes what it was
     /// doing; the next run waits for it.
     Interrupted(String),
+    /// The command stopped at a step that needs a person (a manual approval) and there
+    /// was no terminal to ask: nothing failed.
+    Waiting(String),
 }
 
 impl Error {
@@ -37,10 +40,11 @@ impl Error {
     }
 
     /// The exit status this error maps to: 130 for an interruption (as a shell reports
-    /// SIGINT), 1 otherwise.
+    /// SIGINT), 3 for a wait for a person, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Failed(_) => 1,
+            Error::Waiting(_) => 3,
             Error::Interrupted(_) => 130,
         }
     }
@@ -49,7 +53,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Failed(m) | Error::Interrupted(m) => f.write_str(m),
+            Error::Failed(m) | Error::Interrupted(m) | Error::Waiting(m) => f.write_str(m),
         }
     }
 }

@@ -139,7 +139,7 @@ pub fn state_of(status: &str) -> State {
 }
 
 /// Whether a final status means the operation succeeded.
-fn succeeded(status: &str) -> bool {
+pub(crate) fn succeeded(status: &str) -> bool {
     matches!(
         status,
         "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE" | "DELETE_COMPLETE"
@@ -173,7 +173,7 @@ where
     e.code() == Some("ValidationError") && e.message().is_some_and(|m| m.contains("does not exist"))
 }
 
-fn status(stack: &Stack) -> &str {
+pub(crate) fn status(stack: &Stack) -> &str {
     stack.stack_status().map(|s| s.as_str()).unwrap_or_default()
 }
 
@@ -604,13 +604,13 @@ async fn create_change_set(
     unreachable!("the second attempt returns")
 }
 
-enum ChangeSetResult {
+pub(crate) enum ChangeSetResult {
     Empty,
     Ready(Vec<Change>),
 }
 
 /// Waits for a change set to be computed; returns its changes (every page).
-async fn wait_for_change_set(
+pub(crate) async fn wait_for_change_set(
     env: &Environment,
     name: &str,
     change_set: &str,
@@ -657,7 +657,7 @@ async fn wait_for_change_set(
 }
 
 /// The most recent event of a stack (events newer than it belong to what follows).
-async fn latest_event_id(env: &Environment, stack_id: &str) -> Result<Option<String>> {
+pub(crate) async fn latest_event_id(env: &Environment, stack_id: &str) -> Result<Option<String>> {
     match env
         .clients
         .cloudformation
@@ -730,7 +730,7 @@ pub struct Finished {
 }
 
 /// Follows a stack until CloudFormation is done with it, reporting its events.
-async fn wait(
+pub(crate) async fn wait(
     env: &Environment,
     name: &str,
     stack_id: &str,

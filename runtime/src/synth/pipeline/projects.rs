@@ -353,8 +353,10 @@ fn synth_project(
     let mut commands = p.synth.commands.clone();
     if !plan.bundles.is_empty() {
         commands.push(format!(
-            "cargo run --release --locked --bin {} -- assets --out {}",
-            program.binary, p.synth.output
+            "cargo run --release --locked {} {} -- assets --out {}",
+            program.binary_kind.cargo_flag(),
+            program.binary,
+            p.synth.output
         ));
     }
     let install = if p.synth.install.is_empty() {

@@ -1,0 +1,356 @@
+"""Fixes for moto_server bugs that the `deploy` tests run into, loaded by the Python that
+runs `moto_server` (the tests put this directory on its PYTHONPATH).
+
+Each fix makes moto accept or report what AWS accepts or reports; none changes what moto
+models. They were checked against moto 5.2.1 and 5.2.5 (see docs/deploy.md):
+
+1. AWS::ApiGateway::Method with an Integration without `IntegrationHttpMethod` or `Uri`
+   (a MOCK integration, as the CORS preflight methods have) crashes moto's CloudFormation
+   with a KeyError and a 500 answer.
+2. AWS::Lambda::Permission whose FunctionName refers to a resource moto does not model
+   (AWS::Lambda::Alias) reaches moto without a FunctionName and crashes it.
+3. DescribeStacks writes a CommaDelimitedList parameter as a Python list (`['a', 'b']`)
+   instead of CloudFormation's `a,b`.
+
+And two that add what the pipeline stack needs and moto's CloudFormation lacks, on top of
+the backends moto already has (`deploy rehearse` deploys the pipeline stack to moto, then
+reads the pipeline and its projects back through the CodePipeline and CodeBuild APIs):
+
+4. AWS::CodeBuild::Project: created, updated and deleted in moto's CodeBuild backend
+   (`BatchGetProjects` answers with the buildspec, environment, role and cache), with the
+   attribute `Arn`.
+5. AWS::CodePipeline::Pipeline: created, updated and deleted in moto's CodePipeline backend
+   (`GetPipeline` answers with the stages and actions as declared), with the attribute
+   `Version`.
+
+And one that makes a failure look as it does on AWS:
+
+6. A resource that moto fails to create or update while it executes a change set (a
+   Lambda function whose code object does not exist...) makes `ExecuteChangeSet` answer
+   with that service's raw error and leaves the stack "in progress". On AWS the change set
+   executes, the resource is `CREATE_FAILED` with the reason, and the stack rolls back:
+   this fix records the failed resource's event with the service's message and leaves the
+   stack `ROLLBACK_COMPLETE` (a create) or `UPDATE_ROLLBACK_COMPLETE` (an update).
+7. A stack created or updated through a change set keeps the outputs of its previous
+   template (none for a new stack): `ExecuteChangeSet` does not read the new template's
+   `Outputs` as `UpdateStack` does. This fix reads them after a successful execution, so
+   `DescribeStacks` answers with the stack's outputs (the pipeline's `verify` steps and
+   namespaces get the API URLs from there).
+"""
+
+import sys
+
+
+def _report(fix, error):
+    print(f"pipewright moto fix {fix} not applied: {error!r}", file=sys.stderr)
+
+
+try:
+    from moto.apigateway import models as _apigateway
+
+    def _create_method(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        properties = cloudformation_json["Properties"]
+        backend = _apigateway.apigateway_backends[account_id][region_name]
+        method = backend.put_method(
+            function_id=properties["RestApiId"],
+            resource_id=properties["ResourceId"],
+            method_type=properties["HttpMethod"],
+            authorization_type=properties["AuthorizationType"],
+            api_key_required=properties.get("ApiKeyRequired"),
+        )
+        integration = properties.get("Integration")
+        if integration:
+            backend.put_integration(
+                function_id=properties["RestApiId"],
+                resource_id=properties["ResourceId"],
+                method_type=properties["HttpMethod"],
+                integration_type=integration["Type"],
+                uri=integration.get("Uri"),
+                integration_method=integration.get("IntegrationHttpMethod"),
+            )
+        return method
+
+    _apigateway.Method.create_from_cloudformation_json = classmethod(_create_method)
+except Exception as error:  # noqa: BLE001 - report and let moto run unpatched
+    _report(1, error)
+
+try:
+    from moto.awslambda import models as _awslambda
+
+    _create_permission = _awslambda.Permission.create_from_cloudformation_json.__func__
+
+    def _create_permission_tolerant(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        if "FunctionName" not in cloudformation_json.get("Properties", {}):
+            return _awslambda.Permission(region=region_name)
+        return _create_permission(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    _awslambda.Permission.create_from_cloudformation_json = classmethod(_create_permission_tolerant)
+except Exception as error:  # noqa: BLE001
+    _report(2, error)
+
+try:
+    from moto.cloudformation import models as _cloudformation
+
+    def _parameter_list(self):
+        hidden = self.resource_map.no_echo_parameter_keys
+        out = []
+        for key, value in self.resource_map.resolved_parameters.items():
+            if isinstance(value, list):
+                value = ",".join(str(v) for v in value)
+            out.append({"ParameterKey": key, "ParameterValue": "****" if key in hidden else value})
+        return out
+
+    _cloudformation.Stack.parameter_list = property(_parameter_list)
+except Exception as error:  # noqa: BLE001
+    _report(3, error)
+
+
+def _api_shape(value, keep_keys=False):
+    """CloudFormation's property names (`RunOrder`) as the service APIs spell them
+    (`runOrder`), except inside maps whose keys are data (action `Configuration`)."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            name = key if keep_keys else key[:1].lower() + key[1:]
+            if name == "configuration":
+                out[name] = {k: _configuration_value(v) for k, v in item.items()}
+            else:
+                out[name] = _api_shape(item)
+        return out
+    if isinstance(value, list):
+        return [_api_shape(item) for item in value]
+    return value
+
+
+def _configuration_value(value):
+    # CodePipeline stores every configuration value as a string.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
+
+
+try:
+    from moto.codebuild import models as _codebuild
+    from moto.core.common_models import CloudFormationModel as _CloudFormationModel
+
+    class CodeBuildProject(_CloudFormationModel):
+        """Fix 4: AWS::CodeBuild::Project in moto's CodeBuild backend."""
+
+        # moto files every model under the service its module is in.
+        __module__ = "moto.codebuild.pipewright"
+
+        def __init__(self, account_id, region_name, name, arn):
+            self.account_id, self.region_name, self.name, self.arn = account_id, region_name, name, arn
+
+        @staticmethod
+        def cloudformation_name_type():
+            return "Name"
+
+        @staticmethod
+        def cloudformation_type():
+            return "AWS::CodeBuild::Project"
+
+        @classmethod
+        def has_cfn_attr(cls, attr):
+            return attr == "Arn"
+
+        @property
+        def physical_resource_id(self):
+            return self.name
+
+        def get_cfn_attribute(self, attribute_name):
+            from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+            if attribute_name == "Arn":
+                return self.arn
+            raise UnformattedGetAttTemplateException()
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            properties = cloudformation_json["Properties"]
+            source = _api_shape(properties.get("Source", {"Type": "NO_SOURCE"}))
+            if "buildSpec" in source:
+                source["buildspec"] = source.pop("buildSpec")
+            backend = _codebuild.codebuild_backends[account_id][region_name]
+            project = backend.create_project(
+                project_name=resource_name,
+                description=properties.get("Description"),
+                project_source=source,
+                artifacts=_api_shape(properties.get("Artifacts", {"Type": "NO_ARTIFACTS"})),
+                environment=_api_shape(properties.get("Environment", {})),
+                service_role=properties["ServiceRole"],
+                tags=[{"key": t["Key"], "value": t["Value"]} for t in properties.get("Tags", [])],
+                cache=_api_shape(properties["Cache"]) if "Cache" in properties else None,
+                timeout=properties.get("TimeoutInMinutes"),
+                queued_timeout=properties.get("QueuedTimeoutInMinutes"),
+                source_version=properties.get("SourceVersion"),
+                logs_config=_api_shape(properties["LogsConfig"]) if "LogsConfig" in properties else None,
+                vpc_config=None,
+            )
+            if "EncryptionKey" in properties:
+                project["encryptionKey"] = properties["EncryptionKey"]
+            return cls(account_id, region_name, resource_name, project["arn"])
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+            cls.delete_from_cloudformation_json(original_resource.name, cloudformation_json, account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+            backend = _codebuild.codebuild_backends[account_id][region_name]
+            backend.codebuild_projects.pop(resource_name, None)
+
+        def is_created(self):
+            return True
+
+except Exception as error:  # noqa: BLE001
+    _report(4, error)
+
+try:
+    from moto.codepipeline import models as _codepipeline
+    from moto.core.common_models import CloudFormationModel as _CloudFormationModel
+
+    # Properties of the resource that the CodePipeline API does not have.
+    _CFN_ONLY = ("RestartExecutionOnUpdate", "DisableInboundStageTransitions", "Tags")
+
+    class CodePipelinePipeline(_CloudFormationModel):
+        """Fix 5: AWS::CodePipeline::Pipeline in moto's CodePipeline backend."""
+
+        __module__ = "moto.codepipeline.pipewright"
+
+        def __init__(self, account_id, region_name, name):
+            self.account_id, self.region_name, self.name = account_id, region_name, name
+
+        @staticmethod
+        def cloudformation_name_type():
+            return "Name"
+
+        @staticmethod
+        def cloudformation_type():
+            return "AWS::CodePipeline::Pipeline"
+
+        @classmethod
+        def has_cfn_attr(cls, attr):
+            return attr == "Version"
+
+        @property
+        def physical_resource_id(self):
+            return self.name
+
+        def get_cfn_attribute(self, attribute_name):
+            from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+            if attribute_name == "Version":
+                backend = _codepipeline.codepipeline_backends[self.account_id][self.region_name]
+                return str(backend.pipelines[self.name].pipeline["version"])
+            raise UnformattedGetAttTemplateException()
+
+        @staticmethod
+        def _declaration(resource_name, cloudformation_json):
+            properties = cloudformation_json["Properties"]
+            declaration = _api_shape({k: v for k, v in properties.items() if k not in _CFN_ONLY})
+            declaration["name"] = resource_name
+            return declaration, [{"key": t["Key"], "value": t["Value"]} for t in properties.get("Tags", [])]
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            declaration, tags = cls._declaration(resource_name, cloudformation_json)
+            backend = _codepipeline.codepipeline_backends[account_id][region_name]
+            backend.create_pipeline(declaration, tags)
+            return cls(account_id, region_name, resource_name)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+            backend = _codepipeline.codepipeline_backends[account_id][region_name]
+            if new_resource_name != original_resource.name:
+                backend.delete_pipeline(original_resource.name)
+                return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+            declaration, _ = cls._declaration(new_resource_name, cloudformation_json)
+            backend.update_pipeline(declaration)
+            return original_resource
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+            _codepipeline.codepipeline_backends[account_id][region_name].delete_pipeline(resource_name)
+
+        def is_created(self):
+            return True
+
+except Exception as error:  # noqa: BLE001
+    _report(5, error)
+
+
+try:
+    from moto.cloudformation import models as _cfn_models
+    from moto.cloudformation import parsing as _cfn_parsing
+
+    def _remember_resource(original):
+        def wrapper(logical_id, resource_json, *args, **kwargs):
+            try:
+                return original(logical_id, resource_json, *args, **kwargs)
+            except Exception as error:  # noqa: BLE001 - annotated and raised again
+                if not hasattr(error, "pipewright_resource"):
+                    error.pipewright_resource = (logical_id, resource_json.get("Type", ""))
+                raise
+
+        return wrapper
+
+    _cfn_parsing.parse_and_create_resource = _remember_resource(_cfn_parsing.parse_and_create_resource)
+    _cfn_parsing.parse_and_update_resource = _remember_resource(_cfn_parsing.parse_and_update_resource)
+
+    _execute_change_set = _cfn_models.CloudFormationBackend.execute_change_set
+
+    def _reason(error):
+        message = getattr(error, "message", None) or getattr(error, "description", None) or str(error)
+        code = getattr(error, "error_type", None) or getattr(error, "code", None) or type(error).__name__
+        return f"{message} (Service error: {code})"
+
+    def _find_change_set(backend, change_set_name):
+        return backend.change_sets.get(change_set_name) or next(
+            (c for c in backend.change_sets.values() if c.change_set_name == change_set_name), None
+        )
+
+    def _execute_or_roll_back(self, change_set_name, stack_name=None):
+        try:
+            _execute_change_set(self, change_set_name, stack_name)
+        except Exception as error:  # noqa: BLE001 - reported as CloudFormation reports it
+            resource = getattr(error, "pipewright_resource", None)
+            change_set = _find_change_set(self, change_set_name)
+            if resource is None or change_set is None:
+                raise
+            stack = self.stacks[change_set.stack_id]
+            creating = change_set.change_set_type == "CREATE"
+            logical_id, resource_type = resource
+            stack.events.append(
+                _cfn_models.Event(
+                    stack_id=stack.stack_id,
+                    stack_name=stack.name,
+                    logical_resource_id=logical_id,
+                    physical_resource_id="",
+                    resource_type=resource_type,
+                    resource_status="CREATE_FAILED" if creating else "UPDATE_FAILED",
+                    resource_status_reason=_reason(error),
+                    resource_properties=None,
+                )
+            )
+            final = "ROLLBACK_COMPLETE" if creating else "UPDATE_ROLLBACK_COMPLETE"
+            stack._add_stack_event(
+                "ROLLBACK_IN_PROGRESS" if creating else "UPDATE_ROLLBACK_IN_PROGRESS",
+                resource_status_reason=f"The following resource(s) failed to {'create' if creating else 'update'}: [{logical_id}].",
+            )
+            stack._add_stack_event(final)
+            stack.status = final
+            change_set.execution_status = "EXECUTE_FAILED"
+            return
+        try:  # fix 7
+            stack = self.stacks[_find_change_set(self, change_set_name).stack_id]
+            stack._parse_template()
+            stack.description = stack.template_dict.get("Description")
+            stack.output_map = stack._create_output_map()
+        except Exception as error:  # noqa: BLE001
+            _report(7, error)
+
+    _cfn_models.CloudFormationBackend.execute_change_set = _execute_or_roll_back
+except Exception as error:  # noqa: BLE001
+    _report(6, error)

@@ -1,0 +1,137 @@
+//! The fixes pipewright runs `moto_server` with (`runtime/moto/sitecustomize.py`, shipped
+//! with `deploy rehearse`): each shown on a server of its own, through boto3, doing what
+//! AWS does. (Fixes 1-3 are exercised by `tests/deploy_moto.rs`.)
+
+mod support;
+
+use support::Moto;
+
+/// A pipeline stack in miniature: a role, a project, a bucket and a two-stage pipeline.
+const PIPELINE_STACK: &str = r#"
+role = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}}
+project = {"Type": "AWS::CodeBuild::Project", "Properties": {"Name": {"Fn::Sub": "${AWS::StackName}-Synth"},
+    "ServiceRole": {"Fn::GetAtt": ["Role", "Arn"]}, "Artifacts": {"Type": "CODEPIPELINE"}, "TimeoutInMinutes": 30,
+    "Source": {"Type": "CODEPIPELINE", "BuildSpec": "{\"version\": \"0.2\"}"},
+    "Environment": {"Type": "LINUX_CONTAINER", "ComputeType": "BUILD_GENERAL1_SMALL", "Image": "aws/codebuild/standard:7.0",
+        "EnvironmentVariables": [{"Name": "STAGE", "Value": "test", "Type": "PLAINTEXT"}]}}}
+def action(name, category, provider, configuration, **more):
+    return dict({"Name": name, "ActionTypeId": {"Category": category, "Owner": "AWS", "Provider": provider, "Version": "1"},
+                 "Configuration": configuration}, **more)
+pipeline = {"Type": "AWS::CodePipeline::Pipeline", "Properties": {"Name": "Tiny", "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
+    "RestartExecutionOnUpdate": True, "PipelineType": "V2",
+    "ArtifactStore": {"Type": "S3", "Location": {"Ref": "Bucket"}},
+    "Stages": [
+        {"Name": "Source", "Actions": [action("Checkout", "Source", "CodeStarSourceConnection",
+            {"ConnectionArn": "arn:aws:codeconnections:us-west-2:111111111111:connection/x", "DetectChanges": False},
+            OutputArtifacts=[{"Name": "Source_Output"}], RunOrder=1)]},
+        {"Name": "Build", "Actions": [action("Synth", "Build", "CodeBuild", {"ProjectName": {"Ref": "Project"}},
+            InputArtifacts=[{"Name": "Source_Output"}], Namespace="Build", RunOrder=2)]}]}}
+template = {"Resources": {"Role": role, "Project": project, "Bucket": {"Type": "AWS::S3::Bucket"}, "Pipeline": pipeline},
+    "Outputs": {"ProjectArn": {"Value": {"Fn::GetAtt": ["Project", "Arn"]}}, "Version": {"Value": {"Fn::GetAtt": ["Pipeline", "Version"]}}}}
+"#;
+
+#[test]
+fn codebuild_projects_and_pipelines_are_created_from_templates() {
+    let moto = Moto::start("moto-fixes-pipeline");
+    let result = moto.python(&format!(
+        "{PIPELINE_STACK}\n\
+         cfn = client('cloudformation')\n\
+         cfn.create_stack(StackName='Tiny', TemplateBody=json.dumps(template), Capabilities=['CAPABILITY_IAM'])\n\
+         stack = cfn.describe_stacks(StackName='Tiny')['Stacks'][0]\n\
+         declared = client('codepipeline').get_pipeline(name='Tiny')['pipeline']\n\
+         projects = client('codebuild').batch_get_projects(names=['Tiny-Synth'])['projects']\n\
+         print(json.dumps({{'status': stack['StackStatus'], 'outputs': {{o['OutputKey']: o['OutputValue'] for o in stack['Outputs']}},\n\
+             'pipeline': declared, 'project': projects[0]}}, default=str))"
+    ));
+    assert_eq!(result["status"], "CREATE_COMPLETE", "{result}");
+    assert_eq!(
+        result["outputs"]["ProjectArn"],
+        "arn:aws:codebuild:us-west-2:111111111111:project/Tiny-Synth"
+    );
+    assert_eq!(result["outputs"]["Version"], "1");
+    let pipeline = &result["pipeline"];
+    assert_eq!(pipeline["pipelineType"], "V2");
+    let build = &pipeline["stages"][1]["actions"][0];
+    assert_eq!(
+        build["configuration"]["ProjectName"], "Tiny-Synth",
+        "references resolved"
+    );
+    assert_eq!(build["namespace"], "Build");
+    assert_eq!(build["runOrder"], 2);
+    assert_eq!(build["inputArtifacts"][0]["name"], "Source_Output");
+    let source = &pipeline["stages"][0]["actions"][0];
+    assert_eq!(
+        source["configuration"]["DetectChanges"], "false",
+        "configuration values are strings"
+    );
+    let project = &result["project"];
+    assert_eq!(project["source"]["buildspec"], "{\"version\": \"0.2\"}");
+    assert_eq!(
+        project["environment"]["environmentVariables"][0]["name"],
+        "STAGE"
+    );
+    assert!(project["serviceRole"].as_str().unwrap().contains(":role/"));
+}
+
+#[test]
+fn an_updated_pipeline_gets_a_new_version_and_a_deleted_one_is_gone() {
+    let moto = Moto::start("moto-fixes-update");
+    let result = moto.python(&format!(
+        "{PIPELINE_STACK}\n\
+         cfn = client('cloudformation')\n\
+         cfn.create_stack(StackName='Tiny', TemplateBody=json.dumps(template), Capabilities=['CAPABILITY_IAM'])\n\
+         pipeline['Properties']['Stages'][1]['Actions'][0]['Name'] = 'Build'\n\
+         cfn.create_change_set(StackName='Tiny', ChangeSetName='c', ChangeSetType='UPDATE', TemplateBody=json.dumps(template), Capabilities=['CAPABILITY_IAM'])\n\
+         cfn.execute_change_set(StackName='Tiny', ChangeSetName='c')\n\
+         declared = client('codepipeline').get_pipeline(name='Tiny')['pipeline']\n\
+         cfn.delete_stack(StackName='Tiny')\n\
+         left = client('codepipeline').list_pipelines()['pipelines']\n\
+         projects = client('codebuild').list_projects()['projects']\n\
+         print(json.dumps({{'version': declared['version'], 'action': declared['stages'][1]['actions'][0]['name'], 'left': left, 'projects': projects}}, default=str))"
+    ));
+    assert_eq!(result["version"], 2, "{result}");
+    assert_eq!(result["action"], "Build");
+    assert_eq!(result["left"], serde_json::json!([]));
+    assert_eq!(result["projects"], serde_json::json!([]));
+}
+
+#[test]
+fn a_resource_that_fails_rolls_the_stack_back_with_the_reason() {
+    let moto = Moto::start("moto-fixes-rollback");
+    let result = moto.python(
+        "cfn = client('cloudformation')\n\
+         function = {'Type': 'AWS::Lambda::Function', 'Properties': {'Runtime': 'provided.al2023', 'Handler': 'bootstrap',\n\
+             'Role': 'arn:aws:iam::111111111111:role/x', 'Code': {'S3Bucket': 'no-such-bucket', 'S3Key': 'x.zip'}}}\n\
+         cfn.create_change_set(StackName='Broken', ChangeSetName='c', ChangeSetType='CREATE',\n\
+             TemplateBody=json.dumps({'Resources': {'Function': function}}))\n\
+         cfn.execute_change_set(StackName='Broken', ChangeSetName='c')\n\
+         stack = cfn.describe_stacks(StackName='Broken')['Stacks'][0]\n\
+         events = cfn.describe_stack_events(StackName='Broken')['StackEvents']\n\
+         failed = [e for e in events if e['ResourceStatus'].endswith('_FAILED')]\n\
+         print(json.dumps({'status': stack['StackStatus'], 'failed': failed}, default=str))",
+    );
+    assert_eq!(result["status"], "ROLLBACK_COMPLETE", "{result}");
+    let failed = &result["failed"][0];
+    assert_eq!(failed["LogicalResourceId"], "Function");
+    assert_eq!(failed["ResourceType"], "AWS::Lambda::Function");
+    let reason = failed["ResourceStatusReason"].as_str().unwrap();
+    assert!(reason.contains("NoSuchBucket"), "{reason}");
+}
+
+#[test]
+fn a_stack_made_by_a_change_set_has_its_outputs() {
+    let moto = Moto::start("moto-fixes-outputs");
+    let result = moto.python(
+        "cfn = client('cloudformation')\n\
+         template = {'Resources': {'Topic': {'Type': 'AWS::SNS::Topic'}}, 'Outputs': {'TopicArn': {'Value': {'Ref': 'Topic'}}}}\n\
+         cfn.create_change_set(StackName='Outputs', ChangeSetName='c', ChangeSetType='CREATE', TemplateBody=json.dumps(template))\n\
+         cfn.execute_change_set(StackName='Outputs', ChangeSetName='c')\n\
+         print(json.dumps(cfn.describe_stacks(StackName='Outputs')['Stacks'][0].get('Outputs', [])))",
+    );
+    assert_eq!(result[0]["OutputKey"], "TopicArn", "{result}");
+    assert!(result[0]["OutputValue"]
+        .as_str()
+        .unwrap()
+        .starts_with("arn:aws:sns:us-west-2:111111111111:"));
+}

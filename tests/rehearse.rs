@@ -1,0 +1,426 @@
+//! `deploy rehearse`: the programs' pipelines run end to end on this machine against
+//! `moto_server`, and the faults a user meets (a failing synth command, a failing change
+//! set, a failing verify step, an approval without a terminal, Ctrl-C, a pipeline that
+//! changes itself). Each test owns its emulator; they run one at a time (they share the
+//! rehearsal's build directories and cache under target/pipewright/rehearse).
+//!
+//! The first run builds the program inside the Synth action (minutes on a cold cache); later
+//! runs reuse the cache, as CodeBuild's local cache would. To keep CI short, the tests build
+//! the `release` and `release-lambda` profiles without optimizations (`CARGO_PROFILE_*`
+//! variables, which the builds inherit from the machine's environment): what is tested is
+//! the pipeline, not the optimizer.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use support::{Moto, Run};
+
+/// One rehearsal at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The workspace root.
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The rehearsal's directory of this workspace.
+fn rehearse_dir() -> PathBuf {
+    root().join("target/pipewright/rehearse")
+}
+
+/// A program's binary: the reference program, or an example (built here if needed).
+fn program(name: &str) -> PathBuf {
+    if name == "deploy" {
+        return PathBuf::from(env!("CARGO_BIN_EXE_deploy"));
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "--example", name])
+        .current_dir(root())
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build --example {name} failed");
+    Path::new(env!("CARGO_BIN_EXE_deploy"))
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name)
+}
+
+/// The environment of a rehearsal: none of the machine's AWS settings.
+fn command(program_name: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(program(program_name));
+    command.arg("rehearse").args(args).current_dir(root());
+    for (key, _) in std::env::vars() {
+        if key.starts_with("AWS_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("PIPEWRIGHT_PROGRESS", "events");
+    for profile in ["RELEASE", "RELEASE_LAMBDA"] {
+        command.env(format!("CARGO_PROFILE_{profile}_OPT_LEVEL"), "0");
+        command.env(format!("CARGO_PROFILE_{profile}_LTO"), "off");
+        command.env(format!("CARGO_PROFILE_{profile}_CODEGEN_UNITS"), "16");
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command
+}
+
+fn rehearse(program_name: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let output = command(program_name, args, env)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the program runs");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn assert_code(run: &Run, code: i32) {
+    assert_eq!(
+        run.code,
+        Some(code),
+        "expected exit status {code}:\n--- stdout\n{}\n--- stderr\n{}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+/// The emulator a rehearsal started (from its first line), which must be gone now.
+fn assert_emulator_stopped(run: &Run) {
+    let endpoint = run
+        .stderr
+        .lines()
+        .find_map(|l| l.split("against the AWS emulator at ").nth(1))
+        .unwrap_or_else(|| panic!("no emulator line in:\n{}", run.stderr))
+        .trim()
+        .to_owned();
+    let address = endpoint.trim_start_matches("http://");
+    assert!(
+        std::net::TcpStream::connect(address).is_err(),
+        "the emulator at {endpoint} still answers"
+    );
+}
+
+/// The stacks and functions of the program's account on the emulator.
+fn deployed(moto: &Moto) -> serde_json::Value {
+    moto.python(
+        "import base64\n\
+         cfn = client('cloudformation')\n\
+         stacks = {s['StackName']: s['StackStatus'] for s in cfn.describe_stacks()['Stacks']}\n\
+         functions = {f['FunctionName']: f['CodeSha256'] for f in client('lambda').list_functions()['Functions']}\n\
+         print(json.dumps({'stacks': stacks, 'functions': functions}))",
+    )
+}
+
+/// The Lambda zips the last Synth action built.
+fn built_zips() -> Vec<PathBuf> {
+    let out = rehearse_dir().join("builds/Build/Synth/src/cdk.out");
+    let mut zips: Vec<PathBuf> = std::fs::read_dir(&out)
+        .unwrap_or_else(|e| panic!("{}: {e}", out.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "zip"))
+        .collect();
+    zips.sort();
+    zips
+}
+
+#[test]
+fn the_reference_pipeline_runs_end_to_end() {
+    let _serial = serial();
+    let moto = Moto::start("rehearse-reference");
+    let run = rehearse(
+        "deploy",
+        &["--approve-all", "--endpoint", &moto.endpoint],
+        &[],
+    );
+    assert_code(&run, 0);
+    for action in [
+        "Source/ColeMurray_serverless-express-lambda-cdk",
+        "Build/Synth",
+        "UpdatePipeline/SelfMutate.Deploy",
+        "Assets/service-service-x86_64",
+        "PreProdBackend/BackendStack.Deploy",
+        "ProdBackend/Promote_to_Prod",
+        "ProdBackend/BackendStack.Deploy",
+    ] {
+        assert!(
+            run.stderr.contains(&format!("✔ {action} (")),
+            "{action}:\n{}",
+            run.stderr
+        );
+    }
+    assert!(!run.stdout.contains("failed"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("PreProdBackend-BackendStack.BackendApiUrl = https://"),
+        "{}",
+        run.stdout
+    );
+
+    let state = deployed(&moto);
+    for stack in ["PreProdBackend-BackendStack", "ProdBackend-BackendStack"] {
+        assert_eq!(state["stacks"][stack], "CREATE_COMPLETE", "{state}");
+    }
+    let zips = built_zips();
+    assert_eq!(zips.len(), 1, "{zips:?}");
+    let functions = state["functions"].as_object().unwrap();
+    assert_eq!(functions.len(), 2, "{state}");
+    for sha in functions.values() {
+        assert_eq!(
+            sha,
+            &moto.sha256(&zips[0]).1,
+            "each function runs the zip the pipeline built"
+        );
+    }
+}
+
+#[test]
+fn verify_sees_the_stage_outputs_and_a_failing_verify_stops_the_run() {
+    let _serial = serial();
+    let run = rehearse("rehearse_verify", &["--approve-all"], &[]);
+    assert_code(&run, 1);
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(line.contains("Prod/Verify failed: BUILD phase: `test \"$BackendApiUrl\" = https://example.invalid/` exited with status 1"), "{line}");
+    let log = rehearse_dir().join("logs/Prod.Verify.log");
+    assert!(
+        line.contains("(log: ") && line.contains("Prod.Verify.log"),
+        "{line}"
+    );
+    assert!(std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("checking https://"));
+    let preprod = std::fs::read_to_string(rehearse_dir().join("logs/PreProd.Verify.log")).unwrap();
+    assert!(
+        preprod.contains("verified https://")
+            && preprod.contains(".execute-api.us-west-2.amazonaws.com/prod/"),
+        "{preprod}"
+    );
+    assert!(run.stderr.contains("✔ PreProd/Verify ("), "{}", run.stderr);
+    assert_emulator_stopped(&run);
+}
+
+#[test]
+fn a_failing_change_set_names_the_stack_and_the_reason() {
+    let _serial = serial();
+    let run = rehearse(
+        "rehearse_verify",
+        &["--approve-all"],
+        &[("PIPEWRIGHT_REHEARSE_BREAK", "1")],
+    );
+    assert_code(&run, 1);
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap();
+    assert!(line.contains("PreProd/BackendStack."), "{line}");
+    assert!(line.contains("PreProd-BackendStack"), "{line}");
+    assert!(
+        line.contains("PreProd/BackendStack.Deploy failed"),
+        "{line}"
+    );
+    assert!(
+        line.contains("BackendServerFunction"),
+        "the failed resource: {line}"
+    );
+    assert!(line.contains("NoSuchKey"), "the service's reason: {line}");
+    assert!(
+        !run.stderr.contains("▶ Prod/"),
+        "nothing after the failure runs:\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_failing_synth_command_stops_the_run_and_names_its_log() {
+    let _serial = serial();
+    let run = rehearse("rehearse_faults", &[], &[]);
+    assert_code(&run, 1);
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap();
+    assert_eq!(
+        line,
+        format!(
+            "error: Build/Synth failed: BUILD phase: `ls no-such-file` exited with status 2 (log: {})",
+            support_relative(&rehearse_dir().join("logs/Build.Synth.log"))
+        )
+    );
+    assert!(
+        run.stdout.contains("Build  Synth"),
+        "the table: {}",
+        run.stdout
+    );
+    assert_emulator_stopped(&run);
+}
+
+/// How the rehearsal shows a path: relative to its working directory (the workspace).
+fn support_relative(path: &Path) -> String {
+    path.strip_prefix(root()).unwrap().display().to_string()
+}
+
+#[test]
+fn an_approval_without_a_terminal_stops_with_status_3() {
+    let _serial = serial();
+    let run = rehearse("deploy", &[], &[]);
+    assert_code(&run, 3);
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap();
+    assert!(
+        line.contains("ProdBackend/Promote_to_Prod waits for a manual approval"),
+        "{line}"
+    );
+    assert!(line.contains("--approve 'Promote to Prod'"), "{line}");
+    assert!(
+        run.stderr
+            .contains("✔ PreProdBackend/BackendStack.Deploy ("),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("▶ ProdBackend/BackendStack.Deploy"),
+        "{}",
+        run.stderr
+    );
+    assert_emulator_stopped(&run);
+}
+
+#[test]
+fn ctrl_c_stops_every_build_and_the_emulator() {
+    let _serial = serial();
+    let mut child = command(
+        "rehearse_faults",
+        &[],
+        &[("PIPEWRIGHT_REHEARSE_SLEEP", "97")],
+    )
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let start = Instant::now();
+    while !seen.contains("▶ Build/Synth") {
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "no build started:\n{seen}"
+        );
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            panic!("the rehearsal ended before its build:\n{seen}");
+        }
+        seen.push_str(&line);
+    }
+    // The build's `sleep 97` is running once its log says so.
+    let log = rehearse_dir().join("logs/Build.Synth.log");
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("sleep")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "the build did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(sleeping(), "the build's command runs");
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    seen.push_str(&rest);
+    assert_eq!(status.code(), Some(130), "{seen}");
+    assert!(seen.contains("interrupted"), "{seen}");
+    assert!(!sleeping(), "the build's processes are stopped");
+    assert_emulator_stopped(&Run {
+        code: status.code(),
+        stdout: String::new(),
+        stderr: seen,
+    });
+}
+
+fn sleeping() -> bool {
+    Command::new("pgrep")
+        .args(["-fx", "sleep 97"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+}
+
+#[test]
+fn a_change_to_the_pipeline_restarts_the_run_once() {
+    let _serial = serial();
+    let moto = Moto::start("rehearse-mutation");
+    // The pipeline as it was before the program gained its production stage: deployed as
+    // a user's earlier `deploy deploy` would have left it.
+    let out = support::scratch_dir("rehearse-mutation-synth");
+    let synth = support::deploy(&[], &["synth", "--out", &out.display().to_string()], "");
+    assert_eq!(synth.code, Some(0), "{}", synth.stderr);
+    let mut template: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("BackendPipeline.template.json")).unwrap())
+            .unwrap();
+    let stages = template["Resources"]["Pipeline"]["Properties"]["Stages"]
+        .as_array_mut()
+        .unwrap();
+    stages.retain(|s| s["Name"] != "ProdBackend");
+    let bootstrap = support::deploy(&moto.aws_env(), &["bootstrap"], "");
+    assert_eq!(bootstrap.code, Some(0), "{}", bootstrap.stderr);
+    let older = out.join("older.template.json");
+    std::fs::write(&older, serde_json::to_string(&template).unwrap()).unwrap();
+    moto.python(&format!(
+        "cfn = client('cloudformation')\n\
+         cfn.create_stack(StackName='BackendPipeline', TemplateBody=open('{}').read(), Capabilities=['CAPABILITY_NAMED_IAM'])\n\
+         print(json.dumps(cfn.describe_stacks(StackName='BackendPipeline')['Stacks'][0]['StackStatus']))",
+        older.display()
+    ));
+
+    let run = rehearse(
+        "deploy",
+        &["--approve-all", "--endpoint", &moto.endpoint],
+        &[],
+    );
+    assert_code(&run, 0);
+    assert_eq!(
+        run.stderr.matches("changed itself: starting over").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("✔ ProdBackend/BackendStack.Deploy ("),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        deployed(&moto)["stacks"]["ProdBackend-BackendStack"],
+        "CREATE_COMPLETE"
+    );
+}

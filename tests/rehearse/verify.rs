@@ -1,0 +1,63 @@
+//! A program for `tests/rehearse.rs`: the reference program with `verify` steps. The
+//! pre-production one checks that the stage's API URL reached it; the production one
+//! fails on purpose (a verify that fails stops the pipeline, named, with its log). With
+//! `PIPEWRIGHT_REHEARSE_BREAK` set in the rehearsal's environment, the Synth action breaks
+//! the pre-production template (its function's code is an object that does not exist) so
+//! that its change set fails.
+//!
+//! `cargo run --example rehearse_verify -- rehearse --approve-all`
+
+use pipewright_macros::pipeline;
+
+fn main() -> std::process::ExitCode {
+    let app = pipeline! {
+        pipeline VerifiedPipeline {
+            account: "111111111111",
+            region: "us-west-2",
+            source: {
+                repo: "example-org/serverless-backend",
+                branch: "main",
+                connection: "arn:aws:codestar-connections:us-west-2:111111111111:connection/5c7a0d36-1d3c-4a8e-9b1e-2f4a6c8e0b12",
+            },
+            synth: {
+                commands: [
+                    "cargo run --release --locked --example rehearse_verify -- synth --out cdk.out",
+                    "if [ -n \"${PIPEWRIGHT_REHEARSE_BREAK:-}\" ]; then sed -i 's/\"S3Key\": \"/\"S3Key\": \"missing-/' cdk.out/PreProd-BackendStack.template.json; fi",
+                ],
+                output: "cdk.out",
+            },
+        }
+
+        stack BackendStack {
+            lambda BackendServer {
+                package: "service",
+                memory: 512,
+                timeout: 10s,
+            }
+
+            api BackendApi {
+                handler: BackendServer,
+            }
+        }
+
+        stage PreProd {
+            account: "111111111111",
+            region: "us-west-2",
+            environment: { STAGE: "preprod" },
+            verify: [
+                "test -n \"$BackendApiUrl\"",
+                "case \"$BackendApiUrl\" in https://*.execute-api.us-west-2.amazonaws.com/prod/) ;; *) exit 1 ;; esac",
+                "echo \"verified $BackendApiUrl\"",
+            ],
+        }
+
+        stage Prod {
+            account: "111111111111",
+            region: "us-west-2",
+            approval: "Promote to Prod",
+            environment: { STAGE: "prod" },
+            verify: ["echo \"checking $BackendApiUrl\"", "test \"$BackendApiUrl\" = https://example.invalid/"],
+        }
+    };
+    pipewright::cli::run(app)
+}

@@ -1254,7 +1254,8 @@ fn synth_action_builds_a_rust_workspace() {
         serde_json::json!(install)
     );
     let mut build = program.pipeline.synth.commands.clone();
-    build.push("cargo run --release --locked --bin multi_region -- assets --out cdk.out".into());
+    // An example builds itself with `--example` (a `--bin` would name no binary).
+    build.push("cargo run --release --locked --example multi_region -- assets --out cdk.out".into());
     assert_eq!(
         spec["phases"]["build"]["commands"],
         serde_json::json!(build)

@@ -72,6 +72,7 @@ fn program(stages: Vec<Stage>) -> Program {
         stages,
         packages: Vec::new(),
         binary: "deploy".into(),
+        binary_kind: Default::default(),
     }
 }
 

@@ -164,7 +164,7 @@ fn cdk_assets_reads_every_asset_manifest() {
     let app = example("multi_region");
     let dir = write_assembly("cdk-assets-multi_region", &app);
     for asset in &app.assets {
-        let manifest = pipewright::synth::asset_manifest_file(asset);
+        let manifest = pipewright::plan::asset_manifest_file(asset);
         let listed = succeed(
             "cdk-assets ls",
             tool("cdk-assets")
@@ -284,7 +284,7 @@ fn cdk_assets_publishes_a_bundle_to_every_account() {
         "    s3(account, region).create_bucket(Bucket=bucket, CreateBucketConfiguration={'LocationConstraint': region})",
     );
 
-    let manifest = dir.join(pipewright::synth::asset_manifest_file(asset));
+    let manifest = dir.join(pipewright::plan::asset_manifest_file(asset));
     let published = tool("cdk-assets")
         .arg("--path")
         .arg(&manifest)

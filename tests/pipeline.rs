@@ -15,7 +15,7 @@ use std::process::Command;
 use pipewright::app::{App, StackRole};
 use pipewright::bootstrap::Environment;
 use pipewright::spec::Program;
-use pipewright::synth;
+use pipewright::{plan, synth};
 use serde_json::Value;
 
 /// A program's source file: `reference` (pipeline.rs), an example, or a pass case.
@@ -56,10 +56,21 @@ fn lowered(name: &str) -> (Program, App) {
     let mut program = pipewright_macros_core::lower::lower(&syntax, Ok(&workspace))
         .unwrap_or_else(|e| panic!("{name} does not lower: {e}"))
         .program;
+    program.binary_kind = pipewright_macros_core::expand::binary_kind(&root, &bin);
     program.binary = bin;
     let app = synth::synthesize(&program, &root.to_string_lossy())
         .unwrap_or_else(|e| panic!("{name} does not synthesize: {e:?}"));
     (program, app)
+}
+
+/// The regions other than the pipeline's where a stage deploys, as the plan has them.
+fn other_regions(program: &Program) -> Vec<String> {
+    plan::plan(program)
+        .expect("the program plans")
+        .support_regions
+        .into_iter()
+        .map(|r| r.region)
+        .collect()
 }
 
 fn json(text: &str) -> Value {
@@ -364,23 +375,23 @@ fn check_pipeline(name: &str, program: &Program, app: &App) {
     }
     expected.extend(program.stages.iter().map(|s| s.name.clone()));
     assert_eq!(names(all_stages, "Name"), expected, "{name}: stage order");
-    assert!(all_stages.len() <= synth::MAX_STAGES);
+    assert!(all_stages.len() <= plan::MAX_STAGES);
 
     // Names within CodePipeline's limits; namespaces unique in the pipeline.
     let mut namespaces = BTreeSet::new();
     for s in all_stages {
-        synth::check_codepipeline_name(s["Name"].as_str().unwrap()).unwrap();
-        assert!(actions(s).len() <= synth::MAX_ACTIONS_PER_STAGE);
+        plan::check_codepipeline_name(s["Name"].as_str().unwrap()).unwrap();
+        assert!(actions(s).len() <= plan::MAX_ACTIONS_PER_STAGE);
         let mut seen = BTreeSet::new();
         for a in actions(s) {
             let action_name = a["Name"].as_str().unwrap();
-            synth::check_codepipeline_name(action_name).unwrap();
+            plan::check_codepipeline_name(action_name).unwrap();
             assert!(
                 seen.insert(action_name),
                 "{name}: duplicate action {action_name}"
             );
             if let Some(ns) = a["Namespace"].as_str() {
-                synth::check_codepipeline_name(ns).unwrap();
+                plan::check_codepipeline_name(ns).unwrap();
                 assert!(!ns.contains('.'));
                 assert!(
                     namespaces.insert(ns.to_owned()),
@@ -389,7 +400,7 @@ fn check_pipeline(name: &str, program: &Program, app: &App) {
             }
             for v in a["Configuration"].as_object().into_iter().flatten() {
                 if let Some(text) = v.1.as_str() {
-                    assert!(text.len() <= synth::MAX_CONFIGURATION_VALUE_LENGTH);
+                    assert!(text.len() <= plan::MAX_CONFIGURATION_VALUE_LENGTH);
                 }
             }
         }
@@ -454,11 +465,11 @@ fn check_pipeline(name: &str, program: &Program, app: &App) {
         let stage_assets = stage(&t, "Assets");
         assert_eq!(actions(stage_assets).len(), app.assets.len());
         for asset in &app.assets {
-            let a = action(stage_assets, &synth::asset_action_name(asset));
+            let a = action(stage_assets, &plan::asset_action_name(asset));
             assert_eq!(run_order(a), 1);
             assert_eq!(artifacts(a, "InputArtifacts"), ["Synth_Output"]);
             let variables = json(a["Configuration"]["EnvironmentVariables"].as_str().unwrap());
-            let manifest_path = synth::asset_manifest_file(asset);
+            let manifest_path = plan::asset_manifest_file(asset);
             assert_eq!(variables[0]["name"], "ASSET_MANIFEST");
             assert_eq!(variables[0]["value"], manifest_path.as_str());
             let manifest = json(&assembly[&manifest_path]);
@@ -501,15 +512,23 @@ fn check_pipeline(name: &str, program: &Program, app: &App) {
     for s in &program.stages {
         let st = stage(&t, &s.name);
         let target = env(program, &s.account, &s.region);
-        let approval = s.approval.as_ref().map(|a| synth::approval_action_name(a));
+        let approval = s.approval.as_ref().map(|a| plan::approval_action_name(a));
         let (approve_order, deploy_order) = if approval.is_some() && !s.stacks.is_empty() {
             (2, 3)
         } else {
             (1, 2)
         };
+        // Every stack's change set, the approval, the executions, the verify step.
+        let mut expected_actions: Vec<String> =
+            s.stacks.iter().map(|b| format!("{b}.Prepare")).collect();
+        expected_actions.extend(approval.clone());
+        expected_actions.extend(s.stacks.iter().map(|b| format!("{b}.Deploy")));
+        if !s.verify.is_empty() {
+            expected_actions.push("Verify".to_owned());
+        }
         assert_eq!(
             names(actions(st), "Name"),
-            synth::stage_action_names(s),
+            expected_actions,
             "{name}: actions of {}",
             s.name
         );
@@ -517,8 +536,8 @@ fn check_pipeline(name: &str, program: &Program, app: &App) {
         for stack in &s.stacks {
             let stack_name = s.stack_name(stack);
             let artifact = app.stack(&stack_name).expect("the stage's stack");
-            let prepare = action(st, &synth::prepare_action_name(stack));
-            let deploy = action(st, &synth::deploy_action_name(stack));
+            let prepare = action(st, &plan::prepare_action_name(stack));
+            let deploy = action(st, &plan::deploy_action_name(stack));
             assert_eq!(run_order(prepare), 1);
             assert_eq!(run_order(deploy), deploy_order);
             let c = &prepare["Configuration"];
@@ -647,7 +666,7 @@ fn check_pipeline(name: &str, program: &Program, app: &App) {
 
     // Artifact stores: one per region with actions; the other regions' buckets and keys
     // are those of the support stacks.
-    let regions = synth::other_regions(program);
+    let regions = other_regions(program);
     let props = &t["Resources"]["Pipeline"]["Properties"];
     let support_stacks: Vec<_> = app
         .stacks
@@ -672,7 +691,7 @@ fn check_pipeline(name: &str, program: &Program, app: &App) {
                 .iter()
                 .find(|s| s["Region"] == *region)
                 .unwrap_or_else(|| panic!("{name}: no artifact store in {region}"));
-            let support_name = synth::support_stack_name(p, region);
+            let support_name = plan::support_stack_name(p, region);
             let support = app.stack(&support_name).expect("a support stack");
             assert_eq!(support.region, *region);
             assert_eq!(support.account, p.account);
@@ -839,12 +858,8 @@ fn a_lambda_code_change_does_not_mutate_the_pipeline() {
         }
         assert_ne!(app.assets[0].id, changed.assets[0].id);
         // The asset actions keep their names, and read the new manifests.
-        let names_before: Vec<String> = app.assets.iter().map(synth::asset_action_name).collect();
-        let names_after: Vec<String> = changed
-            .assets
-            .iter()
-            .map(synth::asset_action_name)
-            .collect();
+        let names_before: Vec<String> = app.assets.iter().map(plan::asset_action_name).collect();
+        let names_after: Vec<String> = changed.assets.iter().map(plan::asset_action_name).collect();
         assert_eq!(names_before, names_after);
     }
 }
@@ -1113,10 +1128,7 @@ fn reference_matches_the_cdk_pipeline_where_it_should() {
 fn cross_region_stores_and_support_stacks() {
     let (program, app) = lowered("multi_region");
     let p = &program.pipeline;
-    assert_eq!(
-        synth::other_regions(&program),
-        ["eu-west-1", "ap-southeast-2"]
-    );
+    assert_eq!(other_regions(&program), ["eu-west-1", "ap-southeast-2"]);
     let listed: Vec<&str> = app.stacks.iter().map(|s| s.name.as_ref()).collect();
     assert_eq!(
         &listed[..3],
@@ -1136,7 +1148,7 @@ fn cross_region_stores_and_support_stacks() {
     assert_eq!(key["DeletionPolicy"], "Retain");
     assert_eq!(
         support["Resources"]["ArtifactsBucket"]["Properties"]["BucketName"],
-        synth::support_bucket_name(p, "eu-west-1")
+        plan::support_bucket_name(p, "eu-west-1")
     );
     assert_eq!(
         bucket_readers(&support),
@@ -1168,7 +1180,7 @@ fn cross_region_stores_and_support_stacks() {
     let t = pipeline_template(&app);
     let bucket_arn = Value::from(format!(
         "arn:aws:s3:::{}/*",
-        synth::support_bucket_name(p, "ap-southeast-2")
+        plan::support_bucket_name(p, "ap-southeast-2")
     ));
     assert!(role_allows(&t, "PipelineRole", "s3:PutObject", &bucket_arn));
     let kms = role_statements(&t)
@@ -1179,8 +1191,8 @@ fn cross_region_stores_and_support_stacks() {
     assert_eq!(
         kms["Condition"]["ForAnyValue:StringEquals"]["kms:ResourceAliases"],
         serde_json::json!([
-            synth::artifact_key_alias(p, "eu-west-1"),
-            synth::artifact_key_alias(p, "ap-southeast-2")
+            plan::artifact_key_alias(p, "eu-west-1"),
+            plan::artifact_key_alias(p, "ap-southeast-2")
         ])
     );
 
@@ -1242,7 +1254,8 @@ fn synth_action_builds_a_rust_workspace() {
         serde_json::json!(install)
     );
     let mut build = program.pipeline.synth.commands.clone();
-    build.push("cargo run --release --locked --bin multi_region -- assets --out cdk.out".into());
+    // An example builds itself with `--example` (a `--bin` would name no binary).
+    build.push("cargo run --release --locked --example multi_region -- assets --out cdk.out".into());
     assert_eq!(
         spec["phases"]["build"]["commands"],
         serde_json::json!(build)
@@ -1313,7 +1326,7 @@ fn physical_names_fit_aws_limits() {
     let (mut program, _) = lowered("multi_region");
     program.pipeline.name = "AVeryLongPipelineNameThatGoesOnAndOnForeverAndEverAndEver".into();
     for (region, _) in pipewright::spec::REGIONS {
-        let bucket = synth::support_bucket_name(&program.pipeline, region);
+        let bucket = plan::support_bucket_name(&program.pipeline, region);
         assert!(bucket.len() <= 63, "{bucket}");
         assert!(bucket
             .bytes()
@@ -1321,15 +1334,15 @@ fn physical_names_fit_aws_limits() {
         let partition = pipewright::spec::partition_of(region).unwrap();
         let alias_arn = format!(
             "arn:{partition}:kms:{region}:111111111111:{}",
-            synth::artifact_key_alias(&program.pipeline, region)
+            plan::artifact_key_alias(&program.pipeline, region)
         );
         assert!(alias_arn.len() <= 100, "{alias_arn}");
     }
-    assert!(synth::check_codepipeline_name(&"a".repeat(100)).is_ok());
-    assert!(synth::check_codepipeline_name(&"a".repeat(101)).is_err());
-    assert!(synth::check_codepipeline_name("Promote to prod").is_err());
-    assert!(synth::check_codepipeline_name("Orders.Prepare").is_ok());
-    assert!(synth::check_codepipeline_name("").is_err());
+    assert!(plan::check_codepipeline_name(&"a".repeat(100)).is_ok());
+    assert!(plan::check_codepipeline_name(&"a".repeat(101)).is_err());
+    assert!(plan::check_codepipeline_name("Promote to prod").is_err());
+    assert!(plan::check_codepipeline_name("Orders.Prepare").is_ok());
+    assert!(plan::check_codepipeline_name("").is_err());
 }
 
 /// Writes every template of the programs to one directory per program.
@@ -1422,7 +1435,7 @@ fn support_stacks_action_deploys_every_support_stack() {
         .collect();
 
     let moto = support::Moto::start("support-stacks-action");
-    let regions = synth::other_regions(&program);
+    let regions = other_regions(&program);
     // What the bootstrap leaves in each region: the version parameter the templates read.
     boto3(
         &moto,
@@ -1461,7 +1474,7 @@ fn support_stacks_action_deploys_every_support_stack() {
     // Every support stack of the assembly exists in its region, created through the
     // pipeline account's bootstrap roles there, tagged with the pipeline, with its bucket.
     for region in &regions {
-        let stack = synth::support_stack_name(p, region);
+        let stack = plan::support_stack_name(p, region);
         assert!(
             log.contains(&format!("Successfully created/updated stack - {stack}")),
             "{log}"
@@ -1490,6 +1503,6 @@ fn support_stacks_action_deploys_every_support_stack() {
         assert!(found[3]
             .as_array()
             .unwrap()
-            .contains(&Value::from(synth::support_bucket_name(p, region))));
+            .contains(&Value::from(plan::support_bucket_name(p, region))));
     }
 }

@@ -75,7 +75,7 @@ impl StackArtifact {
 
     /// The template's file name in a cloud assembly.
     pub fn template_file(&self) -> String {
-        format!("{}.template.json", self.name)
+        crate::plan::template_file(&self.name)
     }
 }
 

@@ -22,7 +22,8 @@ use serde_json::{json, Map, Value as Json};
 use crate::app::{App, Asset, StackArtifact};
 use crate::bootstrap::{self, Environment};
 use crate::fingerprint::sha256_hex;
-use crate::synth::{asset_manifest_file, template_configuration, template_configuration_file};
+use crate::plan::asset_manifest_file;
+use crate::synth::{template_configuration, template_configuration_file};
 
 /// The cloud assembly schema version written. The CDK CLI reads every version up to the
 /// one it was built with.

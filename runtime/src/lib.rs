@@ -2,8 +2,9 @@
 //!
 //! A program written with the `pipeline!` macro of `pipewright-macros` is checked and
 //! synthesized to CloudFormation while it compiles; this crate holds what it compiles to:
-//! the typed CloudFormation model ([`cfn`]), the program's model ([`spec`]), the pure
-//! synthesis ([`synth`]) and, with the `cli` feature, the `deploy` command line.
+//! the typed CloudFormation model ([`cfn`]), the program's model ([`spec`]), the pipeline's
+//! layout decided from it ([`plan`]), the pure synthesis ([`synth`]) and, with the `cli`
+//! feature, the `deploy` command line.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -13,6 +14,7 @@ pub mod bootstrap;
 pub mod cfn;
 pub mod fingerprint;
 pub mod manifest;
+pub mod plan;
 pub mod spec;
 pub mod synth;
 

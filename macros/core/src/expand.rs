@@ -90,11 +90,9 @@ pub fn synthesize(
                 .into_iter()
                 .map(|e| {
                     let span = e
-                        .block
+                        .site
                         .as_ref()
-                        .and_then(|b| spans.get(b))
-                        .copied()
-                        .unwrap_or_else(Span::call_site);
+                        .map_or_else(Span::call_site, |site| spans.get(site));
                     syn::Error::new(span, format!("cannot synthesize: {}", e.message))
                 })
                 .reduce(|mut a, b| {

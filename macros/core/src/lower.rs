@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use pipewright::plan::{self, Site, StageField};
 use pipewright::spec::{
     self, Alarm, Api, Architecture, CodeBuild, ComputeType, Cors, DeploymentConfig, Duration,
     Lambda, Package, Pipeline, PolicyGrant, Program, Source, Stack, Stage, Synth,
@@ -23,11 +24,32 @@ use crate::workspace::Workspace;
 pub struct Lowered {
     /// The program.
     pub program: Program,
-    /// The span of each block's name: key `Stack`, `Stack.Lambda`, `stage:Stage`,
-    /// `pipeline`.
-    pub spans: HashMap<String, Span>,
+    /// Where each block was written.
+    pub spans: Spans,
     /// Files whose content the expansion depends on (manifests, lambda sources).
     pub tracked: Vec<std::path::PathBuf>,
+}
+
+/// Where the blocks of a program were written: the span of each block's name, and of
+/// the stage fields the pipeline's layout depends on.
+#[derive(Default)]
+pub struct Spans(HashMap<Site, Span>);
+
+impl Spans {
+    /// Records where a site was written; the first block of a name keeps it.
+    fn insert(&mut self, site: Site, span: Span) {
+        self.0.entry(site).or_insert(span);
+    }
+
+    /// Where a site was written: its own span, or its enclosing block's when it was not
+    /// written (a field left out), or the macro's call site.
+    pub fn get(&self, site: &Site) -> Span {
+        self.0
+            .get(site)
+            .copied()
+            .or_else(|| site.enclosing().map(|block| self.get(&block)))
+            .unwrap_or_else(Span::call_site)
+    }
 }
 
 /// Where the workspace comes from: loaded, or why it could not be.
@@ -40,7 +62,7 @@ pub fn lower(
 ) -> Result<Lowered, syn::Error> {
     let mut cx = Cx {
         diag: Diagnostics::new(),
-        spans: HashMap::new(),
+        spans: Spans::default(),
     };
     for e in &input.errors {
         cx.diag.push(e.clone());
@@ -108,30 +130,35 @@ pub fn lower(
     let stages: Vec<Stage> = stage_blocks
         .iter()
         .map(|block| {
-            let stage = cx.stage(block, &stack_names, pipeline.as_ref());
+            let stage = cx.stage(block, &stack_names);
             cx.verify_has_outputs(&stage, block, &stacks);
             stage
         })
         .collect();
 
     let (packages, tracked) = cx.packages(&mut stacks, workspace);
-    if let Some(p) = &pipeline {
-        cx.pipeline_limits(p, &stages, &stage_blocks, &stacks);
+    let program = pipeline.map(|pipeline| Program {
+        pipeline,
+        stacks: stacks.into_iter().map(|(s, _)| s).collect(),
+        stages,
+        packages,
+        binary: "deploy".to_owned(),
+        binary_kind: Default::default(),
+    });
+    // The pipeline CodePipeline would be given: its limits, at the blocks they concern.
+    if let Some(Err(errors)) = program.as_ref().map(plan::plan) {
+        for e in errors {
+            let span = cx.spans.get(&e.site);
+            cx.diag.error(span, e.message);
+        }
     }
 
     cx.diag.finish()?;
-    let Some(pipeline) = pipeline else {
+    let Some(program) = program else {
         unreachable!("a missing pipeline block is reported as an error above")
     };
     Ok(Lowered {
-        program: Program {
-            pipeline,
-            stacks: stacks.into_iter().map(|(s, _)| s).collect(),
-            stages,
-            packages,
-            binary: "deploy".to_owned(),
-            binary_kind: Default::default(),
-        },
+        program,
         spans: cx.spans,
         tracked,
     })
@@ -146,7 +173,7 @@ struct FieldSpan {
 
 struct Cx {
     diag: Diagnostics,
-    spans: HashMap<String, Span>,
+    spans: Spans,
 }
 
 /// A value and where it was written.
@@ -191,7 +218,7 @@ impl Cx {
 
     fn pipeline(&mut self, block: &PipelineBlock) -> Pipeline {
         let name = self.block_name(&block.name);
-        self.spans.insert("pipeline".into(), block.name.span());
+        self.spans.insert(Site::Pipeline, block.name.span());
         let doc = self.docs(&block.docs);
         self.syntax_errors(&block.fields.errors);
         let what = format!("pipeline `{name}`");
@@ -311,7 +338,7 @@ impl Cx {
 
     fn stack(&mut self, block: &StackBlock) -> (Stack, Vec<(String, FieldSpan)>) {
         let name = self.block_name(&block.name);
-        self.spans.insert(name.clone(), block.name.span());
+        self.spans.insert(Site::stack(&name), block.name.span());
         let doc = self.docs(&block.docs);
         self.syntax_errors(&block.errors);
         let mut lambdas_blocks: Vec<&LambdaBlock> = Vec::new();
@@ -383,7 +410,7 @@ impl Cx {
     fn lambda(&mut self, stack: &str, block: &LambdaBlock) -> (Lambda, FieldSpan) {
         let name = self.block_name(&block.name);
         self.spans
-            .insert(format!("{stack}.{name}"), block.name.span());
+            .insert(Site::lambda(stack, &name), block.name.span());
         let doc = self.docs(&block.docs);
         self.syntax_errors(&block.fields.errors);
         let what = format!("lambda `{name}`");
@@ -500,7 +527,7 @@ impl Cx {
     fn api(&mut self, stack: &str, block: &ApiBlock, lambdas: &[&str]) -> Api {
         let name = self.block_name(&block.name);
         self.spans
-            .insert(format!("{stack}.{name}"), block.name.span());
+            .insert(Site::api(stack, &name), block.name.span());
         let doc = self.docs(&block.docs);
         self.syntax_errors(&block.fields.errors);
         let what = format!("api `{name}`");
@@ -615,18 +642,19 @@ impl Cx {
         }
     }
 
-    fn stage(&mut self, block: &StageBlock, stacks: &[&str], pipeline: Option<&Pipeline>) -> Stage {
+    fn stage(&mut self, block: &StageBlock, stacks: &[&str]) -> Stage {
         let name = self.block_name(&block.name);
-        self.spans
-            .insert(format!("stage:{name}"), block.name.span());
-        if RESERVED_STAGE_NAMES.contains(&name.as_str()) {
-            self.diag.error(
-                block.name.span(),
-                format!(
-                    "stage name `{name}` is taken by the pipeline's own stages ({})",
-                    list(RESERVED_STAGE_NAMES)
-                ),
-            );
+        self.spans.insert(Site::stage(&name), block.name.span());
+        for field in StageField::ALL {
+            let written = block
+                .fields
+                .fields
+                .iter()
+                .find(|f| f.name.text() == field.name());
+            if let Some(written) = written {
+                self.spans
+                    .insert(Site::stage_field(&name, field), written.value_span());
+            }
         }
         let doc = self.docs(&block.docs);
         self.syntax_errors(&block.fields.errors);
@@ -637,35 +665,12 @@ impl Cx {
             block.name.span(),
             &block.fields.fields,
         );
-        let account = f.required_str("account").map(|a| {
-            let span = a.span;
-            let account = f.check(a, spec::check_account);
-            if let Some(p) = pipeline {
-                if spec::check_account(&p.account).is_ok()
-                    && spec::check_account(&account).is_ok()
-                    && account != p.account
-                    && !p.cross_account_keys
-                {
-                    f.diag.error(
-                        span,
-                        format!(
-                            "stage `{name}` deploys to account {account}, not the pipeline's ({}): set `cross_account_keys: true` in the pipeline, \
-                             CodePipeline cannot share artifacts across accounts without a customer-managed KMS key",
-                            p.account
-                        ),
-                    );
-                }
-            }
-            account
-        });
+        let account = f
+            .required_str("account")
+            .map(|a| f.check(a, spec::check_account));
         let region = f.required_str("region").map(|r| f.check_region(r));
         let environment = f.environment("environment").unwrap_or_default();
-        let approval = f.str("approval").map(|a| {
-            if let Err(m) = check_action_name(&a.value) {
-                f.diag.error(a.span, format!("approval name: {m}"));
-            }
-            a.value
-        });
+        let approval = f.str("approval").map(|a| a.value);
         let selected = f.list("stacks", |g, item| match item {
             Value::Ident(i) => {
                 let text = i.to_string();
@@ -856,30 +861,6 @@ impl Cx {
         }
         (packages, tracked)
     }
-}
-
-/// The names of the stages the pipeline itself has before the deployment stages.
-pub const RESERVED_STAGE_NAMES: &[&str] = &["Source", "Build", "UpdatePipeline", "Assets"];
-
-/// A CodePipeline stage or action name: 1 to 100 characters of `A-Za-z0-9.@-_` (spaces
-/// are replaced by `_` when the name comes from an approval label).
-pub fn check_action_name(name: &str) -> Result<(), String> {
-    let cleaned = name.replace(' ', "_");
-    if cleaned.is_empty() || cleaned.len() > 100 {
-        return Err(format!(
-            "expected 1 to 100 characters, found {}",
-            name.len()
-        ));
-    }
-    if let Some(bad) = cleaned
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "._-@".contains(*c)))
-    {
-        return Err(format!(
-            "`{bad}` is not allowed in a CodePipeline action name: use letters, digits, spaces, `.`, `-`, `_` and `@`"
-        ));
-    }
-    Ok(())
 }
 
 /// Reads the fields of one block or group: each read names a field the block knows;
@@ -1304,178 +1285,5 @@ impl<'a, 'd> Fields<'a, 'd> {
             actions: actions?,
             resources: resources?,
         })
-    }
-}
-
-/// The rules of the generated pipeline itself: CodePipeline's name and size limits, and
-/// names that would collide once the stages become actions and variables.
-impl Cx {
-    fn pipeline_limits(
-        &mut self,
-        pipeline: &Pipeline,
-        stages: &[Stage],
-        blocks: &[&StageBlock],
-        stacks: &[(Stack, Vec<(String, FieldSpan)>)],
-    ) {
-        use pipewright::synth::{
-            self, approval_action_name, asset_action_name_of, check_codepipeline_name,
-            own_stage_names, stage_action_names, MAX_ACTIONS_PER_STAGE, MAX_STAGES,
-        };
-        let field_span = |block: &StageBlock, field: &str| {
-            block
-                .fields
-                .fields
-                .iter()
-                .find(|f| f.name.text() == field)
-                .map(|f| f.value_span())
-                .unwrap_or(block.name.span())
-        };
-
-        // The Assets stage: one action per distinct bundle.
-        let mut bundles: Vec<String> = Vec::new();
-        for (stack, _) in stacks {
-            for lambda in stack.lambdas.iter().filter(|l| !l.bin.is_empty()) {
-                let deployed = stages.iter().any(|s| s.stacks.contains(&stack.name));
-                let action =
-                    asset_action_name_of(&lambda.package, &lambda.bin, lambda.architecture);
-                if !deployed || bundles.contains(&action) {
-                    continue;
-                }
-                let span = self
-                    .spans
-                    .get(&format!("{}.{}", stack.name, lambda.name))
-                    .copied();
-                let span = span.unwrap_or_else(Span::call_site);
-                if let Err(m) = check_codepipeline_name(&action) {
-                    self.diag
-                        .error(span, format!("the asset action of this lambda: {m}"));
-                }
-                bundles.push(action);
-                if bundles.len() == MAX_ACTIONS_PER_STAGE + 1 {
-                    self.diag.error(
-                        span,
-                        format!("more than {MAX_ACTIONS_PER_STAGE} Lambda bundles (package, binary and architecture): the Assets stage publishes each with one action, and a CodePipeline stage has at most {MAX_ACTIONS_PER_STAGE}"),
-                    );
-                }
-            }
-        }
-
-        if let Err(m) = check_codepipeline_name(&pipeline.name) {
-            let span = self.spans.get("pipeline").copied();
-            self.diag.error(
-                span.unwrap_or_else(Span::call_site),
-                format!("pipeline name (the CodePipeline's): {m}"),
-            );
-        }
-        let own = own_stage_names(pipeline, !bundles.is_empty()).len();
-        let mut approvals: Vec<(String, &str)> = Vec::new();
-        for (i, (stage, block)) in stages.iter().zip(blocks).enumerate() {
-            let name_span = block.name.span();
-            if own + i == MAX_STAGES {
-                self.diag.error(
-                    name_span,
-                    format!("a CodePipeline pipeline has at most {MAX_STAGES} stages: the pipeline's own {own} and {} of these", MAX_STAGES - own),
-                );
-            }
-            if let Err(m) = check_codepipeline_name(&stage.name) {
-                self.diag.error(name_span, format!("stage name: {m}"));
-            }
-            // Each stack of the stage becomes a CloudFormation stack and a variable
-            // namespace named `<Stage>-<Stack>`, and two actions `<Stack>.Prepare` and
-            // `<Stack>.Deploy`.
-            for stack in &stage.stacks {
-                let stack_name = stage.stack_name(stack);
-                if stack_name.len() > synth::MAX_NAME_LENGTH {
-                    self.diag.error(
-                        name_span,
-                        format!(
-                            "stack `{stack_name}` has {} characters: it also names the variables of the stack's outputs, and CodePipeline takes at most {}; shorten the stage or stack name",
-                            stack_name.len(),
-                            synth::MAX_NAME_LENGTH
-                        ),
-                    );
-                }
-            }
-            let actions = stage_action_names(stage);
-            for action in actions
-                .iter()
-                .filter(|a| a.ends_with(".Prepare") || a.ends_with(".Deploy"))
-            {
-                if let Err(m) = check_codepipeline_name(action) {
-                    self.diag
-                        .error(name_span, format!("action `{action}`: {m}"));
-                }
-            }
-            // (A program without any stack is reported as such already.)
-            if actions.is_empty() && !stacks.is_empty() {
-                self.diag.error(
-                    field_span(block, "stacks"),
-                    format!("stage `{}` deploys no stack and has no approval: a CodePipeline stage needs at least one action; list a stack in `stacks` or remove the stage", stage.name),
-                );
-            }
-            if actions.len() > MAX_ACTIONS_PER_STAGE {
-                self.diag.error(
-                    name_span,
-                    format!(
-                        "stage `{}` would have {} actions (two per stack, the approval, the verify step): a CodePipeline stage has at most {MAX_ACTIONS_PER_STAGE}; split its stacks over several stages",
-                        stage.name,
-                        actions.len()
-                    ),
-                );
-            }
-            if let Some(label) = &stage.approval {
-                let action = approval_action_name(label);
-                let span = field_span(block, "approval");
-                if let Some((_, other)) = approvals.iter().find(|(a, _)| *a == action) {
-                    self.diag.error(
-                        span,
-                        format!("approval `{label}` is already the approval of stage `{other}`: give each approval its own name, so the approver knows which stage it releases"),
-                    );
-                } else if actions.iter().filter(|a| **a == action).count() > 1 {
-                    self.diag.error(
-                        span,
-                        format!("approval `{label}` has the name of another action of stage `{}` (`{action}`)", stage.name),
-                    );
-                }
-                approvals.push((action, &stage.name));
-            }
-            // The verify step sees every output of the stage's stacks as an environment
-            // variable: two stacks with the same output name would hide one of them.
-            if !stage.verify.is_empty() {
-                let mut seen: Vec<(String, &str)> = Vec::new();
-                let mut collisions: Vec<(&str, &str, Vec<String>)> = Vec::new();
-                for (stack, _) in stacks
-                    .iter()
-                    .filter(|(s, _)| stage.stacks.contains(&s.name))
-                {
-                    for output in synth::output_names(stack) {
-                        match seen.iter().find(|(o, _)| *o == output) {
-                            Some((_, other)) => {
-                                match collisions
-                                    .iter_mut()
-                                    .find(|(a, b, _)| a == other && *b == stack.name)
-                                {
-                                    Some((_, _, outputs)) => outputs.push(output),
-                                    None => collisions.push((other, &stack.name, vec![output])),
-                                }
-                            }
-                            None => seen.push((output, &stack.name)),
-                        }
-                    }
-                }
-                for (first, second, outputs) in collisions {
-                    let outputs: Vec<&str> = outputs.iter().map(String::as_str).collect();
-                    self.diag.error(
-                        field_span(block, "verify"),
-                        format!(
-                            "stacks `{first}` and `{second}` of stage `{}` both have the output{} {}: the verify step sees each output as an environment variable and would see only one of each; rename the blocks of one of them",
-                            stage.name,
-                            if outputs.len() > 1 { "s" } else { "" },
-                            list(&outputs)
-                        ),
-                    );
-                }
-            }
-        }
     }
 }

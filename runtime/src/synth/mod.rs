@@ -2,7 +2,9 @@
 //!
 //! Pure (no I/O): the `pipeline!` macro calls it while the program compiles, tests and
 //! benchmarks call it directly. The order of the stacks is the deployment order: the
-//! pipeline stack, then each stage's stacks in the order the stages are written.
+//! pipeline stack, its support stacks, then each stage's stacks in the order the stages
+//! are written. The pipeline stack and the support stacks render the program's
+//! [`plan`](crate::plan).
 
 mod pipeline;
 mod service;
@@ -14,33 +16,28 @@ use sha2::{Digest, Sha256};
 use crate::app::{App, Asset, StackArtifact, StackRole, Text};
 use crate::bootstrap;
 use crate::cfn::{Assertion, Parameter, Rule, Template, TemplateError};
-use crate::spec::{Architecture, Lambda, Program};
+use crate::plan::{PlanError, Site, StageField};
+use crate::spec::{Architecture, Lambda, Program, Stack};
 
 pub use pipeline::{
-    approval_action_name, artifact_key_alias, asset_action_name, asset_action_name_of,
-    asset_manifest_file, check_codepipeline_name, deploy_action_name, other_regions,
-    own_stage_names, prepare_action_name, stack_namespace, stage_action_names, support_bucket_name,
-    support_stack_name, verify_environment_variables, ASSETS_STAGE, BUILD_STAGE, CAPABILITIES,
-    CDK_ASSETS_PACKAGE, CHANGE_SET, DEFAULT_IMAGE, DEFAULT_INSTALL, MAX_ACTIONS_PER_STAGE,
-    MAX_CONFIGURATION_VALUE_LENGTH, MAX_NAME_LENGTH, MAX_STAGES, SOURCE_ARTIFACT, SOURCE_STAGE,
-    SYNTH_ARTIFACT, UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
+    template_configuration, template_configuration_file, CAPABILITIES, CDK_ASSETS_PACKAGE,
+    DEFAULT_IMAGE, DEFAULT_INSTALL, PIPELINE_TAG,
 };
-pub use pipeline::{template_configuration, template_configuration_file, PIPELINE_TAG};
 pub use service::output_names;
 
 /// A synthesis failure, tied to the block that caused it when there is one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SynthError {
-    /// The block: `Stack`, `Stack.LambdaOrApi`, `stage:Stage` or `pipeline`.
-    pub block: Option<String>,
+    /// The block (or field) of the program the failure is about.
+    pub site: Option<Site>,
     /// What went wrong.
     pub message: String,
 }
 
 impl fmt::Display for SynthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.block {
-            Some(b) => write!(f, "{b}: {}", self.message),
+        match &self.site {
+            Some(site) => write!(f, "{site}: {}", self.message),
             None => f.write_str(&self.message),
         }
     }
@@ -49,11 +46,17 @@ impl fmt::Display for SynthError {
 impl std::error::Error for SynthError {}
 
 impl SynthError {
-    pub(crate) fn at(block: impl Into<String>, error: impl fmt::Display) -> Self {
+    pub(crate) fn at(site: Site, error: impl fmt::Display) -> Self {
         SynthError {
-            block: Some(block.into()),
+            site: Some(site),
             message: error.to_string(),
         }
+    }
+}
+
+impl From<PlanError> for SynthError {
+    fn from(e: PlanError) -> Self {
+        SynthError::at(e.site, e.message)
     }
 }
 
@@ -75,14 +78,53 @@ pub fn asset_id(source_hash: &str, bin: &str, architecture: Architecture) -> Str
 /// packages are built from.
 pub fn synthesize(program: &Program, workspace_root: &str) -> Result<App, Vec<SynthError>> {
     let mut errors = Vec::new();
+    let (stage_stacks, assets) = stage_stacks(program, &mut errors);
+    let mut stacks = Vec::new();
+    match crate::plan::plan(program) {
+        Ok(plan) => {
+            let support_stacks = support_stacks(program, &plan, &mut errors);
+            match pipeline::pipeline_stack(program, &plan) {
+                Ok(template) => stacks.push(StackArtifact {
+                    name: program.pipeline.name.clone().into(),
+                    role: StackRole::Pipeline,
+                    account: program.pipeline.account.clone().into(),
+                    region: program.pipeline.region.clone().into(),
+                    template: finish(&template, Site::Pipeline, &mut errors).into(),
+                    assets: Vec::new(),
+                    depends_on: support_stacks.iter().map(|s| s.name.clone()).collect(),
+                    outputs: vec!["PipelineName".into()],
+                }),
+                Err(e) => errors.push(e),
+            }
+            stacks.extend(support_stacks);
+        }
+        Err(plan_errors) => errors.extend(plan_errors.into_iter().map(SynthError::from)),
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    stacks.extend(stage_stacks);
+    Ok(App {
+        pipeline: program.pipeline.name.clone().into(),
+        stacks,
+        assets,
+        qualifier: program.pipeline.qualifier.clone().into(),
+        workspace_root: workspace_root.to_owned().into(),
+    })
+}
+
+/// Every stage's stacks, in stage order, and the distinct bundles their lambdas deploy.
+fn stage_stacks(
+    program: &Program,
+    errors: &mut Vec<SynthError>,
+) -> (Vec<StackArtifact>, Vec<Asset>) {
     let mut assets: Vec<Asset> = Vec::new();
     let mut stage_stacks = Vec::new();
-
     for stage in &program.stages {
         for stack_name in &stage.stacks {
             let Some(stack) = program.stack(stack_name) else {
                 errors.push(SynthError::at(
-                    format!("stage:{}", stage.name),
+                    Site::stage_field(&stage.name, StageField::Stacks),
                     format!("no stack `{stack_name}`"),
                 ));
                 continue;
@@ -91,7 +133,7 @@ pub fn synthesize(program: &Program, workspace_root: &str) -> Result<App, Vec<Sy
             let lambda_assets = match stack
                 .lambdas
                 .iter()
-                .map(|lambda| lambda_asset(program, lambda))
+                .map(|lambda| lambda_asset(program, stack, lambda))
                 .collect::<Result<Vec<Asset>, SynthError>>()
             {
                 Ok(found) => found,
@@ -118,7 +160,7 @@ pub fn synthesize(program: &Program, workspace_root: &str) -> Result<App, Vec<Sy
                     },
                     account: stage.account.clone().into(),
                     region: stage.region.clone().into(),
-                    template: finish(&template, &stack.name, &mut errors).into(),
+                    template: finish(&template, Site::stack(&stack.name), errors).into(),
                     assets: stack_assets,
                     depends_on: Vec::new(),
                     outputs: outputs.into_iter().map(Text::from).collect(),
@@ -127,29 +169,24 @@ pub fn synthesize(program: &Program, workspace_root: &str) -> Result<App, Vec<Sy
             }
         }
     }
+    (stage_stacks, assets)
+}
 
-    // The pipeline's artifact stores in the other regions it deploys to.
-    let mut support_stacks = Vec::new();
-    for region in program
-        .stages
-        .iter()
-        .map(|s| s.region.as_str())
-        .filter(|r| *r != program.pipeline.region)
-    {
-        let name = pipeline::support_stack_name(&program.pipeline, region);
-        if support_stacks
-            .iter()
-            .any(|s: &StackArtifact| s.name == name)
-        {
-            continue;
-        }
-        match pipeline::support_stack(program, region) {
-            Ok(template) => support_stacks.push(StackArtifact {
-                name: name.into(),
+/// The pipeline's artifact stores in the other regions it deploys to.
+fn support_stacks(
+    program: &Program,
+    plan: &crate::plan::PipelinePlan,
+    errors: &mut Vec<SynthError>,
+) -> Vec<StackArtifact> {
+    let mut stacks = Vec::new();
+    for support in &plan.support_regions {
+        match pipeline::support_stack(program, plan, support) {
+            Ok(template) => stacks.push(StackArtifact {
+                name: support.stack_name.clone().into(),
                 role: StackRole::Support,
                 account: program.pipeline.account.clone().into(),
-                region: region.to_owned().into(),
-                template: finish(&template, "pipeline", &mut errors).into(),
+                region: support.region.clone().into(),
+                template: finish(&template, Site::Pipeline, errors).into(),
                 assets: Vec::new(),
                 depends_on: Vec::new(),
                 outputs: vec!["ArtifactsBucketName".into()],
@@ -157,43 +194,13 @@ pub fn synthesize(program: &Program, workspace_root: &str) -> Result<App, Vec<Sy
             Err(e) => errors.push(e),
         }
     }
-
-    let pipeline_stack = match pipeline::pipeline_stack(program, &stage_stacks, &assets) {
-        Ok(template) => Some(StackArtifact {
-            name: program.pipeline.name.clone().into(),
-            role: StackRole::Pipeline,
-            account: program.pipeline.account.clone().into(),
-            region: program.pipeline.region.clone().into(),
-            template: finish(&template, "pipeline", &mut errors).into(),
-            assets: Vec::new(),
-            depends_on: support_stacks.iter().map(|s| s.name.clone()).collect(),
-            outputs: vec!["PipelineName".into()],
-        }),
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
-
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let mut stacks: Vec<StackArtifact> = pipeline_stack.into_iter().collect();
-    stacks.extend(support_stacks);
-    stacks.extend(stage_stacks);
-    Ok(App {
-        pipeline: program.pipeline.name.clone().into(),
-        stacks,
-        assets,
-        qualifier: program.pipeline.qualifier.clone().into(),
-        workspace_root: workspace_root.to_owned().into(),
-    })
+    stacks
 }
 
-fn lambda_asset(program: &Program, lambda: &Lambda) -> Result<Asset, SynthError> {
+fn lambda_asset(program: &Program, stack: &Stack, lambda: &Lambda) -> Result<Asset, SynthError> {
     let package = program.package(&lambda.package).ok_or_else(|| {
         SynthError::at(
-            &lambda.name,
+            Site::lambda(&stack.name, &lambda.name),
             format!(
                 "package `{}` is not among the program's packages",
                 lambda.package
@@ -211,27 +218,31 @@ fn lambda_asset(program: &Program, lambda: &Lambda) -> Result<Asset, SynthError>
 }
 
 /// Checks that every reference resolves and serializes the template.
-fn finish(template: &Template, block: &str, errors: &mut Vec<SynthError>) -> String {
+fn finish(template: &Template, site: Site, errors: &mut Vec<SynthError>) -> String {
     if let Err(unresolved) = template.check_references() {
-        errors.extend(unresolved.into_iter().map(|e| SynthError::at(block, e)));
+        errors.extend(
+            unresolved
+                .into_iter()
+                .map(|e| SynthError::at(site.clone(), e)),
+        );
     }
     let (resources, outputs) = (template.resources().count(), template.outputs().count());
     if resources > MAX_RESOURCES {
         errors.push(SynthError::at(
-            block,
+            site.clone(),
             format!("the stack would have {resources} resources: CloudFormation allows {MAX_RESOURCES} per stack; split the stack"),
         ));
     }
     if outputs > MAX_OUTPUTS {
         errors.push(SynthError::at(
-            block,
+            site.clone(),
             format!("the stack would have {outputs} outputs: CloudFormation allows {MAX_OUTPUTS} per stack; split the stack"),
         ));
     }
     let json = template.to_json_pretty();
     if json.len() > MAX_TEMPLATE_SIZE {
         errors.push(SynthError::at(
-            block,
+            site,
             format!(
                 "the template is {} bytes: the pipeline's CloudFormation actions deploy templates of at most {MAX_TEMPLATE_SIZE}; split the stack",
                 json.len()

@@ -25,6 +25,7 @@ use crate::cfn::{
     UpdatePolicy, Value,
 };
 use crate::fingerprint::hex;
+use crate::plan::Site;
 use crate::spec::{Api, Cors, Lambda, Program, Stack, Stage};
 
 use super::{require_bootstrap, SynthError};
@@ -54,10 +55,7 @@ pub(super) fn service_stack(
     stack: &Stack,
     assets: &[Asset],
 ) -> Result<(Template, Vec<String>), SynthError> {
-    let at = |block: &str| {
-        let block = format!("{}.{block}", stack.name);
-        move |e: TemplateError| SynthError::at(block.clone(), e)
-    };
+    let at = |site: Site| move |e: TemplateError| SynthError::at(site.clone(), e);
     let mut t = Template::new();
     t.set_description(match &stack.doc {
         Some(doc) => format!("{doc} ({} stage; managed by pipewright)", stage.name),
@@ -66,8 +64,7 @@ pub(super) fn service_stack(
             stack.name, stage.name
         ),
     });
-    require_bootstrap(&mut t, &program.pipeline.qualifier)
-        .map_err(|e| SynthError::at(stack.name.clone(), e))?;
+    require_bootstrap(&mut t, &program.pipeline.qualifier).map_err(at(Site::stack(&stack.name)))?;
     let env = Environment {
         qualifier: &program.pipeline.qualifier,
         account: &stage.account,
@@ -77,20 +74,21 @@ pub(super) fn service_stack(
     let mut outputs = Vec::new();
     let mut aliases: BTreeMap<&str, Handle<lambda::Alias>> = BTreeMap::new();
     for (l, asset) in stack.lambdas.iter().zip(assets) {
-        let alias =
-            approved_lambda(&mut t, stage, &env, l, asset, &mut outputs).map_err(at(&l.name))?;
+        let alias = approved_lambda(&mut t, stage, &env, l, asset, &mut outputs)
+            .map_err(at(Site::lambda(&stack.name, &l.name)))?;
         aliases.insert(&l.name, alias);
     }
     if !stack.apis.is_empty() {
-        let account = api_gateway_account(&mut t).map_err(at("ApiGateway"))?;
+        let account = api_gateway_account(&mut t).map_err(at(Site::stack(&stack.name)))?;
         for api in &stack.apis {
             let alias = aliases.get(api.handler.as_str()).ok_or_else(|| {
                 SynthError::at(
-                    format!("{}.{}", stack.name, api.name),
+                    Site::api(&stack.name, &api.name),
                     format!("no lambda `{}` in the stack", api.handler),
                 )
             })?;
-            rest_api(&mut t, api, alias, &account, &mut outputs).map_err(at(&api.name))?;
+            rest_api(&mut t, api, alias, &account, &mut outputs)
+                .map_err(at(Site::api(&stack.name, &api.name)))?;
         }
     }
     if stack.lambdas.is_empty() && stack.apis.is_empty() {
@@ -109,7 +107,7 @@ pub(super) fn service_stack(
                 ..ssm::Parameter::new("String", stage.stack_name(&stack.name))
             },
         )
-        .map_err(|e| SynthError::at(stack.name.clone(), e))?;
+        .map_err(at(Site::stack(&stack.name)))?;
     }
     Ok((t, outputs))
 }
@@ -177,6 +175,56 @@ fn approved_lambda(
     asset: &Asset,
     outputs: &mut Vec<String>,
 ) -> Result<Handle<lambda::Alias>, TemplateError> {
+    let (function, version) = function_version(t, stage, env, l, asset)?;
+    let (application, group) = rollback_deployment(t, l, &function)?;
+    let n = &l.name;
+    let alias = t.add_with(
+        format!("{n}Alias"),
+        lambda::Alias {
+            description: Some("The version that serves traffic; CodeDeploy shifts it".into()),
+            ..lambda::Alias::new(
+                function.reference::<String>(),
+                version.get_att(lambda::VersionAttribute::Version),
+                "Current",
+            )
+        },
+        Attributes::new().update_policy(UpdatePolicy::CodeDeployLambdaAliasUpdate {
+            application_name: application.reference(),
+            deployment_group_name: group.reference(),
+            before_allow_traffic_hook: None,
+            after_allow_traffic_hook: None,
+        }),
+    )?;
+
+    t.add_output(
+        format!("{n}FunctionName"),
+        Output {
+            description: Some(format!("Name of the {n} function")),
+            value: function.reference(),
+            export: None,
+        },
+    )?;
+    t.add_output(
+        format!("{n}AliasArn"),
+        Output {
+            description: Some(format!("ARN of the Current alias of {n}")),
+            value: alias.reference(),
+            export: None,
+        },
+    )?;
+    outputs.push(format!("{n}FunctionName"));
+    outputs.push(format!("{n}AliasArn"));
+    Ok(alias)
+}
+
+/// The function, its execution role and log group, and the version published from it.
+fn function_version(
+    t: &mut Template,
+    stage: &Stage,
+    env: &Environment<'_>,
+    l: &Lambda,
+    asset: &Asset,
+) -> Result<(Handle<lambda::Function>, Handle<lambda::Version>), TemplateError> {
     let n = &l.name;
     let role = t.add(
         format!("{n}Role"),
@@ -247,7 +295,23 @@ fn approved_lambda(
             ..lambda::Version::new(function.reference())
         },
     )?;
+    Ok((function, version))
+}
 
+/// The CodeDeploy application and deployment group that shift traffic to a new version,
+/// rolling back when the function's error alarm fires.
+fn rollback_deployment(
+    t: &mut Template,
+    l: &Lambda,
+    function: &Handle<lambda::Function>,
+) -> Result<
+    (
+        Handle<code_deploy::Application>,
+        Handle<code_deploy::DeploymentGroup>,
+    ),
+    TemplateError,
+> {
+    let n = &l.name;
     let alarm = t.add(
         format!("{n}ErrorsAlarm"),
         cloud_watch::Alarm {
@@ -321,44 +385,7 @@ fn approved_lambda(
             )
         },
     )?;
-
-    let alias = t.add_with(
-        format!("{n}Alias"),
-        lambda::Alias {
-            description: Some("The version that serves traffic; CodeDeploy shifts it".into()),
-            ..lambda::Alias::new(
-                function.reference::<String>(),
-                version.get_att(lambda::VersionAttribute::Version),
-                "Current",
-            )
-        },
-        Attributes::new().update_policy(UpdatePolicy::CodeDeployLambdaAliasUpdate {
-            application_name: application.reference(),
-            deployment_group_name: group.reference(),
-            before_allow_traffic_hook: None,
-            after_allow_traffic_hook: None,
-        }),
-    )?;
-
-    t.add_output(
-        format!("{n}FunctionName"),
-        Output {
-            description: Some(format!("Name of the {n} function")),
-            value: function.reference(),
-            export: None,
-        },
-    )?;
-    t.add_output(
-        format!("{n}AliasArn"),
-        Output {
-            description: Some(format!("ARN of the Current alias of {n}")),
-            value: alias.reference(),
-            export: None,
-        },
-    )?;
-    outputs.push(format!("{n}FunctionName"));
-    outputs.push(format!("{n}AliasArn"));
-    Ok(alias)
+    Ok((application, group))
 }
 
 /// The role API Gateway uses to write logs, and the account setting that names it.
@@ -479,42 +506,7 @@ fn rest_api(
         deployment_attrs,
     )?;
 
-    let access_logs = t.add_with(
-        format!("{n}AccessLogs"),
-        logs::LogGroup {
-            retention_in_days: Some(LOG_RETENTION_DAYS.into()),
-            ..logs::LogGroup::default()
-        },
-        Attributes::new()
-            .removal_policy(RemovalPolicy::Retain)
-            .metadata(checkov_skips(&[LOGS_ENCRYPTED_BY_SERVICE])),
-    )?;
-    let stage = t.add_with(
-        format!("{n}Stage"),
-        api_gateway::Stage {
-            access_log_setting: Some(api_gateway::stage::AccessLogSetting {
-                destination_arn: Some(access_logs.get_att(logs::LogGroupAttribute::Arn)),
-                format: Some(ACCESS_LOG_FORMAT.into()),
-            }),
-            tracing_enabled: Some(true.into()),
-            stage_name: Some(api.stage_name.clone().into()),
-            deployment_id: Some(deployment.reference()),
-            description: Some(format!("The {} stage of {n}", api.stage_name).into()),
-            method_settings: Some(vec![api_gateway::stage::MethodSetting {
-                http_method: Some("*".into()),
-                resource_path: Some("/*".into()),
-                metrics_enabled: Some(true.into()),
-                logging_level: Some("ERROR".into()),
-                ..api_gateway::stage::MethodSetting::default()
-            }]),
-            ..api_gateway::Stage::new(rest_api.reference::<String>())
-        },
-        // Execution logging needs the account's CloudWatch role in place first.
-        Attributes::new().depends_on(account).metadata(checkov_skips(&[(
-            "CKV_AWS_120",
-            "Every path and method goes to one Lambda handler whose answers are per request; a stage cache would serve stale or other callers' responses",
-        )])),
-    )?;
+    let stage = api_stage(t, api, &rest_api, &deployment, account)?;
 
     for (id, path) in [
         (
@@ -552,6 +544,53 @@ fn rest_api(
     )?;
     outputs.push(format!("{n}Url"));
     Ok(())
+}
+
+/// The API's stage, serving its deployment, with access logs, tracing and metrics.
+fn api_stage(
+    t: &mut Template,
+    api: &Api,
+    rest_api: &Handle<api_gateway::RestApi>,
+    deployment: &Handle<api_gateway::Deployment>,
+    account: &Handle<api_gateway::Account>,
+) -> Result<Handle<api_gateway::Stage>, TemplateError> {
+    let n = &api.name;
+    let access_logs = t.add_with(
+        format!("{n}AccessLogs"),
+        logs::LogGroup {
+            retention_in_days: Some(LOG_RETENTION_DAYS.into()),
+            ..logs::LogGroup::default()
+        },
+        Attributes::new()
+            .removal_policy(RemovalPolicy::Retain)
+            .metadata(checkov_skips(&[LOGS_ENCRYPTED_BY_SERVICE])),
+    )?;
+    t.add_with(
+        format!("{n}Stage"),
+        api_gateway::Stage {
+            access_log_setting: Some(api_gateway::stage::AccessLogSetting {
+                destination_arn: Some(access_logs.get_att(logs::LogGroupAttribute::Arn)),
+                format: Some(ACCESS_LOG_FORMAT.into()),
+            }),
+            tracing_enabled: Some(true.into()),
+            stage_name: Some(api.stage_name.clone().into()),
+            deployment_id: Some(deployment.reference()),
+            description: Some(format!("The {} stage of {n}", api.stage_name).into()),
+            method_settings: Some(vec![api_gateway::stage::MethodSetting {
+                http_method: Some("*".into()),
+                resource_path: Some("/*".into()),
+                metrics_enabled: Some(true.into()),
+                logging_level: Some("ERROR".into()),
+                ..api_gateway::stage::MethodSetting::default()
+            }]),
+            ..api_gateway::Stage::new(rest_api.reference::<String>())
+        },
+        // Execution logging needs the account's CloudWatch role in place first.
+        Attributes::new().depends_on(account).metadata(checkov_skips(&[(
+            "CKV_AWS_120",
+            "Every path and method goes to one Lambda handler whose answers are per request; a stage cache would serve stale or other callers' responses",
+        )])),
+    )
 }
 
 /// An OPTIONS method answered by API Gateway itself (MOCK integration) with the CORS

@@ -1,0 +1,298 @@
+//! What CodePipeline and CloudFormation accept of a planned pipeline: name lengths and
+//! characters, actions per stage, stages per pipeline, action configuration sizes, and
+//! the names that would collide once the program's blocks become stages, actions and
+//! variables. Each error names the [`Site`] of the program it comes from.
+
+use serde::Serialize;
+
+use crate::spec::{check_account as check_account_id, Program, Stage};
+use crate::synth::output_names;
+
+use super::names::{approval_action_name, OWN_STAGES};
+use super::{ActionKind, PipelinePlan, PipelineStage, PlanError, Site, StageField};
+
+/// CodePipeline's limit on stage, action and namespace names (characters).
+pub const MAX_NAME_LENGTH: usize = 100;
+/// CodePipeline's limit on the actions of one stage.
+pub const MAX_ACTIONS_PER_STAGE: usize = 50;
+/// CodePipeline's limit on the stages of one pipeline.
+pub const MAX_STAGES: usize = 50;
+/// CodePipeline's limit on one action configuration value (characters), which the verify
+/// action's `EnvironmentVariables` must fit in. The API reference still says 1,000; the
+/// service has answered `Member must have length less than or equal to 50000` since at
+/// least 2022 (aws-cdk#19767, terraform-provider-aws#41023).
+pub const MAX_CONFIGURATION_VALUE_LENGTH: usize = 50_000;
+
+/// A CodePipeline stage, action or namespace name: 1 to 100 characters of
+/// `A-Za-z0-9.@-_` (namespaces also exclude `.`).
+pub fn check_codepipeline_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > MAX_NAME_LENGTH {
+        return Err(format!(
+            "`{name}` has {} characters: CodePipeline names have 1 to {MAX_NAME_LENGTH}",
+            name.len()
+        ));
+    }
+    match name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "._-@".contains(*c)))
+    {
+        Some(bad) => Err(format!(
+            "`{bad}` is not allowed in a CodePipeline name: use letters, digits, `.`, `-`, `_` and `@`"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// An approval's label, which names its action once its spaces are `_`.
+fn check_approval_label(label: &str) -> Result<(), String> {
+    let name = approval_action_name(label);
+    if name.is_empty() || name.len() > MAX_NAME_LENGTH {
+        return Err(format!(
+            "expected 1 to {MAX_NAME_LENGTH} characters, found {}",
+            label.len()
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "._-@".contains(*c)))
+    {
+        return Err(format!(
+            "`{bad}` is not allowed in a CodePipeline action name: use letters, digits, spaces, `.`, `-`, `_` and `@`"
+        ));
+    }
+    Ok(())
+}
+
+/// One entry of a CodeBuild action's `EnvironmentVariables`.
+#[derive(Serialize)]
+struct BuildVariable<'a> {
+    name: &'a str,
+    value: &'a str,
+    r#type: &'static str,
+}
+
+/// The `EnvironmentVariables` value of a CodeBuild action: what CodePipeline stores, and
+/// measures against [`MAX_CONFIGURATION_VALUE_LENGTH`].
+pub(crate) fn environment_variables_value(variables: &[(String, String)]) -> String {
+    let entries: Vec<BuildVariable<'_>> = variables
+        .iter()
+        .map(|(name, value)| BuildVariable {
+            name,
+            value,
+            r#type: "PLAINTEXT",
+        })
+        .collect();
+    serde_json::to_string(&entries).expect("variables serialize to JSON")
+}
+
+/// Every limit the plan breaks, in program order.
+pub(super) fn check(program: &Program, plan: &PipelinePlan) -> Vec<PlanError> {
+    let mut errors = Vec::new();
+    check_bundles(plan, &mut errors);
+    if let Err(m) = check_codepipeline_name(&plan.name) {
+        errors.push(PlanError::at(
+            Site::Pipeline,
+            format!("pipeline name (the CodePipeline's): {m}"),
+        ));
+    }
+    let own = plan.stages.len() - plan.deployments().count();
+    let mut approvals: Vec<(String, &str)> = Vec::new();
+    for (i, (stage, planned)) in program.stages.iter().zip(plan.deployments()).enumerate() {
+        let site = Site::stage(&stage.name);
+        if OWN_STAGES.contains(&stage.name.as_str()) {
+            let own_stages: Vec<String> = OWN_STAGES.iter().map(|s| format!("`{s}`")).collect();
+            errors.push(PlanError::at(
+                site.clone(),
+                format!(
+                    "stage name `{}` is taken by the pipeline's own stages ({})",
+                    stage.name,
+                    own_stages.join(", ")
+                ),
+            ));
+        }
+        if own + i == MAX_STAGES {
+            errors.push(PlanError::at(
+                site.clone(),
+                format!("a CodePipeline pipeline has at most {MAX_STAGES} stages: the pipeline's own {own} and {} of these", MAX_STAGES - own),
+            ));
+        }
+        if let Err(m) = check_codepipeline_name(&stage.name) {
+            errors.push(PlanError::at(site.clone(), format!("stage name: {m}")));
+        }
+        check_account(program, stage, &mut errors);
+        check_deployment(program, stage, planned, &mut errors);
+        if let Some(label) = &stage.approval {
+            let site = Site::stage_field(&stage.name, StageField::Approval);
+            let action = approval_action_name(label);
+            if let Err(m) = check_approval_label(label) {
+                errors.push(PlanError::at(site.clone(), format!("approval name: {m}")));
+            }
+            if let Some((_, other)) = approvals.iter().find(|(a, _)| *a == action) {
+                errors.push(PlanError::at(
+                    site,
+                    format!("approval `{label}` is already the approval of stage `{other}`: give each approval its own name, so the approver knows which stage it releases"),
+                ));
+            } else if planned.actions.iter().filter(|a| a.name == action).count() > 1 {
+                errors.push(PlanError::at(
+                    site,
+                    format!("approval `{label}` has the name of another action of stage `{}` (`{action}`)", stage.name),
+                ));
+            }
+            approvals.push((action, &stage.name));
+        }
+        check_verify(program, stage, planned, &mut errors);
+    }
+    errors
+}
+
+/// The artifact store is shared with the stage's account: another account than the
+/// pipeline's can read it only through a customer-managed key.
+fn check_account(program: &Program, stage: &Stage, errors: &mut Vec<PlanError>) {
+    let p = &program.pipeline;
+    let both_valid =
+        check_account_id(&p.account).is_ok() && check_account_id(&stage.account).is_ok();
+    if both_valid && stage.account != p.account && !p.cross_account_keys {
+        errors.push(PlanError::at(
+            Site::stage_field(&stage.name, StageField::Account),
+            format!(
+                "stage `{}` deploys to account {}, not the pipeline's ({}): set `cross_account_keys: true` in the pipeline, \
+                 CodePipeline cannot share artifacts across accounts without a customer-managed KMS key",
+                stage.name, stage.account, p.account
+            ),
+        ));
+    }
+}
+
+/// The `Assets` stage: one action per bundle, named after it.
+fn check_bundles(plan: &PipelinePlan, errors: &mut Vec<PlanError>) {
+    for (i, bundle) in plan.bundles.iter().enumerate() {
+        if let Err(m) = check_codepipeline_name(&bundle.action) {
+            errors.push(PlanError::at(
+                bundle.site.clone(),
+                format!("the asset action of this lambda: {m}"),
+            ));
+        }
+        if i == MAX_ACTIONS_PER_STAGE {
+            errors.push(PlanError::at(
+                bundle.site.clone(),
+                format!("more than {MAX_ACTIONS_PER_STAGE} Lambda bundles (package, binary and architecture): the Assets stage publishes each with one action, and a CodePipeline stage has at most {MAX_ACTIONS_PER_STAGE}"),
+            ));
+        }
+    }
+}
+
+/// The stacks and actions of one deployment stage. Each stack becomes a CloudFormation
+/// stack and a variable namespace named `<Stage>-<Stack>`, and two actions
+/// `<Stack>.Prepare` and `<Stack>.Deploy`.
+fn check_deployment(
+    program: &Program,
+    stage: &Stage,
+    planned: &PipelineStage,
+    errors: &mut Vec<PlanError>,
+) {
+    let site = Site::stage(&stage.name);
+    for stack in &stage.stacks {
+        let stack_name = stage.stack_name(stack);
+        if stack_name.len() > MAX_NAME_LENGTH {
+            errors.push(PlanError::at(
+                site.clone(),
+                format!(
+                    "stack `{stack_name}` has {} characters: it also names the variables of the stack's outputs, and CodePipeline takes at most {MAX_NAME_LENGTH}; shorten the stage or stack name",
+                    stack_name.len(),
+                ),
+            ));
+        }
+    }
+    let change_sets = planned
+        .actions
+        .iter()
+        .filter(|a| matches!(a.kind, ActionKind::Prepare(_) | ActionKind::Execute(_)));
+    for action in change_sets {
+        if let Err(m) = check_codepipeline_name(&action.name) {
+            errors.push(PlanError::at(
+                site.clone(),
+                format!("action `{}`: {m}", action.name),
+            ));
+        }
+    }
+    // (A program without any stack is reported as such already.)
+    if planned.actions.is_empty() && !program.stacks.is_empty() {
+        errors.push(PlanError::at(
+            Site::stage_field(&stage.name, StageField::Stacks),
+            format!("stage `{}` deploys no stack and has no approval: a CodePipeline stage needs at least one action; list a stack in `stacks` or remove the stage", stage.name),
+        ));
+    }
+    if planned.actions.len() > MAX_ACTIONS_PER_STAGE {
+        errors.push(PlanError::at(
+            site,
+            format!(
+                "stage `{}` would have {} actions (two per stack, the approval, the verify step): a CodePipeline stage has at most {MAX_ACTIONS_PER_STAGE}; split its stacks over several stages",
+                stage.name,
+                planned.actions.len()
+            ),
+        ));
+    }
+}
+
+/// The verify step sees every output of the stage's stacks as an environment variable:
+/// two stacks with the same output name would hide one of them, and all of them must fit
+/// in one action configuration value.
+fn check_verify(
+    program: &Program,
+    stage: &Stage,
+    planned: &PipelineStage,
+    errors: &mut Vec<PlanError>,
+) {
+    let Some(variables) = planned.actions.iter().find_map(|a| match &a.kind {
+        ActionKind::Verify { variables, .. } => Some(variables),
+        _ => None,
+    }) else {
+        return;
+    };
+    let mut seen: Vec<(String, &str)> = Vec::new();
+    let mut collisions: Vec<(&str, &str, Vec<String>)> = Vec::new();
+    for stack in program
+        .stacks
+        .iter()
+        .filter(|s| stage.stacks.contains(&s.name))
+    {
+        for output in output_names(stack) {
+            match seen.iter().find(|(o, _)| *o == output) {
+                Some((_, other)) => {
+                    match collisions
+                        .iter_mut()
+                        .find(|(a, b, _)| a == other && *b == stack.name)
+                    {
+                        Some((_, _, outputs)) => outputs.push(output),
+                        None => collisions.push((other, &stack.name, vec![output])),
+                    }
+                }
+                None => seen.push((output, &stack.name)),
+            }
+        }
+    }
+    for (first, second, outputs) in collisions {
+        let outputs: Vec<String> = outputs.iter().map(|o| format!("`{o}`")).collect();
+        errors.push(PlanError::at(
+            Site::stage_field(&stage.name, StageField::Verify),
+            format!(
+                "stacks `{first}` and `{second}` of stage `{}` both have the output{} {}: the verify step sees each output as an environment variable and would see only one of each; rename the blocks of one of them",
+                stage.name,
+                if outputs.len() > 1 { "s" } else { "" },
+                outputs.join(", ")
+            ),
+        ));
+    }
+    let value = environment_variables_value(variables);
+    if value.len() > MAX_CONFIGURATION_VALUE_LENGTH {
+        errors.push(PlanError::at(
+            Site::stage(&stage.name),
+            format!(
+                "the verify step passes {} stack outputs as environment variables, {} characters of action configuration: \
+                 CodePipeline accepts at most {MAX_CONFIGURATION_VALUE_LENGTH}; deploy fewer stacks in this stage or give its blocks shorter names",
+                variables.len(),
+                value.len()
+            ),
+        ));
+    }
+}

@@ -1,0 +1,190 @@
+//! The plan of small programs: its layout, and its errors at their sites.
+
+use crate::spec::{
+    Architecture, CodeBuild, ComputeType, DeploymentConfig, Lambda, Pipeline, Program, Source,
+    Stack, Stage, Synth, DEFAULT_MEMORY_MB, DEFAULT_QUALIFIER, DEFAULT_TIMEOUT,
+};
+
+use super::*;
+
+fn lambda(name: &str) -> Lambda {
+    Lambda {
+        name: name.into(),
+        package: "service".into(),
+        bin: "bootstrap".into(),
+        description: None,
+        memory: DEFAULT_MEMORY_MB,
+        timeout: DEFAULT_TIMEOUT,
+        architecture: Architecture::Arm64,
+        environment: Vec::new(),
+        alarm: Default::default(),
+        deployment: DeploymentConfig::AllAtOnce,
+    }
+}
+
+fn stage(name: &str, region: &str, stacks: &[&str]) -> Stage {
+    Stage {
+        name: name.into(),
+        doc: None,
+        account: "111111111111".into(),
+        region: region.into(),
+        environment: Vec::new(),
+        approval: None,
+        stacks: stacks.iter().map(|s| s.to_string()).collect(),
+        verify: Vec::new(),
+    }
+}
+
+/// A pipeline in us-east-1 with one stack (one lambda) and the given stages.
+fn program(stages: Vec<Stage>) -> Program {
+    Program {
+        pipeline: Pipeline {
+            name: "Delivery".into(),
+            doc: None,
+            account: "111111111111".into(),
+            region: "us-east-1".into(),
+            source: Source {
+                repo: "acme/shop".into(),
+                branch: "main".into(),
+                connection: "arn:aws:codeconnections:us-east-1:111111111111:connection/x".into(),
+            },
+            synth: Synth {
+                install: Vec::new(),
+                commands: vec!["cargo run -- synth".into()],
+                output: "cdk.out".into(),
+            },
+            self_mutation: true,
+            cross_account_keys: false,
+            codebuild: CodeBuild {
+                compute: ComputeType::Small,
+                privileged: false,
+                policy: Vec::new(),
+                image: None,
+            },
+            qualifier: DEFAULT_QUALIFIER.into(),
+        },
+        stacks: vec![Stack {
+            name: "Shop".into(),
+            doc: None,
+            lambdas: vec![lambda("Orders")],
+            apis: Vec::new(),
+        }],
+        stages,
+        packages: Vec::new(),
+        binary: "deploy".into(),
+        binary_kind: Default::default(),
+    }
+}
+
+#[test]
+fn the_pipeline_is_laid_out_in_cdk_order() {
+    let mut prod = stage("Prod", "eu-west-1", &["Shop"]);
+    prod.approval = Some("Promote to prod".into());
+    prod.verify = vec!["curl $OrdersFunctionName".into()];
+    let plan = plan(&program(vec![stage("Beta", "us-east-1", &["Shop"]), prod])).unwrap();
+
+    let stages: Vec<&str> = plan.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        stages,
+        [
+            "Source",
+            "Build",
+            "UpdatePipeline",
+            "Assets",
+            "Beta",
+            "Prod"
+        ]
+    );
+    assert_eq!(plan.stages[0].action_names(), ["acme_shop"]);
+    assert_eq!(
+        plan.stage("UpdatePipeline").unwrap().action_names(),
+        ["SupportStacks", "SelfMutate.Prepare", "SelfMutate.Deploy"]
+    );
+    assert_eq!(plan.bundles.len(), 1, "one bundle, deployed twice");
+    assert_eq!(
+        plan.stage("Assets").unwrap().action_names(),
+        ["service-bootstrap-arm64"]
+    );
+
+    let prod = plan.stage("Prod").unwrap();
+    assert_eq!(
+        prod.action_names(),
+        ["Shop.Prepare", "Promote_to_prod", "Shop.Deploy", "Verify"]
+    );
+    let orders: Vec<u32> = prod.actions.iter().map(|a| a.run_order).collect();
+    assert_eq!(orders, [1, 2, 3, 4]);
+    let deploy = prod.action("Shop.Deploy").unwrap();
+    assert_eq!(deploy.namespace.as_deref(), Some("Prod-Shop"));
+    assert_eq!(deploy.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(
+        deploy.role,
+        ActionRole::Deploy(Target {
+            account: "111111111111".into(),
+            region: "eu-west-1".into()
+        })
+    );
+    let ActionKind::Verify { variables, .. } = &prod.action("Verify").unwrap().kind else {
+        panic!("a verify action")
+    };
+    assert_eq!(
+        variables[0],
+        (
+            "OrdersFunctionName".to_owned(),
+            "#{Prod-Shop.OrdersFunctionName}".to_owned()
+        )
+    );
+    assert_eq!(
+        plan.namespaces().collect::<Vec<_>>(),
+        ["Beta-Shop", "Prod-Shop"]
+    );
+    let regions: Vec<&str> = plan
+        .support_regions
+        .iter()
+        .map(|r| r.region.as_str())
+        .collect();
+    assert_eq!(regions, ["eu-west-1"]);
+    assert_eq!(
+        plan.support_regions[0].stack_name,
+        "Delivery-support-eu-west-1"
+    );
+}
+
+#[test]
+fn an_approval_alone_in_its_stage_comes_first() {
+    let mut gate = stage("Gate", "us-east-1", &[]);
+    gate.approval = Some("Go".into());
+    let plan = plan(&program(vec![gate])).unwrap();
+    let gate = plan.stage("Gate").unwrap();
+    assert_eq!(gate.action_names(), ["Go"]);
+    assert_eq!(gate.actions[0].run_order, 1);
+    assert!(plan.stage("Assets").is_none(), "no stage deploys a lambda");
+}
+
+#[test]
+fn errors_name_the_block_or_field_they_come_from() {
+    let mut build = stage("Build", "us-east-1", &["Shop"]);
+    build.approval = Some("Shop.Deploy".into());
+    let mut empty = stage("Later", "us-east-1", &[]);
+    empty.approval = None;
+    let errors = plan(&program(vec![build, empty])).unwrap_err();
+    let sites: Vec<String> = errors.iter().map(|e| e.site.to_string()).collect();
+    assert_eq!(
+        sites,
+        ["stage:Build", "stage:Build.approval", "stage:Later.stacks"],
+        "{errors:?}"
+    );
+    assert!(errors[0]
+        .message
+        .contains("taken by the pipeline's own stages"));
+    assert!(errors[1].message.contains("has the name of another action"));
+}
+
+#[test]
+fn too_many_stages_is_reported_at_the_first_one_too_many() {
+    let stages = (1..=48)
+        .map(|i| stage(&format!("Stage{i}"), "us-east-1", &["Shop"]))
+        .collect();
+    let errors = plan(&program(stages)).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].site, Site::stage("Stage47"));
+}

@@ -1,0 +1,252 @@
+//! Each planned stage and action as CodePipeline declares it: its type, configuration,
+//! role and artifacts.
+
+use serde::Serialize;
+
+use crate::cfn::resources::{code_build, code_pipeline, iam};
+use crate::cfn::{Handle, Json};
+use crate::plan::{
+    environment_variables_value, Action, ActionKind, ActionRole, DeployedStack, PipelinePlan,
+    PipelineStage, StageKind, Target, CHANGE_SET, SYNTH_ARTIFACT,
+};
+use crate::spec::Program;
+
+use super::projects::Projects;
+use super::{template_configuration_file, CAPABILITIES};
+
+use code_pipeline::pipeline::{
+    ActionDeclaration, ActionTypeId, InputArtifact, OutputArtifact, StageDeclaration,
+};
+
+/// Every stage of the plan, declared.
+pub(super) fn declarations(
+    program: &Program,
+    plan: &PipelinePlan,
+    source_role: &Handle<iam::Role>,
+    projects: &Projects,
+) -> Vec<StageDeclaration> {
+    let renderer = Renderer {
+        program,
+        source_role,
+        projects,
+    };
+    plan.stages
+        .iter()
+        .map(|stage| {
+            let actions = stage
+                .actions
+                .iter()
+                .map(|action| renderer.action(stage, action))
+                .collect();
+            StageDeclaration::new(actions, stage.name.clone())
+        })
+        .collect()
+}
+
+/// What the actions' declarations refer to.
+struct Renderer<'a> {
+    program: &'a Program,
+    source_role: &'a Handle<iam::Role>,
+    projects: &'a Projects,
+}
+
+impl Renderer<'_> {
+    fn action(&self, stage: &PipelineStage, action: &Action) -> ActionDeclaration {
+        let (type_id, configuration) = self.configuration(stage, action);
+        let qualifier = &self.program.pipeline.qualifier;
+        ActionDeclaration {
+            configuration: Some(configuration),
+            input_artifacts: (!action.inputs.is_empty()).then(|| {
+                action
+                    .inputs
+                    .iter()
+                    .map(|a| InputArtifact::new(a.name()))
+                    .collect()
+            }),
+            output_artifacts: (!action.outputs.is_empty()).then(|| {
+                action
+                    .outputs
+                    .iter()
+                    .map(|a| OutputArtifact::new(a.name()))
+                    .collect()
+            }),
+            role_arn: match &action.role {
+                ActionRole::Pipeline => None,
+                ActionRole::Source => Some(self.source_role.get_att(iam::RoleAttribute::Arn)),
+                ActionRole::Deploy(target) => {
+                    Some(target.environment(qualifier).deploy_role_arn().into())
+                }
+            },
+            run_order: Some(i64::from(action.run_order).into()),
+            region: action.region.clone().map(Into::into),
+            namespace: action.namespace.clone().map(Into::into),
+            ..ActionDeclaration::new(type_id, action.name.clone())
+        }
+    }
+
+    /// The action's type and its configuration.
+    fn configuration(&self, stage: &PipelineStage, action: &Action) -> (ActionTypeId, Json) {
+        let p = &self.program.pipeline;
+        let project = |project: Option<&Handle<code_build::Project>>| {
+            project
+                .expect("the projects follow the plan")
+                .reference::<String>()
+        };
+        match &action.kind {
+            ActionKind::Source => (
+                action_type("Source", "CodeStarSourceConnection"),
+                serde_json::json!({
+                    "ConnectionArn": p.source.connection,
+                    "FullRepositoryId": p.source.repo,
+                    "BranchName": p.source.branch,
+                }),
+            ),
+            ActionKind::Synth => (
+                action_type("Build", "CodeBuild"),
+                serde_json::json!({"ProjectName": project(Some(&self.projects.synth))}),
+            ),
+            ActionKind::SupportStacks => (
+                action_type("Build", "CodeBuild"),
+                serde_json::json!({"ProjectName": project(self.projects.support_stacks.as_ref())}),
+            ),
+            ActionKind::Asset { manifest_file } => (
+                action_type("Build", "CodeBuild"),
+                serde_json::json!({
+                    "ProjectName": project(self.projects.assets.as_ref()),
+                    "EnvironmentVariables": environment_variables_value(&[
+                        ("ASSET_MANIFEST".to_owned(), manifest_file.clone()),
+                    ]),
+                }),
+            ),
+            ActionKind::Prepare(stack) => (
+                action_type("Deploy", "CloudFormation"),
+                to_json(&ChangeSetConfig::prepare(stack, self.deploy_target(action))),
+            ),
+            ActionKind::Execute(stack) => (
+                action_type("Deploy", "CloudFormation"),
+                to_json(&ChangeSetConfig::execute(stack)),
+            ),
+            ActionKind::Approval { label, stacks } => (
+                action_type("Approval", "Manual"),
+                approval_configuration(stage, label, stacks),
+            ),
+            ActionKind::Verify { variables, .. } => (
+                action_type("Build", "CodeBuild"),
+                serde_json::json!({
+                    "ProjectName": project(self.projects.verify_of(&stage.name)),
+                    "EnvironmentVariables": environment_variables_value(variables),
+                }),
+            ),
+        }
+    }
+
+    /// The environment whose execution role a change set is created with.
+    fn deploy_target<'a>(&self, action: &'a Action) -> Option<(&'a Target, &str)> {
+        match &action.role {
+            ActionRole::Deploy(target) => Some((target, &self.program.pipeline.qualifier)),
+            ActionRole::Pipeline | ActionRole::Source => None,
+        }
+    }
+}
+
+fn action_type(category: &str, provider: &str) -> ActionTypeId {
+    ActionTypeId {
+        category: category.into(),
+        owner: "AWS".into(),
+        provider: provider.into(),
+        version: "1".into(),
+    }
+}
+
+fn to_json(value: &impl Serialize) -> Json {
+    serde_json::to_value(value).expect("action configurations serialize to JSON")
+}
+
+/// The configuration of a CloudFormation action; CodePipeline takes it as a free-form
+/// map.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ChangeSetConfig {
+    action_mode: &'static str,
+    stack_name: String,
+    change_set_name: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    template_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    template_configuration: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    capabilities: Option<&'static str>,
+    #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
+    role_arn: Option<String>,
+}
+
+impl ChangeSetConfig {
+    /// Creates the change set from the stack's template in the assembly, tagged by its
+    /// template configuration; CloudFormation runs as the environment's execution role.
+    fn prepare(stack: &DeployedStack, target: Option<(&Target, &str)>) -> Self {
+        ChangeSetConfig {
+            action_mode: "CHANGE_SET_REPLACE",
+            stack_name: stack.stack_name.clone(),
+            change_set_name: CHANGE_SET,
+            template_path: Some(format!("{SYNTH_ARTIFACT}::{}", stack.template_file)),
+            template_configuration: Some(format!(
+                "{SYNTH_ARTIFACT}::{}",
+                template_configuration_file(&stack.stack_name)
+            )),
+            capabilities: Some(CAPABILITIES),
+            role_arn: target.map(|(t, qualifier)| t.environment(qualifier).cfn_exec_role_arn()),
+        }
+    }
+
+    /// Executes the change set.
+    fn execute(stack: &DeployedStack) -> Self {
+        ChangeSetConfig {
+            action_mode: "CHANGE_SET_EXECUTE",
+            stack_name: stack.stack_name.clone(),
+            change_set_name: CHANGE_SET,
+            template_path: None,
+            template_configuration: None,
+            capabilities: None,
+            role_arn: None,
+        }
+    }
+}
+
+/// CodePipeline's limit on an approval's `CustomData` (characters).
+const MAX_CUSTOM_DATA_LENGTH: usize = 500;
+
+/// What the approver reads: which change sets to review, where, and a link to them.
+fn approval_configuration(stage: &PipelineStage, label: &str, stacks: &[String]) -> Json {
+    let StageKind::Deploy { target } = &stage.kind else {
+        unreachable!("approvals are planned in deployment stages only")
+    };
+    let mut custom_data = format!(
+        "{label}: review the change sets `{CHANGE_SET}` of {} in {} ({}), then approve to deploy them.",
+        stacks.join(", "),
+        target.account,
+        target.region
+    );
+    if custom_data.len() > MAX_CUSTOM_DATA_LENGTH {
+        let mut end = MAX_CUSTOM_DATA_LENGTH - 3;
+        while !custom_data.is_char_boundary(end) {
+            end -= 1;
+        }
+        custom_data.truncate(end);
+        custom_data.push_str("...");
+    }
+    let mut configuration = serde_json::json!({"CustomData": custom_data});
+    if let Some(link) = change_sets_link(&stage.name, &target.region) {
+        configuration["ExternalEntityLink"] = link.into();
+    }
+    configuration
+}
+
+/// The CloudFormation console's list of a stage's stacks, where the approver reads the
+/// change sets (`aws` partition only: the others have their own console domains).
+fn change_sets_link(stage: &str, region: &str) -> Option<String> {
+    (crate::spec::partition_of(region) == Some("aws")).then(|| {
+        format!(
+            "https://{region}.console.aws.amazon.com/cloudformation/home?region={region}#/stacks?filteringText={stage}-&filteringStatus=active&viewNested=true",
+        )
+    })
+}

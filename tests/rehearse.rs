@@ -117,7 +117,14 @@ fn assert_emulator_stopped(run: &Run) {
 
 /// The stacks and functions of the program's account on the emulator.
 fn deployed(moto: &Moto) -> serde_json::Value {
-    moto.python(
+    deployed_in(moto, support::ACCOUNT, support::REGION)
+}
+
+/// The stacks and functions of an account and region on the emulator.
+fn deployed_in(moto: &Moto, account: &str, region: &str) -> serde_json::Value {
+    moto.python_as(
+        account,
+        region,
         "import base64\n\
          cfn = client('cloudformation')\n\
          stacks = {s['StackName']: s['StackStatus'] for s in cfn.describe_stacks()['Stacks']}\n\
@@ -191,7 +198,12 @@ fn the_reference_pipeline_runs_end_to_end() {
 #[test]
 fn verify_sees_the_stage_outputs_and_a_failing_verify_stops_the_run() {
     let _serial = serial();
-    let run = rehearse("rehearse_verify", &["--approve-all"], &[]);
+    let moto = Moto::start("rehearse-verify");
+    let run = rehearse(
+        "rehearse_verify",
+        &["--approve-all", "--endpoint", &moto.endpoint],
+        &[],
+    );
     assert_code(&run, 1);
     let line = run
         .stderr
@@ -214,7 +226,19 @@ fn verify_sees_the_stage_outputs_and_a_failing_verify_stops_the_run() {
         "{preprod}"
     );
     assert!(run.stderr.contains("✔ PreProd/Verify ("), "{}", run.stderr);
-    assert_emulator_stopped(&run);
+    // Production, in another account and region, was deployed before its verify failed;
+    // the pipeline's artifacts reached that region through its support stack.
+    assert_created(
+        &moto,
+        &[
+            (
+                "111111111111",
+                "eu-west-1",
+                "VerifiedPipeline-support-eu-west-1",
+            ),
+            ("222222222222", "eu-west-1", "Prod-BackendStack"),
+        ],
+    );
 }
 
 #[test]
@@ -423,4 +447,42 @@ fn a_change_to_the_pipeline_restarts_the_run_once() {
         deployed(&moto)["stacks"]["ProdBackend-BackendStack"],
         "CREATE_COMPLETE"
     );
+}
+
+/// The stack statuses of every (account, region, stack) given.
+fn assert_created(moto: &Moto, stacks: &[(&str, &str, &str)]) {
+    for (account, region, stack) in stacks {
+        let state = deployed_in(moto, account, region);
+        assert_eq!(
+            state["stacks"][stack], "CREATE_COMPLETE",
+            "{stack} in {account}/{region}: {state}"
+        );
+    }
+}
+
+#[test]
+fn the_cross_account_example_runs_end_to_end() {
+    let _serial = serial();
+    let moto = Moto::start("rehearse-cross-account");
+    let run = rehearse(
+        "cross_account",
+        &["--approve-all", "--endpoint", &moto.endpoint],
+        &[],
+    );
+    assert_code(&run, 0);
+    assert!(
+        run.stderr.contains("bootstrapped 2 environment(s)"),
+        "{}",
+        run.stderr
+    );
+    assert_created(
+        &moto,
+        &[
+            ("111111111111", "us-west-2", "PreProdBackend-BackendStack"),
+            ("222222222222", "us-west-2", "ProdBackend-BackendStack"),
+        ],
+    );
+    // The production function's code was published to the production account's bucket.
+    let prod = deployed_in(&moto, "222222222222", "us-west-2");
+    assert_eq!(prod["functions"].as_object().unwrap().len(), 1, "{prod}");
 }

@@ -1,5 +1,6 @@
-//! A program for `tests/rehearse.rs`: the reference program with `verify` steps. The
-//! pre-production one checks that the stage's API URL reached it; the production one
+//! A program for `tests/rehearse.rs`: the reference program with `verify` steps, and
+//! production in another account and region (a support stack, a cross-account key). The
+//! pre-production verify checks that the stage's API URL reached it; the production one
 //! fails on purpose (a verify that fails stops the pipeline, named, with its log). With
 //! `PIPEWRIGHT_REHEARSE_BREAK` set in the rehearsal's environment, the Synth action breaks
 //! the pre-production template (its function's code is an object that does not exist) so
@@ -26,6 +27,7 @@ fn main() -> std::process::ExitCode {
                 ],
                 output: "cdk.out",
             },
+            cross_account_keys: true,
         }
 
         stack BackendStack {
@@ -52,8 +54,8 @@ fn main() -> std::process::ExitCode {
         }
 
         stage Prod {
-            account: "111111111111",
-            region: "us-west-2",
+            account: "222222222222",
+            region: "eu-west-1",
             approval: "Promote to Prod",
             environment: { STAGE: "prod" },
             verify: ["echo \"checking $BackendApiUrl\"", "test \"$BackendApiUrl\" = https://example.invalid/"],

@@ -140,11 +140,16 @@ impl Moto {
     /// Runs a Python snippet with boto3 clients of the program's account on this server:
     /// `client(name)` gives one; the snippet prints its result as JSON.
     pub fn python(&self, snippet: &str) -> serde_json::Value {
+        self.python_as(ACCOUNT, REGION, snippet)
+    }
+
+    /// [`Moto::python`] with clients of another account and region.
+    pub fn python_as(&self, account: &str, region: &str, snippet: &str) -> serde_json::Value {
         let program = format!(
             "import boto3, json, sys\n\
-             _sts = boto3.client('sts', endpoint_url='{endpoint}', region_name='{REGION}', aws_access_key_id='testing', aws_secret_access_key='testing')\n\
-             _c = _sts.assume_role(RoleArn='arn:aws:iam::{ACCOUNT}:role/OrganizationAccountAccessRole', RoleSessionName='tests')['Credentials']\n\
-             def client(name):\n    return boto3.client(name, endpoint_url='{endpoint}', region_name='{REGION}', aws_access_key_id=_c['AccessKeyId'], aws_secret_access_key=_c['SecretAccessKey'], aws_session_token=_c['SessionToken'])\n\
+             _sts = boto3.client('sts', endpoint_url='{endpoint}', region_name='{region}', aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+             _c = _sts.assume_role(RoleArn='arn:aws:iam::{account}:role/OrganizationAccountAccessRole', RoleSessionName='tests')['Credentials']\n\
+             def client(name):\n    return boto3.client(name, endpoint_url='{endpoint}', region_name='{region}', aws_access_key_id=_c['AccessKeyId'], aws_secret_access_key=_c['SecretAccessKey'], aws_session_token=_c['SessionToken'])\n\
              {snippet}\n",
             endpoint = self.endpoint
         );

@@ -20,7 +20,8 @@ def action(name, category, provider, configuration, **more):
                  "Configuration": configuration}, **more)
 pipeline = {"Type": "AWS::CodePipeline::Pipeline", "Properties": {"Name": "Tiny", "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
     "RestartExecutionOnUpdate": True, "PipelineType": "V2",
-    "ArtifactStore": {"Type": "S3", "Location": {"Ref": "Bucket"}},
+    "ArtifactStores": [{"Region": "us-west-2", "ArtifactStore": {"Type": "S3", "Location": {"Ref": "Bucket"}}},
+                       {"Region": "eu-west-1", "ArtifactStore": {"Type": "S3", "Location": "bucket-in-eu-west-1"}}],
     "Stages": [
         {"Name": "Source", "Actions": [action("Checkout", "Source", "CodeStarSourceConnection",
             {"ConnectionArn": "arn:aws:codeconnections:us-west-2:111111111111:connection/x", "DetectChanges": False},
@@ -52,6 +53,10 @@ fn codebuild_projects_and_pipelines_are_created_from_templates() {
     assert_eq!(result["outputs"]["Version"], "1");
     let pipeline = &result["pipeline"];
     assert_eq!(pipeline["pipelineType"], "V2");
+    assert_eq!(
+        pipeline["artifactStores"]["eu-west-1"]["location"], "bucket-in-eu-west-1",
+        "artifact stores by region, as the API has them"
+    );
     let build = &pipeline["stages"][1]["actions"][0];
     assert_eq!(
         build["configuration"]["ProjectName"], "Tiny-Synth",

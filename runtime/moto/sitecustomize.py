@@ -20,8 +20,8 @@ reads the pipeline and its projects back through the CodePipeline and CodeBuild 
    (`BatchGetProjects` answers with the buildspec, environment, role and cache), with the
    attribute `Arn`.
 5. AWS::CodePipeline::Pipeline: created, updated and deleted in moto's CodePipeline backend
-   (`GetPipeline` answers with the stages and actions as declared), with the attribute
-   `Version`.
+   (`GetPipeline` answers with the stages, actions and artifact stores as declared, in
+   the API's shapes), with the attribute `Version`.
 
 And one that makes a failure look as it does on AWS:
 
@@ -256,6 +256,11 @@ try:
             properties = cloudformation_json["Properties"]
             declaration = _api_shape({k: v for k, v in properties.items() if k not in _CFN_ONLY})
             declaration["name"] = resource_name
+            if "artifactStores" in declaration:
+                # A list of {Region, ArtifactStore} in templates, a map by region in the API.
+                declaration["artifactStores"] = {
+                    store["region"]: store["artifactStore"] for store in declaration["artifactStores"]
+                }
             return declaration, [{"key": t["Key"], "value": t["Value"]} for t in properties.get("Tags", [])]
 
         @classmethod

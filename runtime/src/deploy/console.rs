@@ -212,6 +212,22 @@ impl Console {
         }
     }
 
+    /// A spinner for a task that runs a while (a rehearsal's action), on a terminal; nothing
+    /// elsewhere (the task's start and end lines say it all there).
+    pub fn task(&self, name: &str) -> TaskProgress {
+        let bar = self.inner.bars.as_ref().map(|bars| {
+            let bar = bars.add(ProgressBar::new_spinner());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {prefix:.bold} {elapsed:>4} {wide_msg}")
+                    .expect("valid progress template"),
+            );
+            bar.set_prefix(name.to_owned());
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        TaskProgress { bar }
+    }
+
     /// Marks a stack as being worked on by CloudFormation (or not any more).
     pub fn set_in_flight(&self, stack: &str, in_flight: bool) {
         let mut set = self.inner.in_flight.lock().expect("console lock");
@@ -237,6 +253,28 @@ impl Console {
     pub fn clear(&self) {
         if let Some(bars) = &self.inner.bars {
             let _ = bars.clear();
+        }
+    }
+}
+
+/// The spinner of a running task; removed when dropped.
+pub struct TaskProgress {
+    bar: Option<ProgressBar>,
+}
+
+impl TaskProgress {
+    /// What the task is doing now (the last line of its log).
+    pub fn message(&self, text: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(text.to_owned());
+        }
+    }
+}
+
+impl Drop for TaskProgress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
         }
     }
 }

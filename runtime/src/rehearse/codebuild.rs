@@ -17,17 +17,20 @@ use super::context::{shown, uuid, ActionResult, Context, Stop};
 use super::definition::Action;
 use super::emulator::Keys;
 use super::files;
+use crate::deploy::console::TaskProgress;
 use crate::deploy::error::Error;
 
-/// Runs a CodeBuild action.
-pub async fn run(ctx: &Context, stage: &str, action: &Action) -> ActionResult {
+/// Runs a CodeBuild action; `task` shows the last line of its log on a terminal.
+pub async fn run(ctx: &Context, stage: &str, action: &Action, task: &TaskProgress) -> ActionResult {
     let region = ctx.region_of(action.region.as_deref()).to_owned();
     let project = project(ctx, &region, action.required("ProjectName")?).await?;
     let spec = buildspec_of(&project)?;
     let build = Build::prepare(ctx, stage, action, &region, &spec).await?;
     let variables = environment(ctx, action, &project, &spec, &build, &region).await?;
     let log = ctx.dirs.log(stage, &action.name);
-    let status = build.execute(ctx, &spec, variables, &log, &project).await?;
+    let status = build
+        .execute(ctx, &spec, variables, &log, &project, task)
+        .await?;
     if let Some(failure) = status {
         return Err(Stop::Failed(format!("{failure} (log: {})", shown(&log))));
     }
@@ -140,6 +143,7 @@ impl Build {
         variables: BTreeMap<String, String>,
         log: &Path,
         project: &Project,
+        task: &TaskProgress,
     ) -> Result<Option<String>, Stop> {
         let script = self.dir.join("buildspec.sh");
         files::write_atomically(&script, spec.script().as_bytes())
@@ -172,7 +176,11 @@ impl Build {
             .timeout_in_minutes()
             .filter(|m| *m > 0)
             .unwrap_or(60) as u64;
-        let waited = tokio::time::timeout(Duration::from_secs(minutes * 60), child.wait()).await;
+        let waited = tokio::time::timeout(
+            Duration::from_secs(minutes * 60),
+            follow(&mut child, log, task),
+        )
+        .await;
         let status = match waited {
             Ok(status) => status.map_err(|e| format!("bash: {e}")),
             Err(_) => {
@@ -241,6 +249,41 @@ impl Build {
         }
         .map_err(|e| Stop::Failed(format!("cannot zip the output artifact: {e}")))
     }
+}
+
+/// Waits for the build, showing the last line of its log meanwhile.
+async fn follow(
+    child: &mut tokio::process::Child,
+    log: &Path,
+    task: &TaskProgress,
+) -> std::io::Result<std::process::ExitStatus> {
+    loop {
+        tokio::select! {
+            status = child.wait() => return status,
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {
+                if let Some(line) = last_line(log) {
+                    task.message(&line);
+                }
+            }
+        }
+    }
+}
+
+/// The last non-empty line of a log (read from its last 4 KiB).
+fn last_line(log: &Path) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(log).ok()?;
+    let length = file.metadata().ok()?.len();
+    file.seek(SeekFrom::Start(length.saturating_sub(4096)))
+        .ok()?;
+    let mut tail = Vec::new();
+    file.read_to_end(&mut tail).ok()?;
+    String::from_utf8_lossy(&tail)
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(str::to_owned)
 }
 
 fn zip_flat(found: &[(String, PathBuf)]) -> std::io::Result<Vec<u8>> {
@@ -462,6 +505,17 @@ mod tests {
             .unwrap_err();
         assert!(secret.contains("SECRETS_MANAGER"), "{secret}");
         assert!(action_variables("{}").is_err());
+    }
+
+    #[test]
+    fn the_last_line_of_a_log_is_shown() {
+        let log = std::env::temp_dir().join(format!("pipewright-last-line-{}", std::process::id()));
+        std::fs::write(&log, "first\n   Compiling service v0.1.0\n\n").unwrap();
+        assert_eq!(last_line(&log).as_deref(), Some("Compiling service v0.1.0"));
+        std::fs::write(&log, "").unwrap();
+        assert_eq!(last_line(&log), None);
+        let _ = std::fs::remove_file(&log);
+        assert_eq!(last_line(Path::new("/nonexistent/log")), None);
     }
 
     #[test]

@@ -261,15 +261,17 @@ async fn run_action(
     let name = format!("{stage}/{}", action.name);
     ctx.console.note(&format!("▶ {name}"));
     let started = Instant::now();
+    let task = ctx.console.task(&name);
     let result = match &action.kind {
         Kind::Source => source::run(ctx, action).await,
-        Kind::CodeBuild => codebuild::run(ctx, stage, action).await,
+        Kind::CodeBuild => codebuild::run(ctx, stage, action, &task).await,
         Kind::CloudFormation => cloudformation::run(ctx, action).await,
         Kind::Approval => approval::run(ctx, stage, action).await,
         Kind::Other(kind) => Err(Stop::Failed(format!(
             "the action type {kind} is not rehearsed"
         ))),
     };
+    drop(task);
     let elapsed = started.elapsed();
     let (mark, text) = match &result {
         Ok(summary) => ("✔", summary.clone()),

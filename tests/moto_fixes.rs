@@ -175,3 +175,22 @@ fn a_lambda_alias_is_created_and_its_arn_is_the_output() {
     assert_eq!(result["version"], "1");
     assert_eq!(result["outputs"][0]["OutputValue"], result["alias"]);
 }
+
+#[test]
+fn a_change_set_without_changes_is_created_failed_as_on_aws() {
+    let moto = Moto::start("moto-fixes-empty-change-set");
+    let result = moto.python(
+        "cfn = client('cloudformation')\n\
+         template = json.dumps({'Parameters': {'Name': {'Type': 'String'}}, 'Resources': {'Topic': {'Type': 'AWS::SNS::Topic'}}})\n\
+         parameters = [{'ParameterKey': 'Name', 'ParameterValue': 'x'}]\n\
+         cfn.create_stack(StackName='Same', TemplateBody=template, Parameters=parameters)\n\
+         cfn.create_change_set(StackName='Same', ChangeSetName='again', ChangeSetType='UPDATE', TemplateBody=template, Parameters=parameters)\n\
+         change_set = cfn.describe_change_set(StackName='Same', ChangeSetName='again')\n\
+         print(json.dumps({'status': change_set['Status'], 'reason': change_set.get('StatusReason', '')}))",
+    );
+    assert_eq!(result["status"], "FAILED", "{result}");
+    assert!(result["reason"]
+        .as_str()
+        .unwrap()
+        .contains("didn't contain changes"));
+}

@@ -291,7 +291,9 @@ fn a_failing_synth_command_stops_the_run_and_names_its_log() {
         )
     );
     assert!(
-        run.stdout.contains("Build  Synth"),
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("Build ") && l.contains(" Synth ") && l.contains(" failed ")),
         "the table: {}",
         run.stdout
     );

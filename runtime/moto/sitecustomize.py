@@ -41,6 +41,12 @@ And one that makes a failure look as it does on AWS:
    outputs and the permissions on the alias had nothing to refer to. This fix creates,
    updates and deletes aliases in moto's Lambda backend (`Ref` is the alias ARN, as on
    AWS) and gives AWS::Lambda::Version its `Version` attribute.
+9. `CreateChangeSet` for a stack whose template and parameters did not change answers
+   "ValidationError: No updates are to be performed" (what `UpdateStack` answers). AWS
+   creates the change set with status `FAILED` and the reason "The submitted information
+   didn't contain changes", which `aws cloudformation deploy --no-fail-on-empty-changeset`
+   (the SupportStacks action) and CodePipeline's actions treat as success. This fix lets
+   moto's backend do what it already does for that case: such a change set.
 """
 
 import sys
@@ -458,3 +464,28 @@ try:
     _awslambda_models.LambdaVersion.has_cfn_attr = classmethod(lambda cls, attr: attr == "Version")
 except Exception as error:  # noqa: BLE001
     _report(8, error)
+
+
+try:
+    from moto.cloudformation import responses as _cfn_responses
+
+    _Response = _cfn_responses.CloudFormationResponse
+    _validate_different_update = _Response._validate_different_update
+    _create_change_set_response = _Response.create_change_set
+
+    def _create_change_set_even_if_empty(self):
+        self._pipewright_change_set = True
+        try:
+            return _create_change_set_response(self)
+        finally:
+            self._pipewright_change_set = False
+
+    def _validate_unless_change_set(self, *args, **kwargs):
+        if getattr(self, "_pipewright_change_set", False):
+            return None
+        return _validate_different_update(self, *args, **kwargs)
+
+    _Response.create_change_set = _create_change_set_even_if_empty
+    _Response._validate_different_update = _validate_unless_change_set
+except Exception as error:  # noqa: BLE001
+    _report(9, error)

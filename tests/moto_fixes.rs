@@ -194,3 +194,23 @@ fn a_change_set_without_changes_is_created_failed_as_on_aws() {
         .unwrap()
         .contains("didn't contain changes"));
 }
+
+#[test]
+fn a_previous_ssm_parameter_value_is_its_name() {
+    let moto = Moto::start("moto-fixes-ssm-previous");
+    let result = moto.python(
+        "client('ssm').put_parameter(Name='/cdk-bootstrap/q/version', Value='18', Type='String')\n\
+         cfn = client('cloudformation')\n\
+         def template(topic):\n\
+         \x20   return json.dumps({'Parameters': {'BootstrapVersion': {'Type': 'AWS::SSM::Parameter::Value<String>',\n\
+         \x20       'Default': '/cdk-bootstrap/q/version'}}, 'Resources': {topic: {'Type': 'AWS::SNS::Topic'}}})\n\
+         cfn.create_stack(StackName='Support', TemplateBody=template('A'))\n\
+         previous = [{'ParameterKey': 'BootstrapVersion', 'UsePreviousValue': True}]\n\
+         cfn.create_change_set(StackName='Support', ChangeSetName='c', ChangeSetType='UPDATE', TemplateBody=template('B'), Parameters=previous)\n\
+         cfn.execute_change_set(StackName='Support', ChangeSetName='c')\n\
+         stack = cfn.describe_stacks(StackName='Support')['Stacks'][0]\n\
+         print(json.dumps({'status': stack['StackStatus'], 'parameters': stack['Parameters']}))",
+    );
+    assert_eq!(result["status"], "UPDATE_COMPLETE", "{result}");
+    assert_eq!(result["parameters"][0]["ParameterValue"], "18", "{result}");
+}

@@ -47,6 +47,11 @@ And one that makes a failure look as it does on AWS:
    didn't contain changes", which `aws cloudformation deploy --no-fail-on-empty-changeset`
    (the SupportStacks action) and CodePipeline's actions treat as success. This fix lets
    moto's backend do what it already does for that case: such a change set.
+10. A parameter of type `AWS::SSM::Parameter::Value<...>` (the CDK's `BootstrapVersion`)
+   given as `UsePreviousValue` takes the previous *resolved* value ("18") and then looks
+   that up as a parameter name, which crashes moto (a 500). On AWS the previous value is
+   the parameter's name. This fix gives moto the previous value as it was given (or the
+   template's default).
 """
 
 import sys
@@ -489,3 +494,23 @@ try:
     _Response._validate_different_update = _validate_unless_change_set
 except Exception as error:  # noqa: BLE001
     _report(9, error)
+
+
+try:
+    from moto.cloudformation import models as _cfn_models
+
+    def _given_parameters(stack):
+        resource_map = stack.resource_map
+        declared = (getattr(stack, "template_dict", None) or {}).get("Parameters", {})
+        given = dict(resource_map.resolved_parameters)
+        for key, declaration in declared.items():
+            if key in (resource_map.input_parameters or {}):
+                given[key] = resource_map.input_parameters[key]
+            elif str(declaration.get("Type", "")).startswith("AWS::SSM::Parameter::") and "Default" in declaration:
+                given[key] = declaration["Default"]
+        return given
+
+    # What `UsePreviousValue` and the "no updates" comparison read.
+    _cfn_models.Stack.stack_parameters = property(_given_parameters)
+except Exception as error:  # noqa: BLE001
+    _report(10, error)

@@ -221,7 +221,8 @@ fn verify_sees_the_stage_outputs_and_a_failing_verify_stops_the_run() {
         .contains("checking https://"));
     let preprod = std::fs::read_to_string(rehearse_dir().join("logs/PreProd.Verify.log")).unwrap();
     assert!(
-        preprod.contains("verified https://")
+        preprod.contains("verified")
+            && preprod.contains("verifying https://")
             && preprod.contains(".execute-api.us-west-2.amazonaws.com/prod/"),
         "{preprod}"
     );
@@ -265,7 +266,10 @@ fn a_failing_change_set_names_the_stack_and_the_reason() {
         line.contains("BackendServerFunction"),
         "the failed resource: {line}"
     );
-    assert!(line.contains("NoSuchKey"), "the service's reason: {line}");
+    assert!(
+        line.contains("NoSuchBucket"),
+        "the service's reason: {line}"
+    );
     assert!(
         !run.stderr.contains("▶ Prod/"),
         "nothing after the failure runs:\n{}",

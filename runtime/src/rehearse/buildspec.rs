@@ -128,10 +128,9 @@ impl BuildSpec {
                 continue;
             }
             let first = path.split('/').next().unwrap_or_default();
-            if !first.is_empty() && !first.contains(['*', '?', '[']) && first != ".." {
-                if !dirs.iter().any(|d| d == first) {
-                    dirs.push(first.to_owned());
-                }
+            let literal = !first.is_empty() && !first.contains(['*', '?', '[']) && first != "..";
+            if literal && !dirs.iter().any(|d| d == first) {
+                dirs.push(first.to_owned());
             }
         }
         dirs
@@ -184,10 +183,22 @@ __pw_exports="$1"
 __pw_failure="$2"
 : > "$__pw_exports"
 : > "$__pw_failure"
+# A command that calls `exit` ends the shell, as on CodeBuild: it is reported all the same.
+__pw_on_exit() {
+  local rc=$?
+  if [ $rc -ne 0 ] && [ -n "${__pw_now:-}" ] && [ ! -s "$__pw_failure" ]; then
+    printf '[Container] %s Command did not exit successfully %s exit status %d\n' "$(date -u +%T)" "$__pw_now" $rc
+    printf '%s\0%s\0%d' "$__pw_now_phase" "$__pw_now" $rc > "$__pw_failure"
+  fi
+}
+trap __pw_on_exit EXIT
 __pw_run() {
   printf '[Container] %s Running command %s\n' "$(date -u +%T)" "$2"
+  __pw_now_phase="$1"
+  __pw_now="$2"
   eval "$2"
   local rc=$?
+  __pw_now=
   if [ $rc -ne 0 ]; then
     printf '[Container] %s Command did not exit successfully %s exit status %d\n' "$(date -u +%T)" "$2" $rc
     [ -s "$__pw_failure" ] || printf '%s\0%s\0%d' "$1" "$2" $rc > "$__pw_failure"
@@ -249,14 +260,15 @@ mod tests {
     use super::*;
     use std::process::Command;
 
-    fn run(
-        spec: &str,
-    ) -> (
+    /// The script's exit status, output, failure report and exported variables.
+    type Ran = (
         i32,
         String,
         Option<(String, String, String)>,
         BTreeMap<String, String>,
-    ) {
+    );
+
+    fn run(spec: &str) -> Ran {
         let spec = BuildSpec::parse(spec).unwrap();
         let dir = std::env::temp_dir().join(format!(
             "pipewright-buildspec-{}-{:?}",
@@ -318,6 +330,19 @@ mod tests {
         let (phase, command, code) = failure.unwrap();
         assert_eq!((phase.as_str(), code.as_str()), ("BUILD", "7"));
         assert!(command.contains("exit_with 7"));
+    }
+
+    #[test]
+    fn a_command_that_exits_is_reported() {
+        let (status, out, failure, _) = run(r#"{
+            "version": "0.2",
+            "phases": { "build": { "commands": ["echo before", "case x in y) ;; *) exit 3 ;; esac", "echo after"] } }
+        }"#);
+        assert_eq!(status, 3, "{out}");
+        assert!(out.contains("before") && !out.contains("after"), "{out}");
+        let (phase, command, code) = failure.unwrap();
+        assert_eq!((phase.as_str(), code.as_str()), ("BUILD", "3"));
+        assert!(command.starts_with("case x in"), "{command}");
     }
 
     #[test]

@@ -214,3 +214,36 @@ fn a_previous_ssm_parameter_value_is_its_name() {
     assert_eq!(result["status"], "UPDATE_COMPLETE", "{result}");
     assert_eq!(result["parameters"][0]["ParameterValue"], "18", "{result}");
 }
+
+#[test]
+fn an_api_stage_is_created_and_its_name_is_in_the_url() {
+    let moto = Moto::start("moto-fixes-api-stage");
+    let result = moto.python(
+        "api = {'Type': 'AWS::ApiGateway::RestApi', 'Properties': {'Name': 'Api'}}\n\
+         method = {'Type': 'AWS::ApiGateway::Method', 'Properties': {'RestApiId': {'Ref': 'Api'},\n\
+             'ResourceId': {'Fn::GetAtt': ['Api', 'RootResourceId']}, 'HttpMethod': 'GET', 'AuthorizationType': 'NONE',\n\
+             'Integration': {'Type': 'MOCK'}}}\n\
+         deployment = {'Type': 'AWS::ApiGateway::Deployment', 'DependsOn': ['Method'], 'Properties': {'RestApiId': {'Ref': 'Api'}}}\n\
+         stage = {'Type': 'AWS::ApiGateway::Stage', 'Properties': {'RestApiId': {'Ref': 'Api'}, 'StageName': 'prod',\n\
+             'DeploymentId': {'Ref': 'Deployment'}}}\n\
+         url = {'Fn::Sub': 'https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}/'}\n\
+         template = {'Resources': {'Api': api, 'Method': method, 'Deployment': deployment, 'Stage': stage},\n\
+             'Outputs': {'Url': {'Value': url}}}\n\
+         cfn = client('cloudformation')\n\
+         cfn.create_stack(StackName='Api', TemplateBody=json.dumps(template))\n\
+         stack = cfn.describe_stacks(StackName='Api')['Stacks'][0]\n\
+         api_id = [a for a in client('apigateway').get_rest_apis()['items'] if a['name'] == 'Api'][0]['id']\n\
+         stages = [s['stageName'] for s in client('apigateway').get_stages(restApiId=api_id)['item']]\n\
+         print(json.dumps({'status': stack['StackStatus'], 'url': stack['Outputs'][0]['OutputValue'], 'api': api_id, 'stages': stages}))",
+    );
+    assert_eq!(result["status"], "CREATE_COMPLETE", "{result}");
+    let api = result["api"].as_str().unwrap();
+    assert_eq!(
+        result["url"],
+        format!("https://{api}.execute-api.us-west-2.amazonaws.com/prod/")
+    );
+    assert!(result["stages"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("prod")));
+}

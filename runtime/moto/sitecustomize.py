@@ -52,6 +52,10 @@ And one that makes a failure look as it does on AWS:
    that up as a parameter name, which crashes moto (a 500). On AWS the previous value is
    the parameter's name. This fix gives moto the previous value as it was given (or the
    template's default).
+11. AWS::ApiGateway::Stage is not a CloudFormation resource for moto, though its API
+   Gateway backend has stages: a `Ref` to the stage stayed `${Stage}` in the API's URL
+   output. This fix creates, updates and deletes stages in moto's API Gateway backend
+   (`Ref` is the stage name, as on AWS).
 """
 
 import sys
@@ -514,3 +518,75 @@ try:
     _cfn_models.Stack.stack_parameters = property(_given_parameters)
 except Exception as error:  # noqa: BLE001
     _report(10, error)
+
+
+try:
+    from moto.apigateway import models as _apigateway_models
+    from moto.core.common_models import CloudFormationModel as _CloudFormationModel
+
+    class ApiGatewayStageResource(_CloudFormationModel):
+        """Fix 11: AWS::ApiGateway::Stage in moto's API Gateway backend."""
+
+        __module__ = "moto.apigateway.pipewright"
+
+        def __init__(self, rest_api_id, name):
+            self.rest_api_id, self.name = rest_api_id, name
+
+        @staticmethod
+        def cloudformation_name_type():
+            return "StageName"
+
+        @staticmethod
+        def cloudformation_type():
+            return "AWS::ApiGateway::Stage"
+
+        @classmethod
+        def has_cfn_attr(cls, attr):
+            return False
+
+        @property
+        def physical_resource_id(self):
+            return self.name
+
+        @staticmethod
+        def _create(properties, account_id, region_name):
+            backend = _apigateway_models.apigateway_backends[account_id][region_name]
+            # moto's Deployment has no physical id: a `Ref` to it gives the object.
+            deployment = properties.get("DeploymentId")
+            backend.create_stage(
+                function_id=properties["RestApiId"],
+                stage_name=properties["StageName"],
+                deploymentId=getattr(deployment, "id", deployment),
+                variables=properties.get("Variables"),
+                description=properties.get("Description", ""),
+                tracing_enabled=properties.get("TracingEnabled"),
+            )
+            return ApiGatewayStageResource(properties["RestApiId"], properties["StageName"])
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            return cls._create(cloudformation_json["Properties"], account_id, region_name)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+            backend = _apigateway_models.apigateway_backends[account_id][region_name]
+            try:
+                backend.delete_stage(original_resource.rest_api_id, original_resource.name)
+            except Exception:  # noqa: BLE001 - gone already
+                pass
+            return cls._create(cloudformation_json["Properties"], account_id, region_name)
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+            properties = cloudformation_json["Properties"]
+            try:
+                backend = _apigateway_models.apigateway_backends[account_id][region_name]
+                backend.delete_stage(properties["RestApiId"], properties["StageName"])
+            except Exception:  # noqa: BLE001 - gone with its API already
+                pass
+
+        def is_created(self):
+            return True
+
+except Exception as error:  # noqa: BLE001
+    _report(11, error)

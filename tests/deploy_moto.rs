@@ -131,6 +131,8 @@ print(json.dumps({{
             "--progress",
             "events",
             "deploy",
+            "--require-approval",
+            "never",
             "PreProdBackend",
         ],
         "",
@@ -303,6 +305,68 @@ print(json.dumps(client('lambda').list_functions()['Functions'][0]['MemorySize']
 }
 
 #[test]
+fn without_a_terminal_broadening_changes_are_refused_and_nothing_is_left_behind() {
+    support::lambda_assets();
+    let moto = Moto::start("moto-approval");
+    let env = moto.aws_env();
+    deploy(&env, &["bootstrap"], "").success();
+
+    // The default is `--require-approval broadening`: the first deployment creates roles;
+    // stdin is not a terminal, so it is refused, even with a `y` on it.
+    let run = deploy(&env, &["deploy", STACK], "y\n");
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", run.stderr);
+    assert!(
+        errors[0].contains("no terminal") && errors[0].contains("`--require-approval never`"),
+        "{}",
+        errors[0]
+    );
+    // No stack left in REVIEW_IN_PROGRESS, no change set, no role.
+    let left = moto.python(&format!(
+        r#"
+cfn = client('cloudformation')
+stacks = [s['StackName'] + ' ' + s['StackStatus'] for s in cfn.list_stacks()['StackSummaries']
+          if s['StackName'] == '{STACK}' and s['StackStatus'] != 'DELETE_COMPLETE']
+print(json.dumps(stacks))
+"#
+    ));
+    assert_eq!(left, json!([]), "{}", run.all());
+    let nothing = state(&moto);
+    assert_eq!(nothing["stack"], Json::Null, "{nothing}");
+    assert_eq!(nothing["functions"], json!([]), "{nothing}");
+
+    // `--require-approval never` deploys without asking.
+    let run = deploy(&env, &["deploy", "--require-approval", "never", STACK], "").success();
+    assert!(
+        run.stderr.contains(&format!("{STACK}: CREATE_COMPLETE")),
+        "{}",
+        run.all()
+    );
+    // A change that needs no approval (the function's memory, changed elsewhere) deploys
+    // with the default.
+    moto.python(&format!(
+        r#"
+cfn = client('cloudformation')
+body = json.loads(json.dumps(cfn.get_template(StackName='{STACK}')['TemplateBody']))
+body['Resources']['BackendServerFunction']['Properties']['MemorySize'] = 1024
+cfn.update_stack(StackName='{STACK}', TemplateBody=json.dumps(body), Capabilities=['CAPABILITY_IAM'])
+print(json.dumps(None))
+"#
+    ));
+    let run = deploy(&env, &["deploy", STACK], "").success();
+    assert!(
+        run.stdout.contains("Modify  BackendServerFunction"),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
 fn a_cdk_bootstrapped_account_is_used_as_it_is() {
     support::lambda_assets();
     let moto = Moto::start("moto-cdk-bootstrap");
@@ -319,7 +383,7 @@ print(json.dumps(client('ssm').get_parameter(Name='/cdk-bootstrap/hnb659fds/vers
 "#,
         template = template.display().to_string()
     ));
-    let run = deploy(&env, &["deploy", STACK], "").success();
+    let run = deploy(&env, &["deploy", "--require-approval", "never", STACK], "").success();
     assert!(run.stderr.contains("uploaded s3://"), "{}", run.all());
     assert_eq!(state(&moto)["stack"]["status"], "CREATE_COMPLETE");
 

@@ -131,8 +131,9 @@ pub enum Command {
         #[command(flatten)]
         stacks: Stacks,
         /// Ask before executing changes: `broadening` (IAM and resource policies,
-        /// replacements, removals; the value when none is given), `any-change`, `never`.
-        #[arg(long, value_enum, num_args = 0..=1, default_value_t = ApprovalArg::Never, default_missing_value = "broadening")]
+        /// replacements, removals; the default, as the AWS CDK CLI's), `any-change`,
+        /// `never`. Without a terminal, a change that needs approval is refused.
+        #[arg(long, value_enum, num_args = 0..=1, default_value_t = ApprovalArg::Broadening, default_missing_value = "broadening")]
         require_approval: ApprovalArg,
         /// Go through a change set even when the deployed template is the same.
         #[arg(long)]
@@ -489,7 +490,25 @@ mod tests {
         else {
             panic!("deploy")
         };
-        assert_eq!(require_approval, ApprovalArg::Never);
+        assert_eq!(
+            require_approval,
+            ApprovalArg::Broadening,
+            "the default, as the CDK's"
+        );
         assert!(stacks.all);
+        let cli = Cli::try_parse_from(["deploy", "deploy", "--require-approval", "never"]).unwrap();
+        let Command::Deploy {
+            require_approval, ..
+        } = cli.command
+        else {
+            panic!("deploy")
+        };
+        assert_eq!(require_approval, ApprovalArg::Never);
+    }
+
+    #[test]
+    fn the_library_default_never_asks() {
+        // `deploy rehearse` deploys with the library's default: no question.
+        assert_eq!(DeployOptions::default().approval, Approval::Never);
     }
 }

@@ -525,3 +525,191 @@ fn ctrl_c_stops_the_command_and_says_so() {
     assert_eq!(output.status.code(), Some(130), "{stderr}");
     assert_eq!(stderr.trim_end(), "error: interrupted");
 }
+
+/// Settings of a run that fails fast and stays on loopback: environment credentials, no
+/// config files, every endpoint a port nothing listens on (the service-specific ones too,
+/// so that a run without `AWS_ENDPOINT_URL` cannot reach AWS itself).
+fn refused_endpoint_env(port: u16) -> Vec<(String, String)> {
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let mut env: Vec<(String, String)> = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", REGION),
+        ("AWS_CONFIG_FILE", "/nonexistent/pipewright/config"),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/pipewright/credentials",
+        ),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for service in ["", "_STS", "_CLOUDFORMATION", "_S3", "_SSM", "_IAM"] {
+        env.push((format!("AWS_ENDPOINT_URL{service}"), endpoint.clone()));
+    }
+    env
+}
+
+/// `env` with `name` set to `value` (replacing it).
+fn with_setting(env: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
+    env.iter()
+        .filter(|(k, _)| k != name)
+        .cloned()
+        .chain([(name.to_owned(), value.to_owned())])
+        .collect()
+}
+
+#[test]
+fn every_configuration_mistake_is_one_line_and_exit_1() {
+    let port = support::free_port();
+    let base = refused_endpoint_env(port);
+    // (variable, value, what the error line must say): an empty variable is unset, so the
+    // run goes on to the refused endpoint; a garbage one is named.
+    let settings = [
+        ("AWS_ENDPOINT_URL", "", "cannot"),
+        (
+            "AWS_ENDPOINT_URL",
+            "garbage",
+            "AWS_ENDPOINT_URL=`garbage` is not an endpoint URL",
+        ),
+        ("AWS_ENDPOINT_URL_CLOUDFORMATION", "", "cannot"),
+        (
+            "AWS_ENDPOINT_URL_CLOUDFORMATION",
+            "http://not a url",
+            "AWS_ENDPOINT_URL_CLOUDFORMATION=`http://not a url` is not an endpoint URL",
+        ),
+        ("AWS_REGION", "", "cannot"),
+        (
+            "AWS_REGION",
+            "not a region!!",
+            "`not a region!!` (AWS_REGION) is not an AWS region",
+        ),
+        ("AWS_PROFILE", "", "cannot"),
+        (
+            "AWS_PROFILE",
+            "nosuchprofile",
+            "the AWS profile `nosuchprofile` (AWS_PROFILE)",
+        ),
+    ];
+    let commands: [&[&str]; 4] = [
+        &["bootstrap"],
+        &["diff", STACK],
+        &["deploy", STACK],
+        &["destroy", "--force", STACK],
+    ];
+    let mut cases: Vec<(Vec<(String, String)>, Vec<&str>, &str)> = Vec::new();
+    for (name, value, says) in settings {
+        for command in commands {
+            cases.push((with_setting(&base, name, value), command.to_vec(), says));
+        }
+    }
+    for command in commands {
+        let mut flagged = vec!["--region", "not a region!!"];
+        flagged.extend(command);
+        cases.push((
+            base.clone(),
+            flagged,
+            "`not a region!!` (--region) is not an AWS region",
+        ));
+        let mut flagged = vec!["--profile", "nosuchprofile"];
+        flagged.extend(command);
+        cases.push((
+            base.clone(),
+            flagged,
+            "the AWS profile `nosuchprofile` (--profile)",
+        ));
+    }
+    // A few at a time: each waits for its retries against the refused port.
+    let failures: Vec<String> = cases
+        .chunks(8)
+        .flat_map(|chunk| {
+            let runs: Vec<_> = chunk
+                .iter()
+                .map(|(env, args, says)| {
+                    let (env, args, says) = (env.clone(), args.clone(), *says);
+                    std::thread::spawn(move || {
+                        let run = deploy(&env, &args, "");
+                        check_one_line_failure(&env, &args, &run, says)
+                    })
+                })
+                .collect();
+            runs.into_iter()
+                .filter_map(|r| r.join().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// `None` when the run exited 1 with a single `error:` line (under 300 characters, no
+/// panic) that says `says`; otherwise what went wrong.
+fn check_one_line_failure(
+    env: &[(String, String)],
+    args: &[&str],
+    run: &support::Run,
+    says: &str,
+) -> Option<String> {
+    let setting: Vec<String> = env
+        .iter()
+        .filter(|(k, v)| {
+            k == "AWS_PROFILE"
+                || v.is_empty()
+                || !v.starts_with("http://127.0.0.1") && k.starts_with("AWS_ENDPOINT")
+                || k == "AWS_REGION"
+        })
+        .map(|(k, v)| format!("{k}={v:?}"))
+        .collect();
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    let ok = run.code == Some(1)
+        && errors.len() == 1
+        && errors[0].len() < 300
+        && errors[0].contains(says)
+        && !run.stderr.contains("panicked");
+    (!ok).then(|| {
+        format!(
+            "{} deploy {}: exit {:?}, expected one line with `{says}`:\n{}",
+            setting.join(" "),
+            args.join(" "),
+            run.code,
+            run.stderr
+        )
+    })
+}
+
+#[test]
+fn boolean_variables_take_what_clap_boolish_takes() {
+    let base = refused_endpoint_env(support::free_port());
+    for (value, stats) in [
+        ("1", true),
+        ("true", true),
+        ("yes", true),
+        ("on", true),
+        ("0", false),
+        ("false", false),
+        ("no", false),
+        ("off", false),
+        ("", false),
+    ] {
+        let env = with_setting(&base, "PIPEWRIGHT_STATS", value);
+        let run = deploy(&env, &["list"], "");
+        assert_eq!(
+            run.code,
+            Some(0),
+            "PIPEWRIGHT_STATS={value:?}: {}",
+            run.all()
+        );
+        let run = deploy(&env, &["diff", STACK], "");
+        assert_eq!(run.code, Some(1), "{}", run.all());
+        assert_eq!(
+            run.stderr.contains("aws calls: "),
+            stats,
+            "PIPEWRIGHT_STATS={value:?}: {}",
+            run.stderr
+        );
+    }
+}

@@ -560,10 +560,19 @@ fn with_setting(env: &[(String, String)], name: &str, value: &str) -> Vec<(Strin
         .collect()
 }
 
+/// One run of [`every_configuration_mistake_is_one_line_and_exit_1`].
+struct Case {
+    /// The bad setting, for messages.
+    label: String,
+    env: Vec<(String, String)>,
+    args: Vec<&'static str>,
+    /// What the error line must say.
+    says: &'static str,
+}
+
 #[test]
 fn every_configuration_mistake_is_one_line_and_exit_1() {
-    let port = support::free_port();
-    let base = refused_endpoint_env(port);
+    let base = refused_endpoint_env(support::free_port());
     // (variable, value, what the error line must say): an empty variable is unset, so the
     // run goes on to the refused endpoint; a garbage one is named.
     let settings = [
@@ -592,74 +601,65 @@ fn every_configuration_mistake_is_one_line_and_exit_1() {
             "the AWS profile `nosuchprofile` (AWS_PROFILE)",
         ),
     ];
-    let commands: [&[&str]; 4] = [
+    let commands: [&[&'static str]; 4] = [
         &["bootstrap"],
         &["diff", STACK],
         &["deploy", STACK],
         &["destroy", "--force", STACK],
     ];
-    let mut cases: Vec<(Vec<(String, String)>, Vec<&str>, &str)> = Vec::new();
-    for (name, value, says) in settings {
-        for command in commands {
-            cases.push((with_setting(&base, name, value), command.to_vec(), says));
+    let mut cases = Vec::new();
+    for command in commands {
+        for (name, value, says) in settings {
+            cases.push(Case {
+                label: format!("{name}={value:?}"),
+                env: with_setting(&base, name, value),
+                args: command.to_vec(),
+                says,
+            });
+        }
+        for (flag, value, says) in [
+            (
+                "--region",
+                "not a region!!",
+                "`not a region!!` (--region) is not an AWS region",
+            ),
+            (
+                "--profile",
+                "nosuchprofile",
+                "the AWS profile `nosuchprofile` (--profile)",
+            ),
+        ] {
+            cases.push(Case {
+                label: format!("{flag} {value:?}"),
+                env: base.clone(),
+                args: [flag, value]
+                    .into_iter()
+                    .chain(command.iter().copied())
+                    .collect(),
+                says,
+            });
         }
     }
-    for command in commands {
-        let mut flagged = vec!["--region", "not a region!!"];
-        flagged.extend(command);
-        cases.push((
-            base.clone(),
-            flagged,
-            "`not a region!!` (--region) is not an AWS region",
-        ));
-        let mut flagged = vec!["--profile", "nosuchprofile"];
-        flagged.extend(command);
-        cases.push((
-            base.clone(),
-            flagged,
-            "the AWS profile `nosuchprofile` (--profile)",
-        ));
-    }
     // A few at a time: each waits for its retries against the refused port.
-    let failures: Vec<String> = cases
-        .chunks(8)
-        .flat_map(|chunk| {
-            let runs: Vec<_> = chunk
-                .iter()
-                .map(|(env, args, says)| {
-                    let (env, args, says) = (env.clone(), args.clone(), *says);
-                    std::thread::spawn(move || {
-                        let run = deploy(&env, &args, "");
-                        check_one_line_failure(&env, &args, &run, says)
-                    })
-                })
-                .collect();
-            runs.into_iter()
-                .filter_map(|r| r.join().unwrap())
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let mut failures = Vec::new();
+    for chunk in cases.chunks(8) {
+        let runs: Vec<_> = chunk
+            .iter()
+            .map(|case| {
+                let (env, args) = (case.env.clone(), case.args.clone());
+                std::thread::spawn(move || deploy(&env, &args, ""))
+            })
+            .collect();
+        for (case, run) in chunk.iter().zip(runs) {
+            failures.extend(one_line_failure(case, &run.join().unwrap()));
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 /// `None` when the run exited 1 with a single `error:` line (under 300 characters, no
-/// panic) that says `says`; otherwise what went wrong.
-fn check_one_line_failure(
-    env: &[(String, String)],
-    args: &[&str],
-    run: &support::Run,
-    says: &str,
-) -> Option<String> {
-    let setting: Vec<String> = env
-        .iter()
-        .filter(|(k, v)| {
-            k == "AWS_PROFILE"
-                || v.is_empty()
-                || !v.starts_with("http://127.0.0.1") && k.starts_with("AWS_ENDPOINT")
-                || k == "AWS_REGION"
-        })
-        .map(|(k, v)| format!("{k}={v:?}"))
-        .collect();
+/// panic) that says what the case expects; otherwise what went wrong.
+fn one_line_failure(case: &Case, run: &support::Run) -> Option<String> {
     let errors: Vec<&str> = run
         .stderr
         .lines()
@@ -668,14 +668,15 @@ fn check_one_line_failure(
     let ok = run.code == Some(1)
         && errors.len() == 1
         && errors[0].len() < 300
-        && errors[0].contains(says)
+        && errors[0].contains(case.says)
         && !run.stderr.contains("panicked");
     (!ok).then(|| {
         format!(
-            "{} deploy {}: exit {:?}, expected one line with `{says}`:\n{}",
-            setting.join(" "),
-            args.join(" "),
+            "{}: deploy {}: exit {:?}, expected one line with `{}`:\n{}",
+            case.label,
+            case.args.join(" "),
             run.code,
+            case.says,
             run.stderr
         )
     })

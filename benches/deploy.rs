@@ -18,7 +18,13 @@ fn no_op_redeploy(c: &mut Criterion) {
     let moto = Moto::start("bench-deploy");
     let env = moto.aws_env();
     deploy(&env, &["bootstrap"], "").success();
-    let mut first = vec!["--progress", "events", "deploy"];
+    let mut first = vec![
+        "--progress",
+        "events",
+        "deploy",
+        "--require-approval",
+        "never",
+    ];
     first.extend(STAGES);
     deploy(&env, &first, "").success();
 

@@ -131,6 +131,8 @@ print(json.dumps({{
             "--progress",
             "events",
             "deploy",
+            "--require-approval",
+            "never",
             "PreProdBackend",
         ],
         "",
@@ -303,6 +305,68 @@ print(json.dumps(client('lambda').list_functions()['Functions'][0]['MemorySize']
 }
 
 #[test]
+fn without_a_terminal_broadening_changes_are_refused_and_nothing_is_left_behind() {
+    support::lambda_assets();
+    let moto = Moto::start("moto-approval");
+    let env = moto.aws_env();
+    deploy(&env, &["bootstrap"], "").success();
+
+    // The default is `--require-approval broadening`: the first deployment creates roles;
+    // stdin is not a terminal, so it is refused, even with a `y` on it.
+    let run = deploy(&env, &["deploy", STACK], "y\n");
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", run.stderr);
+    assert!(
+        errors[0].contains("no terminal") && errors[0].contains("`--require-approval never`"),
+        "{}",
+        errors[0]
+    );
+    // No stack left in REVIEW_IN_PROGRESS, no change set, no role.
+    let left = moto.python(&format!(
+        r#"
+cfn = client('cloudformation')
+stacks = [s['StackName'] + ' ' + s['StackStatus'] for s in cfn.list_stacks()['StackSummaries']
+          if s['StackName'] == '{STACK}' and s['StackStatus'] != 'DELETE_COMPLETE']
+print(json.dumps(stacks))
+"#
+    ));
+    assert_eq!(left, json!([]), "{}", run.all());
+    let nothing = state(&moto);
+    assert_eq!(nothing["stack"], Json::Null, "{nothing}");
+    assert_eq!(nothing["functions"], json!([]), "{nothing}");
+
+    // `--require-approval never` deploys without asking.
+    let run = deploy(&env, &["deploy", "--require-approval", "never", STACK], "").success();
+    assert!(
+        run.stderr.contains(&format!("{STACK}: CREATE_COMPLETE")),
+        "{}",
+        run.all()
+    );
+    // A change that needs no approval (the function's memory, changed elsewhere) deploys
+    // with the default.
+    moto.python(&format!(
+        r#"
+cfn = client('cloudformation')
+body = json.loads(json.dumps(cfn.get_template(StackName='{STACK}')['TemplateBody']))
+body['Resources']['BackendServerFunction']['Properties']['MemorySize'] = 1024
+cfn.update_stack(StackName='{STACK}', TemplateBody=json.dumps(body), Capabilities=['CAPABILITY_IAM'])
+print(json.dumps(None))
+"#
+    ));
+    let run = deploy(&env, &["deploy", STACK], "").success();
+    assert!(
+        run.stdout.contains("Modify  BackendServerFunction"),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
 fn a_cdk_bootstrapped_account_is_used_as_it_is() {
     support::lambda_assets();
     let moto = Moto::start("moto-cdk-bootstrap");
@@ -319,7 +383,7 @@ print(json.dumps(client('ssm').get_parameter(Name='/cdk-bootstrap/hnb659fds/vers
 "#,
         template = template.display().to_string()
     ));
-    let run = deploy(&env, &["deploy", STACK], "").success();
+    let run = deploy(&env, &["deploy", "--require-approval", "never", STACK], "").success();
     assert!(run.stderr.contains("uploaded s3://"), "{}", run.all());
     assert_eq!(state(&moto)["stack"]["status"], "CREATE_COMPLETE");
 
@@ -460,4 +524,193 @@ fn ctrl_c_stops_the_command_and_says_so() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");
     assert_eq!(stderr.trim_end(), "error: interrupted");
+}
+
+/// Settings of a run that fails fast and stays on loopback: environment credentials, no
+/// config files, every endpoint a port nothing listens on (the service-specific ones too,
+/// so that a run without `AWS_ENDPOINT_URL` cannot reach AWS itself).
+fn refused_endpoint_env(port: u16) -> Vec<(String, String)> {
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let mut env: Vec<(String, String)> = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", REGION),
+        ("AWS_CONFIG_FILE", "/nonexistent/pipewright/config"),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/pipewright/credentials",
+        ),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for service in ["", "_STS", "_CLOUDFORMATION", "_S3", "_SSM", "_IAM"] {
+        env.push((format!("AWS_ENDPOINT_URL{service}"), endpoint.clone()));
+    }
+    env
+}
+
+/// `env` with `name` set to `value` (replacing it).
+fn with_setting(env: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
+    env.iter()
+        .filter(|(k, _)| k != name)
+        .cloned()
+        .chain([(name.to_owned(), value.to_owned())])
+        .collect()
+}
+
+/// One run of [`every_configuration_mistake_is_one_line_and_exit_1`].
+struct Case {
+    /// The bad setting, for messages.
+    label: String,
+    env: Vec<(String, String)>,
+    args: Vec<&'static str>,
+    /// What the error line must say.
+    says: &'static str,
+}
+
+#[test]
+fn every_configuration_mistake_is_one_line_and_exit_1() {
+    let base = refused_endpoint_env(support::free_port());
+    // (variable, value, what the error line must say): an empty variable is unset, so the
+    // run goes on to the refused endpoint; a garbage one is named.
+    let settings = [
+        ("AWS_ENDPOINT_URL", "", "cannot"),
+        (
+            "AWS_ENDPOINT_URL",
+            "garbage",
+            "AWS_ENDPOINT_URL=`garbage` is not an endpoint URL",
+        ),
+        ("AWS_ENDPOINT_URL_CLOUDFORMATION", "", "cannot"),
+        (
+            "AWS_ENDPOINT_URL_CLOUDFORMATION",
+            "http://not a url",
+            "AWS_ENDPOINT_URL_CLOUDFORMATION=`http://not a url` is not an endpoint URL",
+        ),
+        ("AWS_REGION", "", "cannot"),
+        (
+            "AWS_REGION",
+            "not a region!!",
+            "`not a region!!` (AWS_REGION) is not an AWS region",
+        ),
+        ("AWS_PROFILE", "", "cannot"),
+        (
+            "AWS_PROFILE",
+            "nosuchprofile",
+            "the AWS profile `nosuchprofile` (AWS_PROFILE)",
+        ),
+    ];
+    let commands: [&[&'static str]; 4] = [
+        &["bootstrap"],
+        &["diff", STACK],
+        &["deploy", STACK],
+        &["destroy", "--force", STACK],
+    ];
+    let mut cases = Vec::new();
+    for command in commands {
+        for (name, value, says) in settings {
+            cases.push(Case {
+                label: format!("{name}={value:?}"),
+                env: with_setting(&base, name, value),
+                args: command.to_vec(),
+                says,
+            });
+        }
+        for (flag, value, says) in [
+            (
+                "--region",
+                "not a region!!",
+                "`not a region!!` (--region) is not an AWS region",
+            ),
+            (
+                "--profile",
+                "nosuchprofile",
+                "the AWS profile `nosuchprofile` (--profile)",
+            ),
+        ] {
+            cases.push(Case {
+                label: format!("{flag} {value:?}"),
+                env: base.clone(),
+                args: [flag, value]
+                    .into_iter()
+                    .chain(command.iter().copied())
+                    .collect(),
+                says,
+            });
+        }
+    }
+    // A few at a time: each waits for its retries against the refused port.
+    let mut failures = Vec::new();
+    for chunk in cases.chunks(8) {
+        let runs: Vec<_> = chunk
+            .iter()
+            .map(|case| {
+                let (env, args) = (case.env.clone(), case.args.clone());
+                std::thread::spawn(move || deploy(&env, &args, ""))
+            })
+            .collect();
+        for (case, run) in chunk.iter().zip(runs) {
+            failures.extend(one_line_failure(case, &run.join().unwrap()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// `None` when the run exited 1 with a single `error:` line (under 300 characters, no
+/// panic) that says what the case expects; otherwise what went wrong.
+fn one_line_failure(case: &Case, run: &support::Run) -> Option<String> {
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    let ok = run.code == Some(1)
+        && errors.len() == 1
+        && errors[0].len() < 300
+        && errors[0].contains(case.says)
+        && !run.stderr.contains("panicked");
+    (!ok).then(|| {
+        format!(
+            "{}: deploy {}: exit {:?}, expected one line with `{}`:\n{}",
+            case.label,
+            case.args.join(" "),
+            run.code,
+            case.says,
+            run.stderr
+        )
+    })
+}
+
+#[test]
+fn boolean_variables_take_what_clap_boolish_takes() {
+    let base = refused_endpoint_env(support::free_port());
+    for (value, stats) in [
+        ("1", true),
+        ("true", true),
+        ("yes", true),
+        ("on", true),
+        ("0", false),
+        ("false", false),
+        ("no", false),
+        ("off", false),
+        ("", false),
+    ] {
+        let env = with_setting(&base, "PIPEWRIGHT_STATS", value);
+        let run = deploy(&env, &["list"], "");
+        assert_eq!(
+            run.code,
+            Some(0),
+            "PIPEWRIGHT_STATS={value:?}: {}",
+            run.all()
+        );
+        let run = deploy(&env, &["diff", STACK], "");
+        assert_eq!(run.code, Some(1), "{}", run.all());
+        assert_eq!(
+            run.stderr.contains("aws calls: "),
+            stats,
+            "PIPEWRIGHT_STATS={value:?}: {}",
+            run.stderr
+        );
+    }
 }

@@ -72,6 +72,50 @@ fn synth_writes_every_template_and_the_manifest() {
     assert!(String::from_utf8_lossy(&help.stdout).contains("--out"));
 }
 
+#[test]
+fn synth_replaces_the_assembly_as_a_whole() {
+    let parent = scratch_dir("synth-swap");
+    let out = parent.join("cdk.out");
+    let out_arg = out.to_str().unwrap();
+    let synth = |args: &[&str]| {
+        let run = deploy(args);
+        (
+            run.status.code(),
+            String::from_utf8_lossy(&run.stderr).into_owned(),
+        )
+    };
+    assert_eq!(synth(&["synth", "--out", out_arg]).0, Some(0));
+    // A template of a stack the program no longer has, and a zip `assets` wrote.
+    std::fs::write(out.join("Removed.template.json"), "{}").unwrap();
+    std::fs::write(out.join("asset.0000.zip"), "zip").unwrap();
+    assert_eq!(synth(&["synth", "--out", out_arg]).0, Some(0));
+    assert!(
+        !out.join("Removed.template.json").exists(),
+        "the previous assembly is replaced"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("asset.0000.zip")).unwrap(),
+        "zip"
+    );
+    assert!(out.join("manifest.json").is_file());
+    let beside: Vec<String> = std::fs::read_dir(&parent)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(beside, ["cdk.out"], "no temporary directory left");
+
+    // A directory of other files is not an assembly: refused, untouched.
+    let mine = parent.join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "mine").unwrap();
+    let (code, stderr) = synth(&["synth", "--out", mine.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("is not a cloud assembly"), "{stderr}");
+    let kept: Vec<_> = std::fs::read_dir(&mine).unwrap().collect();
+    assert_eq!(kept.len(), 1, "untouched");
+}
+
 fn resources_of_type<'a>(t: &'a Value, type_name: &str) -> Vec<(&'a String, &'a Value)> {
     t["Resources"]
         .as_object()

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::app::App;
 use crate::deploy::assets::AssetBuilder;
@@ -42,11 +42,11 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// The AWS profile of the shared config and credentials files (default: AWS_PROFILE,
-    /// else `default`).
+    /// else `default`). A named profile must exist.
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
-    /// The default AWS region (default: AWS_REGION, else the profile's). Stacks deploy to
-    /// the regions the program names.
+    /// The default AWS region (default: AWS_REGION, else the profile's), such as
+    /// `us-west-2`. Stacks deploy to the regions the program names.
     #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
     /// How to show CloudFormation's progress: a live bar per stack, one line per event,
@@ -55,7 +55,9 @@ pub struct Global {
     pub progress: ProgressArg,
     /// Print the number of AWS requests made (retries included; not the credential
     /// chain's own), per operation, on stderr at the end.
-    #[arg(long, global = true, env = "PIPEWRIGHT_STATS")]
+    /// `PIPEWRIGHT_STATS` takes what clap's boolish parser does (`1`, `true`, `yes`, `on`,
+    /// `0`, `false`, `no`, `off`); empty is unset.
+    #[arg(long, global = true, env = "PIPEWRIGHT_STATS", action = ArgAction::SetTrue, value_parser = boolish)]
     pub stats: bool,
 }
 
@@ -131,8 +133,9 @@ pub enum Command {
         #[command(flatten)]
         stacks: Stacks,
         /// Ask before executing changes: `broadening` (IAM and resource policies,
-        /// replacements, removals; the value when none is given), `any-change`, `never`.
-        #[arg(long, value_enum, num_args = 0..=1, default_value_t = ApprovalArg::Never, default_missing_value = "broadening")]
+        /// replacements, removals; the default, as the AWS CDK CLI's), `any-change`,
+        /// `never`. Without a terminal, a change that needs approval is refused.
+        #[arg(long, value_enum, num_args = 0..=1, default_value_t = ApprovalArg::Broadening, default_missing_value = "broadening")]
         require_approval: ApprovalArg,
         /// Go through a change set even when the deployed template is the same.
         #[arg(long)]
@@ -294,6 +297,8 @@ fn run_rehearsal(app: &App, global: &Global, args: &RehearseArgs) -> Result<Exit
 
 /// The commands that talk to AWS, on an async runtime.
 fn run_aws(app: &App, global: &Global, command: Command) -> Result<ExitCode, Error> {
+    // Before the runtime's threads start: an empty variable is an unset one.
+    crate::deploy::settings::unset_empty_variables();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -310,7 +315,7 @@ fn run_aws(app: &App, global: &Global, command: Command) -> Result<ExitCode, Err
         region: global.region.clone(),
     };
     let result = runtime.block_on(async {
-        let aws = Aws::load(&settings, stats.clone()).await;
+        let aws = Aws::load(&settings, stats.clone()).await?;
         let session = Session::new(aws, console.clone());
         tokio::select! {
             result = execute(app, &session, command) => result,
@@ -424,6 +429,23 @@ async fn execute(app: &App, session: &Session, command: Command) -> Result<ExitC
     }
 }
 
+/// A boolean environment variable: what clap's `BoolishValueParser` takes (`y`, `yes`, `t`,
+/// `true`, `on`, `1` and their opposites, in any case), and empty for unset (false).
+fn boolish(value: &str) -> Result<bool, String> {
+    const TRUE: [&str; 6] = ["y", "yes", "t", "true", "on", "1"];
+    const FALSE: [&str; 7] = ["", "n", "no", "f", "false", "off", "0"];
+    let value = value.trim().to_ascii_lowercase();
+    if TRUE.contains(&value.as_str()) {
+        Ok(true)
+    } else if FALSE.contains(&value.as_str()) {
+        Ok(false)
+    } else {
+        Err(format!(
+            "`{value}` is not a boolean: use 1 or 0, true or false, yes or no, on or off"
+        ))
+    }
+}
+
 /// `aws://ACCOUNT/REGION` (or `ACCOUNT/REGION`).
 fn parse_environment(text: &str) -> Result<(String, String), Error> {
     let rest = text.strip_prefix("aws://").unwrap_or(text);
@@ -454,6 +476,17 @@ mod tests {
         );
         assert!(parse_environment("aws://1111/us-west-2").is_err());
         assert!(parse_environment("us-west-2").is_err());
+    }
+
+    #[test]
+    fn booleans_are_boolish() {
+        for yes in ["1", "true", "TRUE", "yes", "on", "y", "t"] {
+            assert_eq!(boolish(yes), Ok(true), "{yes}");
+        }
+        for no in ["", "0", "false", "No", "off", "n", "f"] {
+            assert_eq!(boolish(no), Ok(false), "{no}");
+        }
+        assert!(boolish("maybe").unwrap_err().contains("not a boolean"));
     }
 
     #[test]
@@ -489,7 +522,25 @@ mod tests {
         else {
             panic!("deploy")
         };
-        assert_eq!(require_approval, ApprovalArg::Never);
+        assert_eq!(
+            require_approval,
+            ApprovalArg::Broadening,
+            "the default, as the CDK's"
+        );
         assert!(stacks.all);
+        let cli = Cli::try_parse_from(["deploy", "deploy", "--require-approval", "never"]).unwrap();
+        let Command::Deploy {
+            require_approval, ..
+        } = cli.command
+        else {
+            panic!("deploy")
+        };
+        assert_eq!(require_approval, ApprovalArg::Never);
+    }
+
+    #[test]
+    fn the_library_default_never_asks() {
+        // `deploy rehearse` deploys with the library's default: no question.
+        assert_eq!(DeployOptions::default().approval, Approval::Never);
     }
 }

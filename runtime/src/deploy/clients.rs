@@ -29,6 +29,7 @@ use aws_smithy_types::config_bag::ConfigBag;
 use tokio::sync::OnceCell;
 
 use super::error::{aws_reason, Error, Result};
+use super::settings as check;
 use crate::bootstrap::Environment as BootstrapNames;
 
 /// Where the AWS settings come from, besides the environment.
@@ -39,6 +40,34 @@ pub struct AwsSettings {
     /// `--region`: the default region (else `AWS_REGION`, else the profile's). Stacks name
     /// their own region; this one is used for calls that are not about a stack.
     pub region: Option<String>,
+}
+
+impl AwsSettings {
+    /// The profile named by `--profile` or `AWS_PROFILE`, and which of them named it
+    /// (`None`: the default profile, which need not exist).
+    fn named_profile(&self) -> Option<(String, &'static str)> {
+        match &self.profile {
+            Some(profile) => Some((profile.clone(), "--profile")),
+            None => std::env::var("AWS_PROFILE")
+                .ok()
+                .filter(|p| !p.is_empty())
+                .map(|p| (p, "AWS_PROFILE")),
+        }
+    }
+
+    /// Where the default region comes from, for messages.
+    fn region_source(&self) -> &'static str {
+        let set = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        if self.region.is_some() {
+            "--region"
+        } else if set("AWS_REGION") {
+            "AWS_REGION"
+        } else if set("AWS_DEFAULT_REGION") {
+            "AWS_DEFAULT_REGION"
+        } else {
+            "the region of the AWS profile"
+        }
+    }
 }
 
 /// Counts the requests sent to AWS, per operation (retries included): the `--stats` line
@@ -131,8 +160,19 @@ pub struct Aws {
 }
 
 impl Aws {
-    /// Loads the standard configuration.
-    pub async fn load(settings: &AwsSettings, stats: CallStats) -> Aws {
+    /// Loads the standard configuration, after checking what it is made of (see
+    /// [`super::settings`]): an endpoint variable that is not a URL, a profile that does
+    /// not exist or a region that is not one is an error. Empty environment variables
+    /// should be unset first ([`super::settings::unset_empty_variables`], before any
+    /// thread starts).
+    pub async fn load(settings: &AwsSettings, stats: CallStats) -> Result<Aws> {
+        check::check_endpoint_variables()?;
+        if let Some((profile, source)) = settings.named_profile() {
+            check::check_profile(&profile, source).await?;
+        }
+        if let Some(region) = &settings.region {
+            check::check_region(region, "--region")?;
+        }
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .http_client(http_client())
             .retry_config(retry_config());
@@ -142,10 +182,14 @@ impl Aws {
         if let Some(region) = &settings.region {
             loader = loader.region(Region::new(region.clone()));
         }
-        Aws {
-            base: loader.load().await,
-            stats,
+        let base = loader.load().await;
+        if let Some(region) = base.region() {
+            check::check_region(region.as_ref(), settings.region_source())?;
         }
+        if let Some(url) = base.endpoint_url() {
+            check::check_endpoint(url)?;
+        }
+        Ok(Aws { base, stats })
     }
 
     /// A configuration given whole (`deploy rehearse`: an emulator's endpoint and

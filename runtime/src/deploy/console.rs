@@ -159,6 +159,12 @@ impl Console {
         }
     }
 
+    /// Whether a question can be answered: stdin is a terminal (or, in tests, answers
+    /// were given). Without one, a change that needs approval is refused, as the CDK does.
+    pub fn can_ask(&self) -> bool {
+        self.inner.answers.lock().expect("console lock").is_some() || std::io::stdin().is_terminal()
+    }
+
     /// Asks a yes/no question on stderr and reads the answer from stdin (a line starting
     /// with `y`); end of input is "no". One question at a time.
     pub async fn confirm(&self, question: &str) -> bool {

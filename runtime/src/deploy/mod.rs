@@ -1,7 +1,7 @@
 //! Deployment: what `deploy` does with AWS (the `cli` feature).
 //!
 //! One concern per module: [`clients`] (AWS configuration, environments and their bootstrap
-//! roles, request counting), [`assets`] and [`archive`] (building, zipping and publishing
+//! roles, request counting), [`settings`] (checks of the AWS settings), [`assets`] and [`archive`] (building, zipping and publishing
 //! the Lambda bundles), [`stack`] (one stack through a change set), [`changes`] (change set
 //! tables and approvals), [`console`] (results, progress, questions), [`select`] (which
 //! stacks, in which order), and one module per command: [`bootstrap`], [`deployment`],
@@ -20,6 +20,7 @@ pub mod diff;
 pub mod error;
 pub mod select;
 pub mod session;
+pub mod settings;
 pub mod stack;
 
 pub use clients::{Aws, AwsSettings, CallStats, Clients, Environment};

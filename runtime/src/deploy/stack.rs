@@ -282,22 +282,9 @@ pub async fn deploy_stack(
         .collect();
     console.out(&changes::table(name, &changes));
 
-    let risks = options.approval.reasons(&changes);
-    if !risks.is_empty() {
-        let question = format!("{name}: {}. Deploy these changes?", risks.join("; "));
-        if !console.confirm(&question).await {
-            let _ = env
-                .clients
-                .cloudformation
-                .delete_change_set()
-                .change_set_name(&change_set_id)
-                .send()
-                .await;
-            return Err(Error::msg(format!(
-                "{name}: changes not approved ({}); nothing was deployed",
-                risks.join("; ")
-            )));
-        }
+    if let Err(refused) = approve(name, &options.approval.reasons(&changes), console).await {
+        discard_change_set(env, &change_set_id, (!exists).then_some(stack_id.as_str())).await;
+        return Err(refused);
     }
 
     let progress = console.stack(
@@ -348,6 +335,50 @@ pub async fn deploy_stack(
         changes,
         outputs: outputs_of(&done.stack),
     })
+}
+
+/// Asks before executing changes that need an approval (`risks`: why they do); without a
+/// terminal to ask, refuses them and names the flag that deploys without asking.
+async fn approve(name: &str, risks: &[String], console: &Console) -> Result<()> {
+    if risks.is_empty() {
+        return Ok(());
+    }
+    let risks = risks.join("; ");
+    if !console.can_ask() {
+        return Err(Error::msg(format!(
+            "{name}: the changes need approval ({risks}) and there is no terminal to ask: run it in a terminal, or pass `--require-approval never` to deploy without asking; nothing was deployed"
+        )));
+    }
+    if console
+        .confirm(&format!("{name}: {risks}. Deploy these changes?"))
+        .await
+    {
+        Ok(())
+    } else {
+        Err(Error::msg(format!(
+            "{name}: changes not approved ({risks}); nothing was deployed"
+        )))
+    }
+}
+
+/// Deletes a change set that will not be executed, and, for a first deployment
+/// (`new_stack`), the empty `REVIEW_IN_PROGRESS` stack that creating it made: nothing is
+/// left behind. Best effort: the next run replaces a leftover change set, and creates a
+/// stack still in review like a new one.
+async fn discard_change_set(env: &Environment, change_set_id: &str, new_stack: Option<&str>) {
+    let cloudformation = &env.clients.cloudformation;
+    let _ = cloudformation
+        .delete_change_set()
+        .change_set_name(change_set_id)
+        .send()
+        .await;
+    if let Some(stack_id) = new_stack {
+        let _ = cloudformation
+            .delete_stack()
+            .stack_name(stack_id)
+            .send()
+            .await;
+    }
 }
 
 /// Waits until CloudFormation is done with a stack that another run (or an interrupted

@@ -89,6 +89,15 @@ fn rehearse(program_name: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
+/// A rehearsal with every approval granted, on the test's own emulator.
+fn rehearse_on(moto: &Moto, program_name: &str) -> Run {
+    rehearse(
+        program_name,
+        &["--approve-all", "--endpoint", &moto.endpoint],
+        &[],
+    )
+}
+
 fn assert_code(run: &Run, code: i32) {
     assert_eq!(
         run.code,
@@ -149,11 +158,7 @@ fn built_zips() -> Vec<PathBuf> {
 fn the_reference_pipeline_runs_end_to_end() {
     let _serial = serial();
     let moto = Moto::start("rehearse-reference");
-    let run = rehearse(
-        "deploy",
-        &["--approve-all", "--endpoint", &moto.endpoint],
-        &[],
-    );
+    let run = rehearse_on(&moto, "deploy");
     assert_code(&run, 0);
     for action in [
         "Source/ColeMurray_serverless-express-lambda-cdk",
@@ -199,11 +204,7 @@ fn the_reference_pipeline_runs_end_to_end() {
 fn verify_sees_the_stage_outputs_and_a_failing_verify_stops_the_run() {
     let _serial = serial();
     let moto = Moto::start("rehearse-verify");
-    let run = rehearse(
-        "rehearse_verify",
-        &["--approve-all", "--endpoint", &moto.endpoint],
-        &[],
-    );
+    let run = rehearse_on(&moto, "rehearse_verify");
     assert_code(&run, 1);
     let line = run
         .stderr
@@ -432,11 +433,7 @@ fn a_change_to_the_pipeline_restarts_the_run_once() {
         older.display()
     ));
 
-    let run = rehearse(
-        "deploy",
-        &["--approve-all", "--endpoint", &moto.endpoint],
-        &[],
-    );
+    let run = rehearse_on(&moto, "deploy");
     assert_code(&run, 0);
     assert_eq!(
         run.stderr.matches("changed itself: starting over").count(),
@@ -472,11 +469,7 @@ fn assert_created(moto: &Moto, stacks: &[(&str, &str, &str)]) {
 fn the_cross_account_example_runs_end_to_end() {
     let _serial = serial();
     let moto = Moto::start("rehearse-cross-account");
-    let run = rehearse(
-        "cross_account",
-        &["--approve-all", "--endpoint", &moto.endpoint],
-        &[],
-    );
+    let run = rehearse_on(&moto, "cross_account");
     assert_code(&run, 0);
     assert!(
         run.stderr.contains("bootstrapped 2 environment(s)"),

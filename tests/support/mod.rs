@@ -3,12 +3,13 @@
 //! binary at it, the Lambda tools, and boto3 queries of what moto holds.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+
+use pipewright::rehearse::emulator::Emulator;
 
 /// How to install moto's server.
 pub const INSTALL_MOTO: &str = "python3 -m pip install 'moto[server]'";
@@ -38,10 +39,10 @@ pub fn free_port() -> u16 {
 }
 
 /// A `moto_server` of its own (a test's isolation: nothing else sees its accounts,
-/// buckets or stacks), on 127.0.0.1, with the fixes of `runtime/moto` (the ones `deploy rehearse` ships); killed when
-/// dropped.
+/// buckets or stacks), on 127.0.0.1, with the fixes of `runtime/moto`, started as
+/// `deploy rehearse` starts it; stopped when dropped.
 pub struct Moto {
-    child: Child,
+    _emulator: Emulator,
     /// `http://127.0.0.1:PORT`.
     pub endpoint: String,
     /// The directory of this test's files (the server's log, AWS config files).
@@ -52,59 +53,12 @@ impl Moto {
     /// Starts a server and waits until it answers.
     pub fn start(name: &str) -> Moto {
         let dir = scratch_dir(name);
-        let fixes = Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime/moto");
-        for attempt in 0..3 {
-            let port = free_port();
-            let log = std::fs::File::create(dir.join("moto.log")).unwrap();
-            let child = Command::new("moto_server")
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-                .env("PYTHONPATH", &fixes)
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .spawn()
-                .unwrap_or_else(|e| {
-                    panic!("cannot start moto_server ({e}): install it with `{INSTALL_MOTO}`")
-                });
-            let mut moto = Moto {
-                child,
-                endpoint: format!("http://127.0.0.1:{port}"),
-                dir: dir.clone(),
-            };
-            if moto.wait_ready(port, Duration::from_secs(60)) {
-                return moto;
-            }
-            if attempt == 2 {
-                let log = std::fs::read_to_string(dir.join("moto.log")).unwrap_or_default();
-                panic!("moto_server did not start on port {port}:\n{log}");
-            }
+        let emulator = Emulator::start(&dir).unwrap_or_else(|e| panic!("{e}"));
+        Moto {
+            endpoint: emulator.endpoint.clone(),
+            _emulator: emulator,
+            dir,
         }
-        unreachable!()
-    }
-
-    /// Polls the server's dashboard until it answers 200; false if the process exits or
-    /// the time runs out (a port taken in between).
-    fn wait_ready(&mut self, port: u16, timeout: Duration) -> bool {
-        let start = Instant::now();
-        while start.elapsed() < timeout {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return false;
-            }
-            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                let _ = write!(
-                    stream,
-                    "GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-                );
-                let mut answer = String::new();
-                let _ = stream.read_to_string(&mut answer);
-                if answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200") {
-                    return true;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        false
     }
 
     /// The environment of a `deploy` run against this server: the standard AWS
@@ -183,13 +137,6 @@ impl Moto {
             digest[0].as_str().unwrap().to_owned(),
             digest[1].as_str().unwrap().to_owned(),
         )
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

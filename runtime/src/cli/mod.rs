@@ -260,8 +260,8 @@ pub fn run_with(app: App, cli: Cli) -> ExitCode {
     }
 }
 
-/// `rehearse`, on an async runtime; Ctrl-C stops every build it started and the emulator.
-fn run_rehearsal(app: &App, global: &Global, args: &RehearseArgs) -> Result<ExitCode, Error> {
+/// The async runtime of a command that talks to AWS, and its console.
+fn runtime_and_console(global: &Global) -> Result<(tokio::runtime::Runtime, Console), Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -272,6 +272,12 @@ fn run_rehearsal(app: &App, global: &Global, args: &RehearseArgs) -> Result<Exit
         ProgressArg::Bar => Progress::Bar,
         ProgressArg::Events => Progress::Events,
     });
+    Ok((runtime, console))
+}
+
+/// `rehearse`, on an async runtime; Ctrl-C stops every build it started and the emulator.
+fn run_rehearsal(app: &App, global: &Global, args: &RehearseArgs) -> Result<ExitCode, Error> {
+    let (runtime, console) = runtime_and_console(global)?;
     let options = crate::rehearse::RehearseOptions {
         approvals: crate::rehearse::Approvals {
             names: args.approve.clone(),
@@ -299,16 +305,7 @@ fn run_rehearsal(app: &App, global: &Global, args: &RehearseArgs) -> Result<Exit
 fn run_aws(app: &App, global: &Global, command: Command) -> Result<ExitCode, Error> {
     // Before the runtime's threads start: an empty variable is an unset one.
     crate::deploy::settings::unset_empty_variables();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::msg(format!("cannot start the async runtime: {e}")))?;
-    let console = Console::new(match global.progress {
-        ProgressArg::Auto => Progress::Auto,
-        ProgressArg::Bar => Progress::Bar,
-        ProgressArg::Events => Progress::Events,
-    });
+    let (runtime, console) = runtime_and_console(global)?;
     let stats = CallStats::default();
     let settings = AwsSettings {
         profile: global.profile.clone(),

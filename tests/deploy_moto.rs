@@ -441,25 +441,7 @@ fn an_environment_that_is_not_bootstrapped_says_what_to_run() {
 
 #[test]
 fn a_stopped_endpoint_fails_with_a_one_line_reason() {
-    let port = support::free_port();
-    let env: Vec<(String, String)> = [
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", REGION),
-        ("AWS_CONFIG_FILE", "/nonexistent/pipewright/config"),
-        (
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/pipewright/credentials",
-        ),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .chain([(
-        "AWS_ENDPOINT_URL".to_owned(),
-        format!("http://127.0.0.1:{port}"),
-    )])
-    .collect();
+    let env = refused_endpoint_env(support::free_port());
     let started = std::time::Instant::now();
     let run = deploy(&env, &["deploy", STACK], "");
     assert_eq!(run.code, Some(1), "{}", run.all());

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::context::{ActionResult, Context, Stop};
 use super::definition::{account_of, Action};
 use super::files;
-use crate::deploy::clients::{CallStats, Clients, Environment};
+use crate::deploy::clients::Environment;
 use crate::deploy::error::Error;
 use crate::deploy::stack::{self, ChangeSetResult, DeployOptions, State};
 
@@ -48,9 +48,7 @@ async fn environment(ctx: &Context, action: &Action) -> Result<Environment, Stop
         ),
         None => (ctx.account.clone(), ctx.admin.clone()),
     };
-    let config = ctx.accounts.config(region, &keys);
-    let clients = Clients::from_config(&config, &CallStats::default());
-    Ok(Environment::new(&account, region, "", clients))
+    Ok(ctx.accounts.environment(&account, region, &keys))
 }
 
 #[derive(Default, Deserialize)]

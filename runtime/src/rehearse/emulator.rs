@@ -14,7 +14,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 
-use crate::deploy::clients::{http_client, retry_config};
+use crate::deploy::clients::{http_client, retry_config, CallStats, Clients, Environment};
 use crate::deploy::error::{Error, Result};
 
 /// The fixes `moto_server` runs with (a `sitecustomize` module on its `PYTHONPATH`).
@@ -201,6 +201,13 @@ impl Accounts {
     /// A configuration with `keys` in `region`.
     pub fn config(&self, region: &str, keys: &Keys) -> SdkConfig {
         config(&self.endpoint, region, keys)
+    }
+
+    /// The clients of an account and region, working with `keys` (what the deployment
+    /// functions of [`crate::deploy`] take).
+    pub fn environment(&self, account: &str, region: &str, keys: &Keys) -> Environment {
+        let clients = Clients::from_config(&self.config(region, keys), &CallStats::default());
+        Environment::new(account, region, "", clients)
     }
 
     /// Credentials of a role (STS `AssumeRole` on the emulator).

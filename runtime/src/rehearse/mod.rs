@@ -40,7 +40,7 @@ use report::{Report, Row};
 use crate::app::{App, StackArtifact, StackRole};
 use crate::deploy::assets::AssetBuilder;
 use crate::deploy::bootstrap::BootstrapOptions;
-use crate::deploy::clients::{Aws, CallStats, Clients, Environment};
+use crate::deploy::clients::{Aws, CallStats, Environment};
 use crate::deploy::console::Console;
 use crate::deploy::error::{Error, Result};
 use crate::deploy::session::Session;
@@ -131,12 +131,7 @@ async fn rehearse(
         "bootstrapped {environments} environment(s) on the emulator"
     ));
     let admin = accounts.admin(&pipeline_stack.account).await?;
-    let admin_env = environment(
-        accounts,
-        &pipeline_stack.account,
-        &pipeline_stack.region,
-        &admin,
-    );
+    let admin_env = accounts.environment(&pipeline_stack.account, &pipeline_stack.region, &admin);
     if stack::describe(&admin_env, &pipeline_stack.name)
         .await?
         .is_none()
@@ -404,16 +399,6 @@ async fn load_pipeline(
         .pipeline()
         .ok_or_else(|| Error::msg(format!("GetPipeline {name}: no declaration")))?;
     Pipeline::from_declaration(declaration, &stack.region)
-}
-
-fn environment(
-    accounts: &Accounts,
-    account: &str,
-    region: &str,
-    keys: &emulator::Keys,
-) -> Environment {
-    let clients = Clients::from_config(&accounts.config(region, keys), &CallStats::default());
-    Environment::new(account, region, "", clients)
 }
 
 /// The workspace the program was compiled in (the current directory if it moved).

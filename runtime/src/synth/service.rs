@@ -236,16 +236,7 @@ fn function_version(
             ..iam::Role::new(PolicyDocument::assumed_by_service("lambda.amazonaws.com"))
         },
     )?;
-    let log_group = t.add_with(
-        format!("{n}LogGroup"),
-        logs::LogGroup {
-            retention_in_days: Some(LOG_RETENTION_DAYS.into()),
-            ..logs::LogGroup::default()
-        },
-        Attributes::new()
-            .removal_policy(RemovalPolicy::Retain)
-            .metadata(checkov_skips(&[LOGS_ENCRYPTED_BY_SERVICE])),
-    )?;
+    let log_group = retained_log_group(t, format!("{n}LogGroup"))?;
 
     let variables = merged_environment(l, stage);
     let function_props = lambda::Function {
@@ -555,16 +546,7 @@ fn api_stage(
     account: &Handle<api_gateway::Account>,
 ) -> Result<Handle<api_gateway::Stage>, TemplateError> {
     let n = &api.name;
-    let access_logs = t.add_with(
-        format!("{n}AccessLogs"),
-        logs::LogGroup {
-            retention_in_days: Some(LOG_RETENTION_DAYS.into()),
-            ..logs::LogGroup::default()
-        },
-        Attributes::new()
-            .removal_policy(RemovalPolicy::Retain)
-            .metadata(checkov_skips(&[LOGS_ENCRYPTED_BY_SERVICE])),
-    )?;
+    let access_logs = retained_log_group(t, format!("{n}AccessLogs"))?;
     t.add_with(
         format!("{n}Stage"),
         api_gateway::Stage {
@@ -678,4 +660,22 @@ fn preflight_method(
         }]),
         ..api_gateway::Method::new("OPTIONS", resource, rest_api)
     }
+}
+
+/// A log group kept when its stack goes (its logs outlive a deletion), with the
+/// retention every log group of a service stack has.
+fn retained_log_group(
+    t: &mut Template,
+    logical_id: String,
+) -> Result<Handle<logs::LogGroup>, TemplateError> {
+    t.add_with(
+        logical_id,
+        logs::LogGroup {
+            retention_in_days: Some(LOG_RETENTION_DAYS.into()),
+            ..logs::LogGroup::default()
+        },
+        Attributes::new()
+            .removal_policy(RemovalPolicy::Retain)
+            .metadata(checkov_skips(&[LOGS_ENCRYPTED_BY_SERVICE])),
+    )
 }

@@ -17,10 +17,12 @@ use aws_sdk_cloudformation::operation::describe_stacks::{
 };
 use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetOutput;
 use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
+use aws_sdk_cloudformation::operation::list_change_sets::ListChangeSetsOutput;
 use aws_sdk_cloudformation::primitives::DateTime;
 use aws_sdk_cloudformation::types::{
-    Change, ChangeAction, ChangeSetStatus, ChangeSetType, ChangeType, Output, Replacement,
-    ResourceChange, ResourceStatus, Stack, StackEvent, StackStatus,
+    Change, ChangeAction, ChangeSetStatus, ChangeSetSummary, ChangeSetType, ChangeType,
+    ExecutionStatus, Output, Replacement, ResourceChange, ResourceStatus, Stack, StackEvent,
+    StackStatus,
 };
 use aws_sdk_cloudformation::Client as CloudFormation;
 use aws_sdk_s3::operation::head_object::{HeadObjectError, HeadObjectOutput};
@@ -45,8 +47,12 @@ fn environment(cfn: &[&Rule], s3: &[&Rule], ssm: &[&Rule]) -> Environment {
         b.retry_config(pipewright::deploy::clients::retry_config())
             .region(aws_sdk_cloudformation::config::Region::new(REGION))
     };
+    // No other run's change set, unless a test says otherwise (its rules come first).
+    let no_other_runs = mock!(CloudFormation::list_change_sets)
+        .then_output(|| ListChangeSetsOutput::builder().build());
+    let cfn: Vec<&Rule> = cfn.iter().copied().chain([&no_other_runs]).collect();
     let clients = Clients {
-        cloudformation: mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, cfn, retries),
+        cloudformation: mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, &cfn, retries),
         s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, s3, |b| b
             .region(aws_sdk_s3::config::Region::new(REGION))),
         ssm: mock_client!(aws_sdk_ssm, RuleMode::MatchAny, ssm),
@@ -656,31 +662,41 @@ async fn require_approval_asks_before_iam_changes_and_replacements() {
     assert_eq!(execute.num_calls(), 1);
 }
 
+/// A run that finds another run's change set prepared and not executed waits for it
+/// (here: the other run discards it), never deletes it, and uses a change set of its own.
 #[tokio::test]
-async fn a_leftover_change_set_of_an_interrupted_run_is_replaced() {
-    let describe = mock!(CloudFormation::describe_stacks)
+async fn a_pending_change_set_of_another_run_is_waited_for_and_left_alone() {
+    let other = "pipewright-deploy-1700000000-0-4242";
+    let pending = move || {
+        ListChangeSetsOutput::builder()
+            .summaries(
+                ChangeSetSummary::builder()
+                    .stack_name(NAME)
+                    .change_set_name(other)
+                    .status(ChangeSetStatus::CreateComplete)
+                    .execution_status(ExecutionStatus::Available)
+                    .creation_time(DateTime::from(std::time::SystemTime::now()))
+                    .build(),
+            )
+            .build()
+    };
+    let list = mock!(CloudFormation::list_change_sets)
         .sequence()
-        .output(|| described(stack("UPDATE_COMPLETE")))
-        .output(|| described(stack("UPDATE_COMPLETE")))
-        .repeatedly()
+        .output(pending)
+        .output(pending)
+        .output(|| ListChangeSetsOutput::builder().build())
         .build();
+    let describe =
+        mock!(CloudFormation::describe_stacks).then_output(|| described(stack("UPDATE_COMPLETE")));
     let template = mock!(CloudFormation::get_template)
         .then_output(|| GetTemplateOutput::builder().template_body("{}").build());
     let create = mock!(CloudFormation::create_change_set)
-        .sequence()
-        .error(|| {
-            aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetError::AlreadyExistsException(
-                aws_sdk_cloudformation::types::error::AlreadyExistsException::builder()
-                    .message("ChangeSet pipewright-deploy cannot be created due to a mismatch with existing attribute Template")
-                    .build(),
-            )
+        .match_requests(move |r| {
+            r.change_set_name()
+                .is_some_and(|n| n.starts_with("pipewright-deploy-") && n != other)
         })
-        .output(created)
-        .build();
+        .then_output(created);
     let delete_change_set = mock!(CloudFormation::delete_change_set)
-        .match_requests(|r| {
-            r.change_set_name() == Some("pipewright-deploy") && r.stack_name() == Some(NAME)
-        })
         .then_output(|| DeleteChangeSetOutput::builder().build());
     let describe_change_set = mock!(CloudFormation::describe_change_set).then_output(|| {
         change_set_ready(vec![change(
@@ -703,6 +719,7 @@ async fn a_leftover_change_set_of_an_interrupted_run_is_replaced() {
         .then_output(|| ExecuteChangeSetOutput::builder().build());
     let env = environment(
         &[
+            &list,
             &describe,
             &template,
             &create,
@@ -714,17 +731,78 @@ async fn a_leftover_change_set_of_an_interrupted_run_is_replaced() {
         &[],
         &[],
     );
-    stack::deploy_stack(
+    let console = Console::capturing(Vec::new());
+    stack::deploy_stack(&env, &spec(TEMPLATE), &options(Approval::Never), &console)
+        .await
+        .unwrap();
+    assert_eq!(list.num_calls(), 3);
+    assert_eq!(delete_change_set.num_calls(), 0);
+    assert_eq!(create.num_calls(), 1);
+    assert_eq!(execute.num_calls(), 1);
+    let notes = console.captured().join("\n");
+    assert!(notes.contains(other), "{notes}");
+}
+
+/// Executing a change set drops the stack's others: the run whose change set went says
+/// so, in one line, instead of a raw AWS error.
+#[tokio::test]
+async fn a_run_overtaken_by_another_says_so() {
+    let describe =
+        mock!(CloudFormation::describe_stacks).then_output(|| described(stack("UPDATE_COMPLETE")));
+    let template = mock!(CloudFormation::get_template)
+        .then_output(|| GetTemplateOutput::builder().template_body("{}").build());
+    let create = mock!(CloudFormation::create_change_set).then_output(created);
+    let describe_change_set = mock!(CloudFormation::describe_change_set).then_output(|| {
+        change_set_ready(vec![change(
+            "Modify",
+            "Fn",
+            "AWS::Lambda::Function",
+            Some("False"),
+        )])
+    });
+    let stack_events = mock!(CloudFormation::describe_stack_events).then_output(|| {
+        events(vec![event(
+            "e0",
+            NAME,
+            "AWS::CloudFormation::Stack",
+            "UPDATE_COMPLETE",
+            None,
+        )])
+    });
+    let execute = mock!(CloudFormation::execute_change_set).then_error(|| {
+        aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetError::ChangeSetNotFoundException(
+            aws_sdk_cloudformation::types::error::ChangeSetNotFoundException::builder()
+                .message("ChangeSet [pipewright-deploy-1] does not exist")
+                .meta(ErrorMetadata::builder().code("ChangeSetNotFound").build())
+                .build(),
+        )
+    });
+    let env = environment(
+        &[
+            &describe,
+            &template,
+            &create,
+            &describe_change_set,
+            &stack_events,
+            &execute,
+        ],
+        &[],
+        &[],
+    );
+    let error = stack::deploy_stack(
         &env,
         &spec(TEMPLATE),
         &options(Approval::Never),
         &Console::capturing(Vec::new()),
     )
     .await
-    .unwrap();
-    assert_eq!(create.num_calls(), 2);
-    assert_eq!(delete_change_set.num_calls(), 1);
-    assert_eq!(execute.num_calls(), 1);
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("another deploy run executed its change set"),
+        "{error}"
+    );
+    assert!(!error.contains('\n'), "{error}");
 }
 
 #[tokio::test]

@@ -366,6 +366,67 @@ print(json.dumps(None))
     );
 }
 
+/// Two runs on one stack: a run that finds another run's change set prepared (here made
+/// as that run names it, and left pending as at its approval prompt) waits for it and
+/// leaves it alone; when the other run is done with it, the waiting run goes on.
+#[test]
+fn a_run_waits_for_another_runs_pending_change_set() {
+    support::lambda_assets();
+    let moto = Moto::start("moto-concurrent");
+    let env = moto.aws_env();
+    deploy(&env, &["bootstrap"], "").success();
+    deploy(&env, &["deploy", "--require-approval", "never", STACK], "").success();
+    let other = "pipewright-deploy-1-0-4242";
+    moto.python(&format!(
+        r#"
+cfn = client('cloudformation')
+body = json.loads(json.dumps(cfn.get_template(StackName='{STACK}')['TemplateBody']))
+body['Resources']['BackendServerFunction']['Properties']['MemorySize'] = 1024
+cfn.create_change_set(StackName='{STACK}', ChangeSetName='{other}', ChangeSetType='UPDATE',
+    TemplateBody=json.dumps(body), Capabilities=['CAPABILITY_IAM'])
+print(json.dumps(None))
+"#
+    ));
+    let mut child = support::spawn_deploy(&env, &["deploy", STACK]);
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(stderr) {
+            let _ = lines.send(line.unwrap());
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let waiting = std::iter::from_fn(|| {
+        received
+            .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+            .ok()
+    })
+    .find(|line| line.contains("another deploy run") && line.contains(other))
+    .expect("the run says it waits for the other run's change set");
+    assert!(waiting.contains("delete-change-set"), "{waiting}");
+    // Still waiting a moment later, with the other run's change set where it was.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(child.try_wait().unwrap(), None, "the run went on");
+    let still_there = moto.python(&format!(
+        r#"
+cfn = client('cloudformation')
+names = [s['ChangeSetName'] for s in cfn.list_change_sets(StackName='{STACK}')['Summaries']]
+print(json.dumps('{other}' in names))
+cfn.delete_change_set(StackName='{STACK}', ChangeSetName='{other}')
+"#
+    ));
+    assert_eq!(still_there, json!(true));
+    let output = child.wait_with_output().unwrap();
+    let rest: Vec<String> = received.iter().collect();
+    assert_eq!(output.status.code(), Some(0), "{}", rest.join("\n"));
+    assert!(
+        rest.iter()
+            .any(|l| l.contains(&format!("{STACK}: no changes"))),
+        "{}",
+        rest.join("\n")
+    );
+}
+
 #[test]
 fn a_cdk_bootstrapped_account_is_used_as_it_is() {
     support::lambda_assets();

@@ -3,7 +3,7 @@
 //! One concern per module: [`clients`] (AWS configuration, environments and their bootstrap
 //! roles, request counting), [`settings`] (checks of the AWS settings), [`assets`] and [`archive`] (building, zipping and publishing
 //! the Lambda bundles), [`stack`] (one stack through a change set), [`changes`] (change set
-//! tables and approvals), [`console`] (results, progress, questions), [`select`] (which
+//! tables and approvals), [`runs`] (runs of the same stack at once), [`console`] (results, progress, questions), [`select`] (which
 //! stacks, in which order), and one module per command: [`bootstrap`], [`deployment`],
 //! [`diff`], [`destroy`]. The model and the synthesis they deploy are pure
 //! ([`crate::synth`], [`crate::bootstrap`]); nothing here runs at compile time.
@@ -18,6 +18,7 @@ pub mod deployment;
 pub mod destroy;
 pub mod diff;
 pub mod error;
+pub mod runs;
 pub mod select;
 pub mod session;
 pub mod settings;

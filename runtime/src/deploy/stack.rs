@@ -1,6 +1,7 @@
 //! One stack through CloudFormation: its state, a change set, its execution, and the wait.
 //!
-//! - A stack another run left in progress (interrupted with Ctrl-C) is waited for.
+//! - A stack another run left in progress (interrupted with Ctrl-C) is waited for, and so
+//!   is a change set another run prepared and has not executed yet ([`super::runs`]).
 //! - A stack left in `ROLLBACK_COMPLETE` by a failed first create is deleted, then created
 //!   again (CloudFormation cannot update it; the CDK does the same).
 //! - A stack whose deployed template and parameters are what would be deployed is not
@@ -22,11 +23,8 @@ use super::changes::{self, Approval, ResourceChange};
 use super::clients::Environment;
 use super::console::{Console, StackProgress};
 use super::error::{aws_reason, is_throttling, Error, Result};
+use super::runs::{self, Unexecuted};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-
-/// The name of the change sets `deploy` makes (one at a time per stack; a leftover one
-/// from an interrupted run is replaced).
-pub const CHANGE_SET_NAME: &str = "pipewright-deploy";
 
 /// The largest template CloudFormation accepts inline (`TemplateBody`); larger ones are
 /// uploaded to the asset bucket and passed by URL, as the CDK does.
@@ -199,6 +197,8 @@ pub async fn deploy_stack(
     console: &Console,
 ) -> Result<Outcome> {
     let name = spec.name.as_str();
+    let change_set_name = runs::change_set_name();
+    runs::wait_for_other_runs(env, name, &change_set_name, options.poll_interval, console).await?;
     let mut current = describe(env, name).await?;
 
     if let Some(stack) = &current {
@@ -254,15 +254,17 @@ pub async fn deploy_stack(
     };
     let template = template_source(env, spec, console).await?;
     let Some((change_set_id, stack_id)) =
-        create_change_set(env, spec, &change_set_type, &template).await?
+        create_change_set(env, spec, &change_set_name, &change_set_type, &template).await?
     else {
         console.note(&format!("{name}: no changes"));
         let outputs = current.as_ref().map(outputs_of).unwrap_or_default();
         return Ok(Outcome::NoChanges { outputs });
     };
 
+    let unexecuted = Unexecuted::new(env, &change_set_id);
     let changes = match wait_for_change_set(env, name, &change_set_id, options).await? {
         ChangeSetResult::Empty => {
+            unexecuted.disarm();
             let _ = env
                 .clients
                 .cloudformation
@@ -283,6 +285,7 @@ pub async fn deploy_stack(
     console.out(&changes::table(name, &changes));
 
     if let Err(refused) = approve(name, &options.approval.reasons(&changes), console).await {
+        unexecuted.disarm();
         discard_change_set(env, &change_set_id, (!exists).then_some(stack_id.as_str())).await;
         return Err(refused);
     }
@@ -301,9 +304,13 @@ pub async fn deploy_stack(
         .change_set_name(&change_set_id)
         .send()
         .await;
+    unexecuted.disarm();
     if let Err(e) = executed {
         console.set_in_flight(name, false);
         progress.finish("change set not executed");
+        if runs::overtaken(&e) {
+            return Err(runs::overtaken_error(name));
+        }
         return Err(Error::aws(
             format!("{name}: cannot execute the change set"),
             &e,
@@ -363,8 +370,8 @@ async fn approve(name: &str, risks: &[String], console: &Console) -> Result<()> 
 
 /// Deletes a change set that will not be executed, and, for a first deployment
 /// (`new_stack`), the empty `REVIEW_IN_PROGRESS` stack that creating it made: nothing is
-/// left behind. Best effort: the next run replaces a leftover change set, and creates a
-/// stack still in review like a new one.
+/// left behind. Best effort: a leftover change set stops holding runs back once abandoned,
+/// and the next run creates a stack still in review like a new one.
 async fn discard_change_set(env: &Environment, change_set_id: &str, new_stack: Option<&str>) {
     let cloudformation = &env.clients.cloudformation;
     let _ = cloudformation
@@ -553,86 +560,61 @@ pub fn template_url(env: &Environment, key: &str) -> String {
     )
 }
 
-/// Creates the change set; returns its id and the stack's id (`None`: nothing to change).
-/// A leftover change set of the same name (an interrupted run) is deleted first.
+/// Creates change set `change_set_name`; returns its id and the stack's id (`None`:
+/// nothing to change).
 async fn create_change_set(
     env: &Environment,
     spec: &StackSpec,
+    change_set_name: &str,
     kind: &ChangeSetType,
     template: &TemplateSource,
 ) -> Result<Option<(String, String)>> {
-    let cfn = &env.clients.cloudformation;
-    for attempt in 0..2 {
-        let mut request = cfn
-            .create_change_set()
-            .stack_name(&spec.name)
-            .change_set_name(CHANGE_SET_NAME)
-            .change_set_type(kind.clone())
-            .description("pipewright deploy")
-            .capabilities(Capability::CapabilityIam)
-            .capabilities(Capability::CapabilityNamedIam)
-            .capabilities(Capability::CapabilityAutoExpand);
-        request = match template {
-            TemplateSource::Body(body) => request.template_body(body),
-            TemplateSource::Url(url) => request.template_url(url),
-        };
-        if let Some(role) = &env.execution_role {
-            request = request.role_arn(role);
-        }
-        for (key, value) in &spec.parameters {
-            let p = Parameter::builder().parameter_key(key);
-            request = request.parameters(match value {
-                ParameterValue::Value(v) => p.parameter_value(v).build(),
-                ParameterValue::Previous => p.use_previous_value(true).build(),
-            });
-        }
-        for (key, value) in &spec.tags {
-            request = request.tags(Tag::builder().key(key).value(value).build());
-        }
-        match request.send().await {
-            Ok(o) => {
-                return Ok(Some((
-                    o.id().unwrap_or(CHANGE_SET_NAME).to_owned(),
-                    o.stack_id().unwrap_or(&spec.name).to_owned(),
-                )))
-            }
-            // What `UpdateStack` answers, and some CloudFormation implementations (moto)
-            // answer for a change set too.
-            Err(e)
-                if e.message()
-                    .is_some_and(|m| m.contains("No updates are to be performed")) =>
-            {
-                return Ok(None);
-            }
-            Err(e)
-                if attempt == 0
-                    && e.as_service_error()
-                        .is_some_and(|s| s.is_already_exists_exception()) =>
-            {
-                cfn.delete_change_set()
-                    .stack_name(&spec.name)
-                    .change_set_name(CHANGE_SET_NAME)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        Error::aws(
-                            format!(
-                                "{}: cannot delete the leftover change set {CHANGE_SET_NAME}",
-                                spec.name
-                            ),
-                            &e,
-                        )
-                    })?;
-            }
-            Err(e) => {
-                return Err(Error::aws(
-                    format!("{}: cannot create a change set", spec.name),
-                    &e,
-                ))
-            }
-        }
+    let mut request = env
+        .clients
+        .cloudformation
+        .create_change_set()
+        .stack_name(&spec.name)
+        .change_set_name(change_set_name)
+        .change_set_type(kind.clone())
+        .description("pipewright deploy")
+        .capabilities(Capability::CapabilityIam)
+        .capabilities(Capability::CapabilityNamedIam)
+        .capabilities(Capability::CapabilityAutoExpand);
+    request = match template {
+        TemplateSource::Body(body) => request.template_body(body),
+        TemplateSource::Url(url) => request.template_url(url),
+    };
+    if let Some(role) = &env.execution_role {
+        request = request.role_arn(role);
     }
-    unreachable!("the second attempt returns")
+    for (key, value) in &spec.parameters {
+        let p = Parameter::builder().parameter_key(key);
+        request = request.parameters(match value {
+            ParameterValue::Value(v) => p.parameter_value(v).build(),
+            ParameterValue::Previous => p.use_previous_value(true).build(),
+        });
+    }
+    for (key, value) in &spec.tags {
+        request = request.tags(Tag::builder().key(key).value(value).build());
+    }
+    match request.send().await {
+        Ok(o) => Ok(Some((
+            o.id().unwrap_or(change_set_name).to_owned(),
+            o.stack_id().unwrap_or(&spec.name).to_owned(),
+        ))),
+        // What `UpdateStack` answers, and some CloudFormation implementations (moto)
+        // answer for a change set too.
+        Err(e)
+            if e.message()
+                .is_some_and(|m| m.contains("No updates are to be performed")) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(Error::aws(
+            format!("{}: cannot create a change set", spec.name),
+            &e,
+        )),
+    }
 }
 
 pub(crate) enum ChangeSetResult {
@@ -658,7 +640,13 @@ pub(crate) async fn wait_for_change_set(
                 .set_next_token(next.take())
                 .send()
                 .await
-                .map_err(|e| Error::aws(format!("{name}: cannot describe the change set"), &e))?;
+                .map_err(|e| {
+                    if runs::overtaken(&e) {
+                        runs::overtaken_error(name)
+                    } else {
+                        Error::aws(format!("{name}: cannot describe the change set"), &e)
+                    }
+                })?;
             let status = page.status().cloned();
             let reason = page.status_reason().unwrap_or_default().to_owned();
             changes.extend(page.changes().iter().cloned());

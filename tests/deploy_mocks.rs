@@ -1071,8 +1071,12 @@ async fn deploy_refuses_an_environment_that_is_not_bootstrapped_or_too_old() {
             "aws://111111111111/us-west-2: bootstrap version 5 is older than the required 6: run `cargo run --bin deploy -- bootstrap` (or `cdk bootstrap aws://111111111111/us-west-2`)",
         ),
     ] {
+        // The bootstrap stack is looked up (to tell "not bootstrapped" from "damaged").
+        let toolkit = mock!(CloudFormation::describe_stacks)
+            .match_requests(|r| r.stack_name() == Some("CDKToolkit"))
+            .then_error(missing);
         let describe = mock!(CloudFormation::describe_stacks).then_error(missing);
-        let env = environment(&[&describe], &[], &[&rule]);
+        let env = environment(&[&toolkit, &describe], &[], &[&rule]);
         let app = app(TEMPLATE);
         let session = Session::with_environments(vec![env], Console::capturing(Vec::new()));
         let error = pipewright::deploy::deployment::run(

@@ -427,6 +427,85 @@ cfn.delete_change_set(StackName='{STACK}', ChangeSetName='{other}')
     );
 }
 
+/// A bootstrap damaged behind CloudFormation's back (the version parameter deleted, then
+/// the asset bucket): `deploy` says what is missing and that `bootstrap` repairs it;
+/// `bootstrap` finds it (drift detection) and creates it again.
+#[test]
+fn a_damaged_bootstrap_is_found_and_repaired() {
+    support::lambda_assets();
+    let moto = Moto::start("moto-repair");
+    let env = moto.aws_env();
+    let error_line = |run: &support::Run| -> String {
+        assert_eq!(run.code, Some(1), "{}", run.all());
+        let errors: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert_eq!(errors.len(), 1, "{}", run.all());
+        errors[0].to_owned()
+    };
+    deploy(&env, &["bootstrap"], "").success();
+    deploy(&env, &["deploy", "--require-approval", "never", STACK], "").success();
+
+    moto.python(
+        "client('ssm').delete_parameter(Name='/cdk-bootstrap/hnb659fds/version')\nprint(json.dumps(None))",
+    );
+    let error = error_line(&deploy(&env, &["deploy", STACK], ""));
+    assert!(
+        error.contains("/cdk-bootstrap/hnb659fds/version is missing")
+            && error.contains("deploy -- bootstrap`")
+            && error.contains("to repair it"),
+        "{error}"
+    );
+    let run = deploy(&env, &["bootstrap"], "").success();
+    assert!(
+        run.stdout.contains("repaired CDKToolkit") && run.stdout.contains("CdkBootstrapVersion"),
+        "{}",
+        run.all()
+    );
+    let version = moto.python(
+        "print(json.dumps(client('ssm').get_parameter(Name='/cdk-bootstrap/hnb659fds/version')['Parameter']['Value']))",
+    );
+    assert_eq!(version, json!("18"));
+
+    moto.python(&format!(
+        r#"
+s3 = client('s3')
+listed = s3.list_object_versions(Bucket='{BUCKET}')
+for v in listed.get('Versions', []) + listed.get('DeleteMarkers', []):
+    s3.delete_object(Bucket='{BUCKET}', Key=v['Key'], VersionId=v['VersionId'])
+s3.delete_bucket(Bucket='{BUCKET}')
+print(json.dumps(None))
+"#
+    ));
+    let error = error_line(&deploy(
+        &env,
+        &["deploy", "--require-approval", "never", "--force", STACK],
+        "",
+    ));
+    assert!(
+        error.contains(&format!("the assets bucket {BUCKET} does not exist"))
+            && error.contains("bootstrap` to repair it"),
+        "{error}"
+    );
+    let run = deploy(&env, &["bootstrap"], "").success();
+    assert!(
+        run.stdout.contains("repaired CDKToolkit") && run.stdout.contains("StagingBucket"),
+        "{}",
+        run.all()
+    );
+    // Repaired: a second run finds nothing missing, and deployments publish again.
+    let run = deploy(&env, &["bootstrap"], "").success();
+    assert!(run.stdout.contains("already bootstrapped"), "{}", run.all());
+    deploy(
+        &env,
+        &["deploy", "--require-approval", "never", "--force", STACK],
+        "",
+    )
+    .success();
+}
+
 #[test]
 fn a_cdk_bootstrapped_account_is_used_as_it_is() {
     support::lambda_assets();

@@ -247,3 +247,44 @@ fn an_api_stage_is_created_and_its_name_is_in_the_url() {
         .unwrap()
         .contains(&serde_json::json!("prod")));
 }
+
+#[test]
+fn deleted_resources_are_detected_taken_out_and_created_again() {
+    let moto = Moto::start("moto-fixes-repair");
+    let result = moto.python(
+        "cfn = client('cloudformation')\n\
+         bucket = {'Type': 'AWS::S3::Bucket', 'DeletionPolicy': 'Retain', 'Properties': {'BucketName': 'kept'}}\n\
+         parameter = {'Type': 'AWS::SSM::Parameter', 'Properties': {'Name': '/gone', 'Type': 'String', 'Value': '1'}}\n\
+         role = {'Type': 'AWS::IAM::Role', 'Properties': {'RoleName': 'stays', 'AssumeRolePolicyDocument': {'Version': '2012-10-17',\n\
+             'Statement': [{'Effect': 'Allow', 'Principal': {'Service': 'lambda.amazonaws.com'}, 'Action': 'sts:AssumeRole'}]}}}\n\
+         full = {'Resources': {'Bucket': bucket, 'Parameter': parameter, 'Role': role}}\n\
+         def update(template, name):\n\
+         \x20   cfn.create_change_set(StackName='S', ChangeSetName=name, ChangeSetType='UPDATE', TemplateBody=json.dumps(template), Capabilities=['CAPABILITY_NAMED_IAM'])\n\
+         \x20   cfn.execute_change_set(StackName='S', ChangeSetName=name)\n\
+         \x20   return cfn.describe_stacks(StackName='S')['Stacks'][0]['StackStatus']\n\
+         cfn.create_stack(StackName='S', TemplateBody=json.dumps(full), Capabilities=['CAPABILITY_NAMED_IAM'])\n\
+         client('ssm').delete_parameter(Name='/gone')\n\
+         drift = {r: cfn.detect_stack_resource_drift(StackName='S', LogicalResourceId=r)['StackResourceDrift']['StackResourceDriftStatus']\n\
+             for r in ['Bucket', 'Parameter', 'Role']}\n\
+         without = update({'Resources': {'Role': role}}, 'out')\n\
+         kept = 'kept' in [b['Name'] for b in client('s3').list_buckets()['Buckets']]\n\
+         client('s3').delete_bucket(Bucket='kept')\n\
+         back = update(full, 'back')\n\
+         print(json.dumps({'drift': drift, 'without': without, 'kept': kept, 'back': back,\n\
+             'parameter': client('ssm').get_parameter(Name='/gone')['Parameter']['Value'],\n\
+             'bucket': 'kept' in [b['Name'] for b in client('s3').list_buckets()['Buckets']]}))",
+    );
+    // Fix 13: what is gone is DELETED, the rest IN_SYNC.
+    assert_eq!(
+        result["drift"],
+        serde_json::json!({"Bucket": "IN_SYNC", "Parameter": "DELETED", "Role": "IN_SYNC"}),
+        "{result}"
+    );
+    // Fix 12: taking out a gone parameter and a retained bucket succeeds and keeps the
+    // bucket; adding both back creates them.
+    assert_eq!(result["without"], "UPDATE_COMPLETE", "{result}");
+    assert_eq!(result["kept"], true, "{result}");
+    assert_eq!(result["back"], "UPDATE_COMPLETE", "{result}");
+    assert_eq!(result["parameter"], "1", "{result}");
+    assert_eq!(result["bucket"], true, "{result}");
+}

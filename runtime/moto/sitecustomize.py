@@ -56,6 +56,20 @@ And one that makes a failure look as it does on AWS:
    Gateway backend has stages: a `Ref` to the stage stayed `${Stage}` in the API's URL
    output. This fix creates, updates and deletes stages in moto's API Gateway backend
    (`Ref` is the stage name, as on AWS).
+
+And two that `bootstrap` needs to find and repair what was deleted behind CloudFormation's
+back:
+
+12. A stack update that removes a resource deletes it even when its `DeletionPolicy` is
+   `Retain`, fails when the resource is gone already (a bucket deleted by hand: the update
+   answers `NoSuchBucket`), and keeps the removed resource in the stack's memory, so that
+   a later update that adds it back does not create it. On AWS a retained resource is
+   left as it is, a resource that is already gone counts as deleted, and adding a resource
+   back creates it. This fix does the same for the resource types of fix 13.
+13. `DetectStackResourceDrift` is not implemented. This fix answers it for the resource
+   types whose existence moto's backends can tell (S3 buckets, SSM parameters, IAM roles,
+   ECR repositories): `DELETED` when the resource is gone, `IN_SYNC` otherwise (moto
+   cannot compare properties), `NOT_CHECKED` for other types.
 """
 
 import sys
@@ -590,3 +604,86 @@ try:
 
 except Exception as error:  # noqa: BLE001
     _report(11, error)
+
+
+try:
+    from moto.cloudformation import parsing as _cfn_parsing
+    from moto.cloudformation import responses as _cfn_responses
+    from moto.ecr import models as _ecr_models
+    from moto.iam import models as _iam_models
+    from moto.s3 import models as _s3_models
+    from moto.ssm import models as _ssm_models
+    from moto.utilities.utils import get_partition as _partition
+
+    def _role_exists(name, account_id, region_name):
+        try:
+            _iam_models.iam_backends[account_id][_partition(region_name)].get_role(name)
+            return True
+        except Exception:  # noqa: BLE001 - moto's "not found"
+            return False
+
+    _EXISTS = {
+        "AWS::S3::Bucket": lambda name, account_id, region_name: name
+        in _s3_models.s3_backends[account_id][_partition(region_name)].buckets,
+        "AWS::SSM::Parameter": lambda name, account_id, region_name: _ssm_models.ssm_backends[account_id][
+            region_name
+        ].get_parameter(name)
+        is not None,
+        "AWS::IAM::Role": _role_exists,
+        "AWS::ECR::Repository": lambda name, account_id, region_name: name
+        in _ecr_models.ecr_backends[account_id][region_name].repositories,
+    }
+
+    def _exists(resource_type, physical_id, account_id, region_name):
+        """True, False, or None when moto cannot tell (fix 13)."""
+        check = _EXISTS.get(resource_type)
+        return None if check is None else bool(check(physical_id, account_id, region_name))
+
+    _update_resources = _cfn_parsing.ResourceMap.update
+
+    def _update_keeping_retained_and_gone(self, template, parameters=None):
+        removed = [name for name in self._resource_json_map if name not in template["Resources"]]
+        for name in removed:
+            declared = self._resource_json_map[name]
+            resource = self._parsed_resources.get(name)
+            physical_id = getattr(resource, "physical_resource_id", None)
+            retained = declared.get("DeletionPolicy") == "Retain"
+            gone = _exists(declared.get("Type"), physical_id, self._account_id, self._region_name) is False
+            if resource is not None and (retained or gone):
+                # moto's update skips (with a warning) what it does not remember.
+                del self._parsed_resources[name]
+        _update_resources(self, template, parameters)
+        for name in removed:
+            self._parsed_resources.pop(name, None)
+
+    _cfn_parsing.ResourceMap.update = _update_keeping_retained_and_gone
+
+    def _detect_stack_resource_drift(self):
+        stack_name = self._get_param("StackName")
+        logical_id = self._get_param("LogicalResourceId")
+        stack = self.cloudformation_backend.get_stack(stack_name)
+        declared = stack.resource_map._resource_json_map.get(logical_id)
+        if declared is None:
+            from moto.cloudformation.exceptions import ValidationError
+
+            raise ValidationError(stack_name, f"Resource {logical_id} does not exist for stack {stack_name}")
+        resource = stack.resource_map._parsed_resources.get(logical_id)
+        resource_type = declared["Type"]
+        physical_id = getattr(resource, "physical_resource_id", None)
+        exists = _exists(resource_type, physical_id, stack.account_id, stack.region_name)
+        status = {None: "NOT_CHECKED", True: "IN_SYNC", False: "DELETED"}[exists]
+        from moto.core.utils import utcnow
+
+        drift = {
+            "StackId": stack.stack_id,
+            "LogicalResourceId": logical_id,
+            "PhysicalResourceId": physical_id,
+            "ResourceType": resource_type,
+            "StackResourceDriftStatus": status,
+            "Timestamp": utcnow(),
+        }
+        return _cfn_responses.ActionResult({"StackResourceDrift": drift})
+
+    _cfn_responses.CloudFormationResponse.detect_stack_resource_drift = _detect_stack_resource_drift
+except Exception as error:  # noqa: BLE001
+    _report(12, error)

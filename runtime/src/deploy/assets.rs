@@ -21,6 +21,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 
 use super::archive::{self, sha256_base64, sha256_hex};
@@ -415,6 +416,12 @@ pub async fn upload(
         .body(ByteStream::from(bytes))
         .send()
         .await
-        .map_err(|e| Error::aws(format!("{what}: cannot upload s3://{bucket}/{key}"), &e))?;
+        .map_err(|e| {
+            if e.code() == Some("NoSuchBucket") {
+                env.missing_bucket()
+            } else {
+                Error::aws(format!("{what}: cannot upload s3://{bucket}/{key}"), &e)
+            }
+        })?;
     Ok(())
 }

@@ -9,9 +9,12 @@
 
 use aws_sdk_cloudformation::types::Stack;
 
+use super::clients::Environment;
+use super::console::Console;
 use super::error::{Error, Result};
+use super::repair::{self, Removal};
 use super::session::Session;
-use super::stack::{self, deploy_stack, DeployOptions, Outcome, ParameterValue, StackSpec};
+use super::stack::{self, deploy_stack, DeployOptions, Outcome, ParameterValue, StackSpec, State};
 use crate::bootstrap::{
     parameters as p, template, AWS_MANAGED_KEY, DEFAULT_VARIANT, TEMPLATE_VERSION,
     TOOLKIT_STACK_NAME, VERSION_OUTPUT,
@@ -249,12 +252,25 @@ async fn one(
             })
             .unwrap_or_default(),
     };
+    let repaired = match &current {
+        Some(stack) if stack::state_of(stack::status(stack)) == State::Stable => {
+            repair_missing(&env, &spec, deploy, console).await?
+        }
+        _ => Vec::new(),
+    };
     console.note(&format!(
         "{}: bootstrapping ({name}, qualifier {})",
         env.url(),
         options.qualifier
     ));
     let outcome = deploy_stack(&env, &spec, deploy, console).await?;
+    if !repaired.is_empty() {
+        console.out(&format!(
+            "{}: repaired {name}: created again {}",
+            env.url(),
+            repaired.join(", ")
+        ));
+    }
     // The version CloudFormation's parameter holds now: what stacks check.
     let version = env.check_bootstrap().await?;
     let bucket = env.names().assets_bucket();
@@ -274,6 +290,49 @@ async fn one(
             Ok(Bootstrapped::Deployed(version))
         }
     }
+}
+
+/// Takes the resources of the bootstrap stack that were deleted behind CloudFormation's
+/// back out of it, with what refers to them (see [`super::repair`]), so that deploying
+/// `spec` creates them again; returns what it took out (empty: nothing was missing).
+async fn repair_missing(
+    env: &Environment,
+    spec: &StackSpec,
+    deploy: &DeployOptions,
+    console: &Console,
+) -> Result<Vec<String>> {
+    let name = &spec.name;
+    let notes = |n: String| console.note(&format!("{}: {n}", env.url()));
+    let missing = repair::missing_resources(env, name, &notes).await?;
+    if missing.is_empty() {
+        return Ok(Vec::new());
+    }
+    let listed: Vec<String> = missing.iter().map(ToString::to_string).collect();
+    let ids: Vec<String> = missing.iter().map(|m| m.logical_id.clone()).collect();
+    let template: serde_json::Value = serde_json::from_str(&spec.template)
+        .map_err(|e| Error::msg(format!("{name}: the bootstrap template is not JSON: {e}")))?;
+    let removal = Removal::of(&template, &ids);
+    let survivors = removal.retained_survivors(&template, &ids);
+    if !survivors.is_empty() {
+        return Err(Error::msg(format!(
+            "{}: {name}: deleted outside CloudFormation: {}; repairing it means taking {} out of the stack too, which CloudFormation retains and could not create again: not repaired automatically (create the missing resources again by hand with the same names, or ask for help with the stack's events)",
+            env.url(),
+            listed.join(", "),
+            survivors.join(", ")
+        )));
+    }
+    console.note(&format!(
+        "{}: {name}: deleted outside CloudFormation: {}; repairing: taking {} out of the stack, then creating them again",
+        env.url(),
+        listed.join(", "),
+        removal.resources.iter().cloned().collect::<Vec<_>>().join(", ")
+    ));
+    let without = StackSpec {
+        template: removal.apply(&template).to_string(),
+        ..spec.clone()
+    };
+    deploy_stack(env, &without, deploy, console).await?;
+    Ok(removal.resources.into_iter().collect())
 }
 
 #[cfg(test)]

@@ -534,6 +534,31 @@ impl Environment {
         })
     }
 
+    /// Whether the default bootstrap stack exists (best effort: `false` when it cannot be
+    /// read).
+    async fn has_bootstrap_stack(&self) -> bool {
+        self.clients
+            .cloudformation
+            .describe_stacks()
+            .stack_name(crate::bootstrap::TOOLKIT_STACK_NAME)
+            .send()
+            .await
+            .is_ok_and(|o| {
+                o.stacks()
+                    .iter()
+                    .any(|s| s.stack_status().map(|st| st.as_str()) != Some("DELETE_COMPLETE"))
+            })
+    }
+
+    /// The error of an environment whose asset bucket is gone.
+    pub fn missing_bucket(&self) -> Error {
+        Error::msg(format!(
+            "{}: the assets bucket {} does not exist (deleted outside CloudFormation?): run `cargo run --bin deploy -- bootstrap` to repair it",
+            self.url(),
+            self.names().assets_bucket()
+        ))
+    }
+
     /// Checks that the environment is bootstrapped with a version the stacks accept;
     /// returns the version.
     pub async fn check_bootstrap(&self) -> Result<u32> {
@@ -542,10 +567,17 @@ impl Environment {
             self.url()
         );
         let Some(version) = self.bootstrap_version().await? else {
+            let parameter = self.names().version_parameter();
+            if self.has_bootstrap_stack().await {
+                return Err(Error::msg(format!(
+                    "{}: the bootstrap version parameter {parameter} is missing (deleted outside CloudFormation; the bootstrap stack {} is there): {run_bootstrap} to repair it",
+                    self.url(),
+                    crate::bootstrap::TOOLKIT_STACK_NAME
+                )));
+            }
             return Err(Error::msg(format!(
-                "{} is not bootstrapped (no SSM parameter {}): {run_bootstrap}",
+                "{} is not bootstrapped (no SSM parameter {parameter}): {run_bootstrap}",
                 self.url(),
-                self.names().version_parameter()
             )));
         };
         if version < crate::bootstrap::REQUIRED_VERSION {

@@ -4,7 +4,8 @@
 //! roles, request counting), [`settings`] (checks of the AWS settings), [`assets`] and [`archive`] (building, zipping and publishing
 //! the Lambda bundles), [`stack`] (one stack through a change set), [`changes`] (change set
 //! tables and approvals), [`runs`] (runs of the same stack at once), [`console`] (results, progress, questions), [`select`] (which
-//! stacks, in which order), and one module per command: [`bootstrap`], [`deployment`],
+//! stacks, in which order), [`repair`] (bootstrap resources deleted behind CloudFormation's
+//! back), and one module per command: [`bootstrap`], [`deployment`],
 //! [`diff`], [`destroy`]. The model and the synthesis they deploy are pure
 //! ([`crate::synth`], [`crate::bootstrap`]); nothing here runs at compile time.
 
@@ -18,6 +19,7 @@ pub mod deployment;
 pub mod destroy;
 pub mod diff;
 pub mod error;
+pub mod repair;
 pub mod runs;
 pub mod select;
 pub mod session;

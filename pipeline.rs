@@ -11,7 +11,7 @@ fn main() -> std::process::ExitCode {
                 connection: "arn:aws:codestar-connections:us-west-2:111111111111:connection/5c7a0d36-1d3c-4a8e-9b1e-2f4a6c8e0b12",
             },
             synth: {
-                commands: ["cargo build --release --locked", "cargo run --release --bin deploy -- synth --out cdk.out"],
+                commands: ["cargo run --locked --no-default-features --bin deploy -- synth --out cdk.out"],
                 output: "cdk.out",
             },
             self_mutation: true,

@@ -18,7 +18,7 @@ fn main() -> std::process::ExitCode {
                 connection: "arn:aws:codestar-connections:us-west-2:111111111111:connection/00000000-1111-2222-3333-444444444444",
             },
             synth: {
-                commands: ["cargo run --release --locked --example cross_account -- synth --out cdk.out"],
+                commands: ["cargo run --locked --no-default-features --example cross_account -- synth --out cdk.out"],
                 output: "cdk.out",
             },
             self_mutation: true,

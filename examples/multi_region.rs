@@ -23,7 +23,7 @@ fn main() -> std::process::ExitCode {
                 connection: "arn:aws:codeconnections:us-east-1:111111111111:connection/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
             },
             synth: {
-                commands: ["cargo run --release --locked --example multi_region -- synth --out cdk.out"],
+                commands: ["cargo run --locked --no-default-features --example multi_region -- synth --out cdk.out"],
                 output: "cdk.out",
             },
             cross_account_keys: true,

@@ -17,7 +17,7 @@ fn main() -> std::process::ExitCode {
             },
             synth: {
                 install: ["rustup toolchain install stable --profile minimal", "pip3 install cargo-lambda ziglang"],
-                commands: ["cargo run --release --locked --example single_account_no_mutation -- synth --out out/assembly"],
+                commands: ["cargo run --locked --no-default-features --example single_account_no_mutation -- synth --out out/assembly"],
                 output: "out/assembly",
             },
             self_mutation: false,

@@ -1104,10 +1104,10 @@ async fn an_asset_object_that_differs_from_this_machines_build_is_reported() {
             .build()
     });
     let env = environment(&[], &[&head], &[]);
-    let remote = pipewright::deploy::assets::look_up(&env, key)
+    let remote = pipewright::deploy::publish::look_up(&env, key)
         .await
         .unwrap();
-    let error = pipewright::deploy::assets::verify_same(
+    let error = pipewright::deploy::publish::verify_same(
         "asset service/service (x86_64)",
         &env,
         key,
@@ -1125,8 +1125,8 @@ async fn an_asset_object_that_differs_from_this_machines_build_is_reported() {
         "{error}"
     );
     // The same bytes are fine.
-    let same = pipewright::deploy::assets::Remote::Present {
+    let same = pipewright::deploy::publish::Remote::Present {
         sha256: Some(pipewright::deploy::archive::sha256_hex(b"zip bytes")),
     };
-    pipewright::deploy::assets::verify_same("a", &env, key, &same, b"zip bytes").unwrap();
+    pipewright::deploy::publish::verify_same("a", &env, key, &same, b"zip bytes").unwrap();
 }

@@ -1255,8 +1255,10 @@ fn synth_action_builds_a_rust_workspace() {
     );
     let mut build = program.pipeline.synth.commands.clone();
     // An example builds itself with `--example` (a `--bin` would name no binary).
-    build
-        .push("cargo run --release --locked --example multi_region -- assets --out cdk.out".into());
+    build.push(
+        "cargo run --locked --no-default-features --example multi_region -- assets --out cdk.out"
+            .into(),
+    );
     assert_eq!(
         spec["phases"]["build"]["commands"],
         serde_json::json!(build)

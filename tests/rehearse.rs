@@ -6,7 +6,7 @@
 //!
 //! The first run builds the program inside the Synth action (minutes on a cold cache); later
 //! runs reuse the cache, as CodeBuild's local cache would. To keep CI short, the tests build
-//! the `release` and `release-lambda` profiles without optimizations (`CARGO_PROFILE_*`
+//! the `release-lambda` profile (and `release`) without optimizations (`CARGO_PROFILE_*`
 //! variables, which the builds inherit from the machine's environment): what is tested is
 //! the pipeline, not the optimizer.
 

@@ -22,7 +22,7 @@ pub mod synth;
 pub mod cli;
 #[cfg(feature = "cli")]
 pub mod deploy;
-#[cfg(feature = "cli")]
+#[cfg(feature = "aws")]
 pub mod rehearse;
 
 pub use app::App;

@@ -22,7 +22,7 @@ fn main() -> std::process::ExitCode {
             },
             synth: {
                 commands: [
-                    "cargo run --release --locked --example rehearse_verify -- synth --out cdk.out",
+                    "cargo run --locked --no-default-features --example rehearse_verify -- synth --out cdk.out",
                     "if [ -n \"${PIPEWRIGHT_REHEARSE_BREAK:-}\" ]; then sed -i 's/\"S3Bucket\": \"/\"S3Bucket\": \"missing-/' cdk.out/PreProd-BackendStack.template.json; fi",
                 ],
                 output: "cdk.out",

@@ -4,7 +4,6 @@
 
 use std::io::{Cursor, Write};
 
-use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
@@ -28,12 +27,6 @@ pub fn bootstrap_zip(binary: &[u8]) -> std::io::Result<Vec<u8>> {
 }
 
 pub use crate::fingerprint::sha256_hex;
-
-/// SHA-256 of bytes, base64: the form of S3's `x-amz-checksum-sha256` and Lambda's
-/// `CodeSha256`.
-pub fn sha256_base64(bytes: &[u8]) -> String {
-    aws_smithy_types::base64::encode(Sha256::digest(bytes))
-}
 
 #[cfg(test)]
 mod tests {
@@ -66,10 +59,6 @@ mod tests {
         assert_eq!(
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-        assert_eq!(
-            sha256_base64(b"abc"),
-            "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
         );
     }
 }

@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use futures_util::future::join_all;
 
-use super::assets::{self, AssetBuilder, Remote};
+use super::assets::{self, AssetBuilder};
 use super::clients::Environment;
 use super::error::{Error, Result};
+use super::publish::{self, Remote};
 use super::select::{select, waves};
 use super::session::Session;
 use super::stack::{deploy_stack, DeployOptions, Outcome, StackSpec, PIPELINE_TAG};
@@ -176,7 +177,7 @@ async fn publish(
     let found = join_all(
         targets
             .iter()
-            .map(|(env, asset)| async move { assets::look_up(env, &asset.object_key()).await }),
+            .map(|(env, asset)| async move { publish::look_up(env, &asset.object_key()).await }),
     )
     .await;
     let mut missing: Vec<(Arc<Environment>, &Asset)> = Vec::new();
@@ -190,7 +191,7 @@ async fn publish(
                     let local = std::fs::read(&path).map_err(|e| {
                         Error::new(&what, format!("cannot read {}: {e}", path.display()))
                     })?;
-                    assets::verify_same(&what, env, &asset.object_key(), &present, &local)?;
+                    publish::verify_same(&what, env, &asset.object_key(), &present, &local)?;
                 }
                 console.note(&format!("{what}: already published"));
             }
@@ -222,7 +223,7 @@ async fn publish(
         let what = format!("{} to {}", assets::describe(asset), env.url());
         let notes = &notes;
         async move {
-            assets::upload(env, &asset.object_key(), &what, bytes, notes).await?;
+            publish::upload(env, &asset.object_key(), &what, bytes, notes).await?;
             console.note(&format!(
                 "{what}: uploaded s3://{}/{}",
                 env.names().assets_bucket(),

@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use aws_smithy_types::error::display::DisplayErrorContext;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+#[cfg(feature = "aws")]
+use aws_smithy_types::error::{display::DisplayErrorContext, metadata::ProvideErrorMetadata};
 
 /// Why a command failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,6 +30,7 @@ impl Error {
         Error::Failed(one_line(&message.to_string()))
     }
 
+    #[cfg(feature = "aws")]
     /// A failed AWS call: `what` failed, with the service's error code and message, or the
     /// transport's reason (connection refused, timeout, ...).
     pub fn aws<E>(what: impl fmt::Display, error: &E) -> Self
@@ -60,6 +61,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+#[cfg(feature = "aws")]
 /// The reason of a failed AWS call in one line: `Code: message` for a service error,
 /// otherwise the chain of causes (`dispatch failure: ... Connection refused`).
 pub fn aws_reason<E>(error: &E) -> String
@@ -73,6 +75,7 @@ where
     }
 }
 
+#[cfg(feature = "aws")]
 /// The chain of an error's causes, `: `-separated, each once (transport errors repeat
 /// their cause in their own message).
 pub fn causes(error: &(dyn std::error::Error + 'static)) -> String {
@@ -92,6 +95,7 @@ pub fn causes(error: &(dyn std::error::Error + 'static)) -> String {
     }
 }
 
+#[cfg(feature = "aws")]
 /// Whether an error is CloudFormation's or STS's "slow down": worth waiting and asking
 /// again rather than failing.
 pub fn is_throttling<E: ProvideErrorMetadata>(error: &E) -> bool {

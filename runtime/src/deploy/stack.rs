@@ -538,8 +538,9 @@ async fn template_source(
     );
     let what = format!("{}: template ({} bytes)", spec.name, spec.template.len());
     let notes = |n: String| console.note(&n);
-    if super::assets::look_up(env, &key).await? == super::assets::Remote::Missing {
-        super::assets::upload(env, &key, &what, spec.template.clone().into_bytes(), &notes).await?;
+    if super::publish::look_up(env, &key).await? == super::publish::Remote::Missing {
+        super::publish::upload(env, &key, &what, spec.template.clone().into_bytes(), &notes)
+            .await?;
     }
     Ok(TemplateSource::Url(template_url(env, &key)))
 }

@@ -342,7 +342,10 @@ fn codebuild_role(
 }
 
 /// Build/Synth: install, the program's commands, then the Lambda bundles into the
-/// assembly so that the Assets stage can publish them.
+/// assembly so that the Assets stage can publish them. The program that writes them is
+/// built without its default features (a program whose AWS commands are behind its
+/// default `aws` feature, as the reference program's, builds no AWS SDK) and without
+/// optimizations: it only writes files, and cargo-lambda builds the bundles optimized.
 fn synth_project(
     t: &mut Template,
     builder: &Builder<'_>,
@@ -353,7 +356,7 @@ fn synth_project(
     let mut commands = p.synth.commands.clone();
     if !plan.bundles.is_empty() {
         commands.push(format!(
-            "cargo run --release --locked {} {} -- assets --out {}",
+            "cargo run --locked --no-default-features {} {} -- assets --out {}",
             program.binary_kind.cargo_flag(),
             program.binary,
             p.synth.output

@@ -87,12 +87,16 @@ async fn read_limited(
     Ok(bytes)
 }
 
-/// Reads and drops the rest of `body` until it ends, fails, or [`DISCARD_LIMIT_BYTES`] have been
-/// seen in all (`seen` of them already).
+/// Reads and drops the rest of `body` until it ends, fails, or its frames have used up
+/// [`DISCARD_LIMIT_BYTES`] (`seen` of them already), each frame counting its length but at least
+/// [`DISCARD_MIN_FRAME_CHARGE`].
 async fn discard(body: &mut Body, mut seen: u64) {
     while seen <= DISCARD_LIMIT_BYTES {
         match body.frame().await {
-            Some(Ok(frame)) => seen += frame.data_ref().map_or(0, |data| data.len() as u64),
+            Some(Ok(frame)) => {
+                let length = frame.data_ref().map_or(0, |data| data.len() as u64);
+                seen += length.max(DISCARD_MIN_FRAME_CHARGE);
+            }
             _ => return,
         }
     }

@@ -17,6 +17,13 @@ use crate::error::ApiError;
 /// connection is closed without waiting.
 const DISCARD_LIMIT_BYTES: u64 = 16 * 1024 * 1024;
 
+/// What each frame of a discarded body counts against [`DISCARD_LIMIT_BYTES`] at the least. The
+/// cost of reading a body is per frame as much as per byte: a chunked body of 1-byte chunks is
+/// one frame per byte (and six bytes on the wire per byte of body), so counting only body bytes
+/// let 16 Mi frames through, seconds of CPU. With this floor the allowance is at most 16 Ki
+/// frames; a client writing large chunks still gets the full byte allowance.
+const DISCARD_MIN_FRAME_CHARGE: u64 = 1024;
+
 /// The media types the body-parsing routes accept.
 const ACCEPTED: &str = "application/json or application/x-www-form-urlencoded (charset utf-8)";
 

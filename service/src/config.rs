@@ -89,9 +89,11 @@ impl ServiceConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerLimits {
     /// Most connections served at once. Beyond it the server stops accepting (new clients wait
-    /// in the kernel's backlog) until a connection ends. Lowered at start-up to fit the
-    /// process's descriptor limit.
-    pub max_connections: usize,
+    /// in the kernel's backlog) until a connection ends. `None` (the default):
+    /// [`ServerLimits::DEFAULT_MAX_CONNECTIONS`], lowered at start-up to fit the process's
+    /// descriptor limit; a number set explicitly is used as it is (with a warning if it does
+    /// not fit: past the limit accepts fail and are retried after a pause).
+    pub max_connections: Option<usize>,
     /// How long a client has to send a complete request head, counted from the moment the
     /// server waits for one: after the connection is accepted, and after each response on a
     /// kept-alive connection. Bounds clients that send slowly or nothing at all.
@@ -110,7 +112,7 @@ pub struct ServerLimits {
 impl Default for ServerLimits {
     fn default() -> Self {
         Self {
-            max_connections: 1024,
+            max_connections: None,
             header_read_timeout: Duration::from_secs(10),
             keep_alive_timeout: Duration::from_secs(5),
             max_head_bytes: 64 * 1024,
@@ -120,6 +122,8 @@ impl Default for ServerLimits {
 }
 
 impl ServerLimits {
+    /// The connection cap when none is set.
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
     /// The variable that sets [`ServerLimits::max_connections`].
     pub const MAX_CONNECTIONS_VAR: &'static str = "SERVICE_MAX_CONNECTIONS";
     /// The variable that sets [`ServerLimits::header_read_timeout`], in seconds.
@@ -138,12 +142,15 @@ impl ServerLimits {
         let defaults = Self::default();
         let seconds = "a whole number of seconds, at least 1";
         Ok(Self {
-            max_connections: env_number(
-                Self::MAX_CONNECTIONS_VAR,
-                defaults.max_connections,
-                1,
-                "a number of connections, at least 1",
-            )?,
+            max_connections: match env::var_os(Self::MAX_CONNECTIONS_VAR) {
+                None => defaults.max_connections,
+                Some(_) => Some(env_number(
+                    Self::MAX_CONNECTIONS_VAR,
+                    Self::DEFAULT_MAX_CONNECTIONS,
+                    1,
+                    "a number of connections, at least 1",
+                )?),
+            },
             header_read_timeout: env_seconds(
                 Self::HEADER_READ_TIMEOUT_VAR,
                 defaults.header_read_timeout,
@@ -160,7 +167,11 @@ impl ServerLimits {
                 Self::MIN_HEAD_BYTES,
                 "a number of bytes, at least 8192",
             )?,
-            shutdown_grace: env_seconds(Self::SHUTDOWN_GRACE_VAR, defaults.shutdown_grace, seconds)?,
+            shutdown_grace: env_seconds(
+                Self::SHUTDOWN_GRACE_VAR,
+                defaults.shutdown_grace,
+                seconds,
+            )?,
         })
     }
 }

@@ -75,9 +75,11 @@ pub async fn serve(
     let bound = listener.local_addr()?;
     let server = Server::new(router, limits);
     tracing::info!(
+        ?limits,
         max_connections = server.max_connections,
-        "listening on http://{bound}"
+        "server limits"
     );
+    tracing::info!("listening on http://{bound}");
     tokio::select! {
         never = server.accept_loop(&listener) => match never {},
         name = signals.next() => tracing::info!("{name} received, shutting down"),
@@ -114,7 +116,7 @@ impl Server {
             .max_header_size(limits.max_head_bytes)
             .max_buf_size(limits.max_head_bytes.max(ServerLimits::MIN_HEAD_BYTES))
             .keep_alive(true);
-        let max_connections = fit_to_descriptor_limit(limits.max_connections);
+        let max_connections = connection_cap(limits.max_connections);
         Self {
             router,
             http,
@@ -181,8 +183,12 @@ impl Server {
 /// or the server is closing, hyper is told to close it after the exchange in progress, which
 /// closes an idle keep-alive connection at once; if it then stays silent for `idle` again (a
 /// client that neither sends nor reads), it is dropped.
-async fn drive<C>(connection: C, activity: Activity, idle: Duration, mut closing: watch::Receiver<bool>)
-where
+async fn drive<C>(
+    connection: C,
+    activity: Activity,
+    idle: Duration,
+    mut closing: watch::Receiver<bool>,
+) where
     C: GracefulConnection,
 {
     let mut connection = std::pin::pin!(connection);
@@ -244,26 +250,41 @@ fn is_per_connection(error: &io::Error) -> bool {
     )
 }
 
-/// `wanted`, lowered so that the connections fit in the descriptor limit with
-/// [`RESERVED_DESCRIPTORS`] to spare: past the limit `accept` fails (EMFILE) and nobody, the
-/// health check included, gets in.
-fn fit_to_descriptor_limit(wanted: usize) -> usize {
-    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
-    let Some(limit) = limit else {
-        return wanted;
-    };
-    let room = usize::try_from(limit.saturating_sub(RESERVED_DESCRIPTORS))
-        .unwrap_or(usize::MAX)
-        .max(1);
-    if room < wanted {
-        tracing::warn!(
-            wanted,
-            descriptor_limit = limit,
-            max_connections = room,
-            "connection cap lowered to fit the descriptor limit"
-        );
+/// The connection cap: `configured` as it is, else the default lowered so that the
+/// connections fit in the descriptor limit with [`RESERVED_DESCRIPTORS`] to spare (past the
+/// limit `accept` fails with EMFILE and nobody, the health check included, gets in).
+fn connection_cap(configured: Option<usize>) -> usize {
+    let room = descriptor_room();
+    match configured {
+        Some(configured) => {
+            if room.is_some_and(|room| room < configured) {
+                tracing::warn!(
+                    max_connections = configured,
+                    descriptor_room = room,
+                    "the connection cap exceeds the descriptor limit"
+                );
+            }
+            configured
+        }
+        None => {
+            let default = ServerLimits::DEFAULT_MAX_CONNECTIONS;
+            let cap = room.map_or(default, |room| room.min(default));
+            if cap < default {
+                tracing::warn!(
+                    max_connections = cap,
+                    "connection cap lowered to fit the descriptor limit"
+                );
+            }
+            cap
+        }
     }
-    wanted.min(room)
+}
+
+/// How many connections fit in the process's descriptor limit, if it has one.
+fn descriptor_room() -> Option<usize> {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current?;
+    let room = limit.saturating_sub(RESERVED_DESCRIPTORS).max(1);
+    Some(usize::try_from(room).unwrap_or(usize::MAX))
 }
 
 /// Ctrl-C (SIGINT) and SIGTERM, listened for from start-up so that a second one is seen too.

@@ -80,9 +80,7 @@ fn drop_unusable_request_id<B>(mut request: Request<B>) -> Request<B> {
 /// characters.
 fn is_usable_request_id(value: &HeaderValue) -> bool {
     let bytes = value.as_bytes();
-    !bytes.is_empty()
-        && bytes.len() <= MAX_REQUEST_ID_LEN
-        && bytes.iter().all(u8::is_ascii_graphic)
+    !bytes.is_empty() && bytes.len() <= MAX_REQUEST_ID_LEN && bytes.iter().all(u8::is_ascii_graphic)
 }
 
 /// CORS like the original `cors({origin: '*'})`: any origin, the usual methods, and whatever

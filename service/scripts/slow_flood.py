@@ -4,7 +4,7 @@
 Starts the given `service` binary on a free loopback port, measures its resident memory (VmRSS)
 when idle, then opens CONNECTIONS connections in waves, each sending a request head one byte a
 second and never finishing it, for FLOOD_SECS; samples the peak; closes every client socket,
-waits SETTLE_SECS and measures again; checks the health check still answers. Loopback only.
+and measures again 10 s and 30 s later; checks the health check still answers. Loopback only.
 
     python3 service/scripts/slow_flood.py target/debug/service [CONNECTIONS] [FLOOD_SECS]
 
@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-SETTLE_SECS = 10
+SETTLE_SECS = (10, 30)  # when memory is measured again after the flood
 WAVE = 500  # connections opened per tick
 
 
@@ -98,13 +98,16 @@ def main():
         print("health during the flood:", health(port))
         for sock in socks:
             sock.close()
-        time.sleep(SETTLE_SECS)
-        after = rss_kib(server.pid)
+        after = []
+        for settle in SETTLE_SECS:
+            time.sleep(settle - sum(SETTLE_SECS[: len(after)]))
+            after.append(rss_kib(server.pid))
         print("health after:", health(port))
         hwm = rss_kib(server.pid, "VmHWM")
         print(f"connections={len(socks)} flood={flood_secs}s")
+        settled = " ".join(f"after {secs}s={rss / 1024:.1f} MB" for secs, rss in zip(SETTLE_SECS, after))
         print(f"RSS idle={idle / 1024:.1f} MB peak={max(peak, hwm) / 1024:.1f} MB "
-              f"end of flood={during / 1024:.1f} MB after {SETTLE_SECS}s={after / 1024:.1f} MB")
+              f"end of flood={during / 1024:.1f} MB {settled}")
     finally:
         server.terminate()
         try:

@@ -85,7 +85,10 @@ impl LambdaFunction {
     pub async fn invoke(&self, event: &str, context: Context) -> impl serde::Serialize + use<> {
         let (request, service) = match event::read(event) {
             Ok(request) => (request, handler(self.router.clone())),
-            Err(rejected) => (rejected.shape, self.rejecting(rejected.reason)),
+            Err(rejected) => (
+                rejected.source.empty_event(),
+                self.rejecting(rejected.reason),
+            ),
         };
         let answer = Adapter::from(service)
             .oneshot(LambdaEvent::new(request, context))

@@ -29,12 +29,36 @@ use serde_json::Value;
 /// Why an event cannot be served, as the client-facing message of the 400.
 pub(crate) type Reason = Cow<'static, str>;
 
-/// An event that cannot be turned into a request: its source's response shape (an empty event of
-/// that source, which converts safely) and why.
+/// An event that cannot be turned into a request: its source, whose response shape the answer
+/// takes, and why.
 #[derive(Debug)]
 pub(crate) struct Rejected {
-    pub(crate) shape: LambdaRequest,
+    pub(crate) source: Source,
     pub(crate) reason: Reason,
+}
+
+/// Where an event comes from, as far as the shape of its response goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// API Gateway REST API (v1); also the answer to what comes from nowhere known, as HTTP APIs
+    /// and function URLs accept that shape too.
+    RestApi,
+    /// API Gateway HTTP API (v2) and function URLs.
+    HttpApi,
+    /// Application Load Balancer.
+    Alb,
+}
+
+impl Source {
+    /// An event of this source with nothing in it: it converts into `GET /` without fail, and
+    /// its response takes the shape this source expects.
+    pub(crate) fn empty_event(self) -> LambdaRequest {
+        match self {
+            Self::RestApi => LambdaRequest::ApiGatewayV1(ApiGatewayProxyRequest::default()),
+            Self::HttpApi => LambdaRequest::ApiGatewayV2(ApiGatewayV2httpRequest::default()),
+            Self::Alb => LambdaRequest::Alb(AlbTargetGroupRequest::default()),
+        }
+    }
 }
 
 /// Deserializes `text` as `lambda_http` does and checks that it converts into a request.
@@ -42,14 +66,14 @@ pub(crate) fn read(text: &str) -> Result<LambdaRequest, Rejected> {
     let Ok(event) = serde_json::from_str::<LambdaRequest>(text) else {
         let value: Value = serde_json::from_str(text).unwrap_or_default();
         return Err(Rejected {
-            shape: empty_event_like(&value),
+            source: source_like(&value),
             reason: why_unreadable(&value),
         });
     };
     match check(&event) {
         Ok(()) => Ok(event),
         Err(reason) => Err(Rejected {
-            shape: empty_event_of(&event),
+            source: source_of(&event),
             reason,
         }),
     }
@@ -161,27 +185,25 @@ fn check_body(is_base64_encoded: bool, body: Option<&str>) -> Result<(), Reason>
     }
 }
 
-/// An event of `event`'s source with nothing in it: it converts into `GET /` without fail, and
-/// its response takes the shape that source expects.
-fn empty_event_of(event: &LambdaRequest) -> LambdaRequest {
+/// The source of a deserialized event.
+fn source_of(event: &LambdaRequest) -> Source {
     match event {
-        LambdaRequest::ApiGatewayV2(_) => LambdaRequest::ApiGatewayV2(Default::default()),
-        LambdaRequest::Alb(_) => LambdaRequest::Alb(AlbTargetGroupRequest::default()),
-        _ => LambdaRequest::ApiGatewayV1(ApiGatewayProxyRequest::default()),
+        LambdaRequest::ApiGatewayV2(_) => Source::HttpApi,
+        LambdaRequest::Alb(_) => Source::Alb,
+        _ => Source::RestApi,
     }
 }
 
-/// An empty event of the source that an undeserializable event looks like: an ALB context, or
-/// an HTTP API's `rawPath`/`requestContext.http`; anything else gets the REST API shape, which
-/// HTTP APIs and function URLs also accept.
-fn empty_event_like(value: &Value) -> LambdaRequest {
+/// The source an undeserializable event looks like: an ALB context, or an HTTP API's
+/// `rawPath`/`requestContext.http`; anything else is taken for a REST API event.
+fn source_like(value: &Value) -> Source {
     let context = &value["requestContext"];
     if context.get("elb").is_some() {
-        LambdaRequest::Alb(AlbTargetGroupRequest::default())
+        Source::Alb
     } else if value.get("rawPath").is_some() || context.get("http").is_some() {
-        LambdaRequest::ApiGatewayV2(ApiGatewayV2httpRequest::default())
+        Source::HttpApi
     } else {
-        LambdaRequest::ApiGatewayV1(ApiGatewayProxyRequest::default())
+        Source::RestApi
     }
 }
 

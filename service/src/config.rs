@@ -7,12 +7,20 @@ use std::time::Duration;
 /// The default request body limit: 100 KiB, the original Express app's `100kb`.
 pub const DEFAULT_BODY_LIMIT_BYTES: usize = 100 * 1024;
 
+/// The default time a client has to send a whole request body.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How the router is built.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceConfig {
     /// Largest request body, in bytes, that the body-parsing routes accept; a larger one is
     /// answered with 413.
     pub body_limit_bytes: usize,
+    /// How long a body-parsing route waits for the whole request body (and for the rest of an
+    /// over-limit one that it reads to throw away); 408 when it is not in by then. Bounds
+    /// clients that send a body slowly, which the local server's keep-alive timeout does not
+    /// (a byte every few seconds keeps a connection active).
+    pub body_read_timeout: Duration,
     /// Whether the fault-injection routes (`GET /api/v1/_fault/panic` and
     /// `GET /api/v1/_fault/error`) are mounted. Off by default; tests turn them on to prove that
     /// a panicking or failing handler yields a JSON 500 and the process keeps serving.
@@ -23,6 +31,7 @@ impl Default for ServiceConfig {
     fn default() -> Self {
         Self {
             body_limit_bytes: DEFAULT_BODY_LIMIT_BYTES,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             fault_routes: false,
         }
     }
@@ -54,6 +63,8 @@ impl std::error::Error for ConfigError {}
 impl ServiceConfig {
     /// The environment variable that sets [`ServiceConfig::body_limit_bytes`].
     pub const BODY_LIMIT_VAR: &'static str = "SERVICE_BODY_LIMIT_BYTES";
+    /// The environment variable that sets [`ServiceConfig::body_read_timeout`], in seconds.
+    pub const BODY_READ_TIMEOUT_VAR: &'static str = "SERVICE_BODY_READ_TIMEOUT_SECS";
     /// The environment variable that sets [`ServiceConfig::fault_routes`] (`1` or `true`).
     pub const FAULT_ROUTES_VAR: &'static str = "SERVICE_FAULT_ROUTES";
 
@@ -67,6 +78,11 @@ impl ServiceConfig {
                 expected: "a number of bytes",
             })?;
         }
+        config.body_read_timeout = env_seconds(
+            Self::BODY_READ_TIMEOUT_VAR,
+            config.body_read_timeout,
+            "a whole number of seconds, at least 1",
+        )?;
         if let Ok(value) = env::var(Self::FAULT_ROUTES_VAR) {
             config.fault_routes = match value.trim() {
                 "1" | "true" => true,

@@ -17,7 +17,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_http::LatencyUnit;
 use tracing::{Level, Span};
 
-use crate::body::BodyLimit;
+use crate::body::BodyLimits;
 use crate::config::ServiceConfig;
 use crate::error::ApiError;
 
@@ -39,8 +39,8 @@ const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(3600);
 /// 3. the request id copied onto the response;
 /// 4. CORS for any origin, outside the panic catcher so that error responses carry it too;
 /// 5. the panic catcher, which turns a panicking handler into a JSON 500;
-/// 6. the body limit: `ParsedBody` reads it from the `BodyLimit` extension, and axum's own
-///    body extractors from `DefaultBodyLimit`.
+/// 6. the body limits: `ParsedBody` reads them from the `BodyLimits` extension, and axum's own
+///    body extractors the size limit from `DefaultBodyLimit`.
 pub(crate) fn apply(router: Router, config: &ServiceConfig) -> Router {
     let middleware = ServiceBuilder::new()
         .layer(MapRequestLayer::new(drop_unusable_request_id))
@@ -57,7 +57,10 @@ pub(crate) fn apply(router: Router, config: &ServiceConfig) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
         .layer(cors())
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(Extension(BodyLimit(config.body_limit_bytes)))
+        .layer(Extension(BodyLimits {
+            bytes: config.body_limit_bytes,
+            read_timeout: config.body_read_timeout,
+        }))
         .layer(DefaultBodyLimit::max(config.body_limit_bytes));
     router.layer(middleware)
 }

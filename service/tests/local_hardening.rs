@@ -402,3 +402,34 @@ fn a_body_of_one_byte_chunks_is_cut_off_early() {
     let answer = server.health_check(Duration::from_secs(5)).unwrap();
     assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
 }
+
+/// A body sent a byte at a time (each byte within the keep-alive timeout, so the connection is
+/// never idle) is answered with the JSON 408 once the body read timeout has passed.
+#[test]
+fn a_slowly_sent_body_gets_a_408() {
+    let server = Server::start(&[
+        ("SERVICE_BODY_READ_TIMEOUT_SECS", "1"),
+        ("SERVICE_KEEP_ALIVE_TIMEOUT_SECS", "60"),
+    ]);
+    let mut stream = server.connect();
+    stream
+        .write_all(b"POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[")
+        .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = Arc::clone(&stop);
+    let sender = std::thread::spawn(move || {
+        for _ in 0..98 {
+            if stopped.load(Ordering::Relaxed) || writer.write_all(b"1").is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    let (_, answer) = closed_within(&mut stream, Duration::from_secs(10));
+    stop.store(true, Ordering::Relaxed);
+    sender.join().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+    common::assert_error_document(408, body.as_bytes());
+}

@@ -255,6 +255,8 @@ fn is_per_connection(error: &io::Error) -> bool {
 /// limit `accept` fails with EMFILE and nobody, the health check included, gets in).
 fn connection_cap(configured: Option<usize>) -> usize {
     let room = descriptor_room();
+    // The semaphore's own bound, and u32 for the shutdown's `acquire_many`.
+    let configured = configured.map(|cap| cap.min(Semaphore::MAX_PERMITS).min(u32::MAX as usize));
     match configured {
         Some(configured) => {
             if room.is_some_and(|room| room < configured) {

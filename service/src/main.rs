@@ -4,16 +4,16 @@
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;
-
-use service::telemetry::{self, LogFormat};
 use std::time::Duration;
 
 use service::config::ServerLimits;
 use service::local::Stopped;
+use service::telemetry::{self, LogFormat};
 use service::{lambda, local, ServiceConfig};
 
-/// mimalloc rather than glibc's malloc: after a flood of slow connections glibc kept the memory
-/// they had used (about 200 MB for 10,000 of them), mimalloc returns it to the system.
+/// jemalloc rather than glibc's malloc: after a flood of slow connections glibc kept much of the
+/// memory they had used, jemalloc (with its background thread, see `serve_locally`) returns it
+/// to the system. Measured in service/README.md.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
@@ -64,6 +64,8 @@ fn serve_locally(router: axum::Router) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Purging freed memory in the background, rather than only when the allocating threads
+    // next allocate, is what gives it back after a flood, when those threads are idle.
     if let Err(error) = tikv_jemalloc_ctl::background_thread::write(true) {
         tracing::warn!(%error, "no background purging");
     }

@@ -2,11 +2,14 @@
 //! `application/x-www-form-urlencoded` body into a JSON value, and every way a body can be
 //! wrong into an [`ApiError`] (400, 413 or 415) instead of axum's plain-text rejections.
 
-use axum::body::Body;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderMap};
 use http_body_util::BodyExt;
 use serde_json::{Map, Value};
+use tokio::time::Instant;
 
 use crate::error::ApiError;
 
@@ -16,6 +19,13 @@ use crate::error::ApiError;
 /// broken pipe instead of the 413 (what HTTP servers call a lingering close). Beyond this the
 /// connection is closed without waiting.
 const DISCARD_LIMIT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// What each frame of a discarded body counts against [`DISCARD_LIMIT_BYTES`] at the least. The
+/// cost of reading a body is per frame as much as per byte: a chunked body of 1-byte chunks is
+/// one frame per byte (and six bytes on the wire per byte of body), so counting only body bytes
+/// let 16 Mi frames through, seconds of CPU. With this floor the allowance is at most 16 Ki
+/// frames; a client writing large chunks still gets the full byte allowance.
+const DISCARD_MIN_FRAME_CHARGE: u64 = 1024;
 
 /// The media types the body-parsing routes accept.
 const ACCEPTED: &str = "application/json or application/x-www-form-urlencoded (charset utf-8)";
@@ -31,22 +41,35 @@ enum BodyFormat {
     Form,
 }
 
-/// The body limit in force for this router, stored as a request extension by the middleware so
-/// that a 413 can name it.
+/// The body limits in force for this router, stored as a request extension by the middleware
+/// (so that a 413 can name the size).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct BodyLimit(pub(crate) usize);
+pub(crate) struct BodyLimits {
+    pub(crate) bytes: usize,
+    pub(crate) read_timeout: Duration,
+}
+
+impl Default for BodyLimits {
+    fn default() -> Self {
+        Self {
+            bytes: crate::config::DEFAULT_BODY_LIMIT_BYTES,
+            read_timeout: crate::config::DEFAULT_BODY_READ_TIMEOUT,
+        }
+    }
+}
 
 impl<S: Send + Sync> FromRequest<S> for ParsedBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
         let format = body_format(request.headers())?;
-        let limit = request
+        let limits = request
             .extensions()
-            .get::<BodyLimit>()
-            .map_or(crate::config::DEFAULT_BODY_LIMIT_BYTES, |limit| limit.0);
+            .get::<BodyLimits>()
+            .copied()
+            .unwrap_or_default();
         let declared = declared_length(request.headers());
-        let bytes = read_limited(request.into_body(), limit, declared).await?;
+        let bytes = read_limited(request.into_body(), limits, declared).await?;
         let value = match format {
             BodyFormat::Json => parse_json(&bytes)?,
             BodyFormat::Form => parse_form(&bytes)?,
@@ -55,31 +78,29 @@ impl<S: Send + Sync> FromRequest<S> for ParsedBody {
     }
 }
 
-/// Reads the whole body if it is at most `limit` bytes; otherwise 413, after reading and
-/// discarding the rest of the body up to [`DISCARD_LIMIT_BYTES`]. A declared length over the
-/// limit is refused without buffering any of the body.
+/// Reads the whole body if it is at most `limits.bytes` bytes and arrives within
+/// `limits.read_timeout` (408 otherwise); over the size, 413, after reading and discarding the
+/// rest of the body up to [`DISCARD_LIMIT_BYTES`] or the same deadline. A declared length over
+/// the limit is refused without buffering any of the body.
 async fn read_limited(
     body: Body,
-    limit: usize,
+    limits: BodyLimits,
     declared: Option<u64>,
 ) -> Result<Vec<u8>, ApiError> {
+    let limit = limits.bytes;
     let limit_u64 = limit as u64;
+    let deadline = Instant::now() + limits.read_timeout;
     let mut body = body;
     if let Some(declared) = declared.filter(|declared| *declared > limit_u64) {
         if declared <= DISCARD_LIMIT_BYTES {
-            discard(&mut body, 0).await;
+            discard(&mut body, 0, deadline).await;
         }
         return Err(ApiError::payload_too_large(limit));
     }
-    let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
-    while let Some(frame) = body.frame().await {
-        let frame =
-            frame.map_err(|_| ApiError::bad_request("the request body could not be read"))?;
-        let Ok(data) = frame.into_data() else {
-            continue; // trailers
-        };
+    let mut bytes = Vec::with_capacity(declared.unwrap_or(0).min(limit_u64) as usize);
+    while let Some(data) = next_data(&mut body, deadline).await? {
         if (bytes.len() + data.len()) as u64 > limit_u64 {
-            discard(&mut body, (bytes.len() + data.len()) as u64).await;
+            discard(&mut body, (bytes.len() + data.len()) as u64, deadline).await;
             return Err(ApiError::payload_too_large(limit));
         }
         bytes.extend_from_slice(&data);
@@ -87,12 +108,34 @@ async fn read_limited(
     Ok(bytes)
 }
 
-/// Reads and drops the rest of `body` until it ends, fails, or [`DISCARD_LIMIT_BYTES`] have been
-/// seen in all (`seen` of them already).
-async fn discard(body: &mut Body, mut seen: u64) {
+/// The next data frame of `body` (trailers are skipped), `None` at its end; 408 if `deadline`
+/// passes first, 400 if the body cannot be read.
+async fn next_data(body: &mut Body, deadline: Instant) -> Result<Option<Bytes>, ApiError> {
+    loop {
+        let frame = tokio::time::timeout_at(deadline, body.frame())
+            .await
+            .map_err(|_| ApiError::request_timeout())?;
+        let Some(frame) = frame else {
+            return Ok(None);
+        };
+        let frame =
+            frame.map_err(|_| ApiError::bad_request("the request body could not be read"))?;
+        if let Ok(data) = frame.into_data() {
+            return Ok(Some(data));
+        }
+    }
+}
+
+/// Reads and drops the rest of `body` until it ends, fails, `deadline` passes, or its frames
+/// have used up [`DISCARD_LIMIT_BYTES`] (`seen` of them already), each frame counting its length
+/// but at least [`DISCARD_MIN_FRAME_CHARGE`].
+async fn discard(body: &mut Body, mut seen: u64, deadline: Instant) {
     while seen <= DISCARD_LIMIT_BYTES {
-        match body.frame().await {
-            Some(Ok(frame)) => seen += frame.data_ref().map_or(0, |data| data.len() as u64),
+        match tokio::time::timeout_at(deadline, body.frame()).await {
+            Ok(Some(Ok(frame))) => {
+                let length = frame.data_ref().map_or(0, |data| data.len() as u64);
+                seen += length.max(DISCARD_MIN_FRAME_CHARGE);
+            }
             _ => return,
         }
     }

@@ -48,6 +48,14 @@ impl ApiError {
         )
     }
 
+    /// 408: the request body did not arrive within the body read timeout.
+    pub fn request_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "the request body was not received in time",
+        )
+    }
+
     /// 413: the request body is larger than `limit_bytes`.
     pub fn payload_too_large(limit_bytes: usize) -> Self {
         Self::new(

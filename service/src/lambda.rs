@@ -1,21 +1,30 @@
 //! The Lambda side: the router behind `lambda_http`, for API Gateway REST (v1), HTTP API (v2),
 //! Lambda function URLs and ALB events.
 //!
-//! `lambda_http` turns each event into an `http::Request`, but it puts the API Gateway stage
-//! into the path (`/prod/api/v1/health_check`), so before the router sees a request this module
-//! takes the stage prefix off again: the routes are then the same as locally. It also tags the
-//! request with the Lambda invocation's request id, so the logs of a request can be matched with
-//! the runtime's own START/END/REPORT lines.
+//! Each event is read as raw JSON and checked ([`event`]) before `lambda_http` converts it into
+//! an `http::Request`: an event it cannot convert (it would panic, or fail the invocation) is
+//! answered with the service's JSON 400 instead, and the function goes on serving.
+//!
+//! `lambda_http` puts the API Gateway stage into the path (`/prod/api/v1/health_check`), so
+//! before the router sees a request this module takes the stage prefix off again: the routes
+//! are then the same as locally. It also tags the request with the Lambda invocation's request
+//! id, so the logs of a request can be matched with the runtime's own START/END/REPORT lines.
+
+mod event;
 
 use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderValue, Uri};
-use axum::Router;
+use axum::{Extension, Router};
+use lambda_http::lambda_runtime::{self, service_fn, Context, LambdaEvent};
 use lambda_http::request::RequestContext;
-use lambda_http::{Request, RequestExt};
+use lambda_http::{Adapter, Request, RequestExt};
+use serde_json::value::RawValue;
 use tower::util::MapRequest;
 use tower::ServiceExt;
 
+use crate::error::ApiError;
 use crate::middleware::REQUEST_ID_HEADER;
+use crate::ServiceConfig;
 
 /// The environment variable whose presence means the process runs under the Lambda runtime.
 pub const RUNTIME_API_VAR: &str = "AWS_LAMBDA_RUNTIME_API";
@@ -38,7 +47,76 @@ pub fn handler(router: Router) -> LambdaService {
 pub async fn run(router: Router) -> Result<(), lambda_http::Error> {
     let runtime_api = std::env::var(RUNTIME_API_VAR).unwrap_or_default();
     tracing::info!(runtime_api = %runtime_api, "polling the Lambda runtime API");
-    lambda_http::run(handler(router)).await
+    let function = LambdaFunction::new(router);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
+        let function = function.clone();
+        async move {
+            let response = function.invoke(event.payload.get(), event.context).await;
+            Ok::<_, lambda_http::Error>(response)
+        }
+    }))
+    .await
+}
+
+/// The function: the router for the events that convert into requests, and a router with the
+/// same middleware (request id, logging, CORS) that answers the others with a JSON 400.
+#[derive(Clone)]
+pub struct LambdaFunction {
+    router: Router,
+    rejection: Router,
+}
+
+/// Why an event was rejected, for the rejection router's handler.
+#[derive(Debug, Clone)]
+struct InvalidEvent(event::Reason);
+
+impl LambdaFunction {
+    /// The function serving `router`.
+    pub fn new(router: Router) -> Self {
+        let rejection = Router::new().fallback(reject_event);
+        Self {
+            router,
+            rejection: crate::middleware::apply(rejection, &ServiceConfig::default()),
+        }
+    }
+
+    /// Answers one invocation whose payload is the JSON `event`: what the runtime sends back to
+    /// Lambda, in the response shape of the event's source.
+    pub async fn invoke(&self, event: &str, context: Context) -> impl serde::Serialize + use<> {
+        let (request, service) = match event::read(event) {
+            Ok(request) => (request, handler(self.router.clone())),
+            Err(rejected) => (
+                rejected.source.empty_event(),
+                self.rejecting(rejected.reason),
+            ),
+        };
+        let answer = Adapter::from(service)
+            .oneshot(LambdaEvent::new(request, context))
+            .await;
+        match answer {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
+
+    /// The rejection router for one event, told why through a request extension.
+    fn rejecting(&self, reason: event::Reason) -> LambdaService {
+        let rejection = self
+            .rejection
+            .clone()
+            .layer(Extension(InvalidEvent(reason)));
+        handler(rejection)
+    }
+}
+
+/// The rejection router's only handler: 400 with the reason the event was rejected.
+async fn reject_event(invalid: Option<Extension<InvalidEvent>>) -> ApiError {
+    let reason = invalid.map_or_else(
+        || "the event is not a valid HTTP request".into(),
+        |Extension(InvalidEvent(reason))| reason,
+    );
+    tracing::warn!(%reason, "event rejected");
+    ApiError::bad_request(reason)
 }
 
 /// Takes the stage prefix off the path and tags the request with the invocation's id.

@@ -5,14 +5,14 @@
 
 mod common;
 
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 
-use lambda_http::lambda_runtime::{Context, LambdaEvent};
+use lambda_http::lambda_runtime::Context;
 use lambda_http::request::LambdaRequest;
-use lambda_http::Adapter;
 use serde_json::{json, Value};
+use service::lambda::LambdaFunction;
 use service::{app_with, ServiceConfig};
-use tower::ServiceExt;
 
 use common::{assert_error_document, is_json_content_type};
 
@@ -31,23 +31,38 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// Invokes the service (with the fault routes on) with `event` as the runtime would: the JSON
-/// event is deserialized, sent through the adapter, and the response serialized back to JSON.
-async fn invoke(event: &Value) -> Value {
-    let request: LambdaRequest =
-        serde_json::from_value(event.clone()).expect("the event is one lambda_http accepts");
-    let mut context = Context::default();
-    context.request_id = INVOCATION_ID.to_owned();
-    let router = app_with(&ServiceConfig {
+/// The function as the binary runs it, with the fault routes on.
+fn function() -> LambdaFunction {
+    LambdaFunction::new(app_with(&ServiceConfig {
         fault_routes: true,
         ..ServiceConfig::default()
-    });
-    let adapter = Adapter::from(service::lambda::handler(router));
-    let response = adapter
-        .oneshot(LambdaEvent::new(request, context))
-        .await
-        .expect("the service is infallible");
+    }))
+}
+
+/// Invokes a new function with `event` as the runtime would: the event's JSON text in, the
+/// serialized response out.
+async fn invoke(event: &Value) -> Value {
+    invoke_on(&function(), event).await
+}
+
+/// Invokes `function` with `event` (see [`invoke`]).
+async fn invoke_on(function: &LambdaFunction, event: &Value) -> Value {
+    let mut context = Context::default();
+    context.request_id = INVOCATION_ID.to_owned();
+    let response = function.invoke(&event.to_string(), context).await;
     serde_json::to_value(response).expect("responses serialize")
+}
+
+/// Whether `lambda_http` on its own turns `event` into a request: it deserializes, and its
+/// conversion does not panic.
+fn lambda_http_converts(event: &Value) -> bool {
+    let Ok(request) = serde_json::from_value::<LambdaRequest>(event.clone()) else {
+        return false;
+    };
+    std::panic::catch_unwind(AssertUnwindSafe(move || {
+        let _: lambda_http::Request = request.into();
+    }))
+    .is_ok()
 }
 
 /// A response header, from `headers` or else `multiValueHeaders` (which one lambda_http fills
@@ -300,4 +315,197 @@ async fn alb_events_are_served() {
     let response = invoke(&event).await;
     assert_error_response(&response, 404);
     assert_eq!(response["statusDescription"], json!("404 Not Found"));
+}
+
+/// Variants of the real events (`rest`: REST v1, `http`: HTTP API v2, `alb`) that `lambda_http`
+/// cannot turn into a request: it panics building the URI or decoding the body, or it cannot
+/// deserialize them.
+fn events_lambda_http_cannot_convert() -> Vec<(&'static str, Value)> {
+    let rest = || fixture("api-gateway-event.json");
+    let http = || fixture("http-api-v2-event.json");
+    let alb = || fixture("alb-event.json");
+    let set = |mut event: Value, path: &str, value: Value| {
+        let mut field = &mut event;
+        for key in path.trim_start_matches('/').split('/') {
+            field = &mut field[key];
+        }
+        *field = value;
+        event
+    };
+    let with_header = |mut event: Value, name: &str, value: Value| {
+        event["headers"][name] = value;
+        event
+    };
+    vec![
+        (
+            "the console's test event",
+            fixture("console-api-gateway-test-event.json"),
+        ),
+        (
+            "rest: placeholder Host",
+            set(
+                rest(),
+                "/headers/Host",
+                json!("1234567890.execute-api.{dns_suffix}"),
+            ),
+        ),
+        (
+            "rest: Host with a space",
+            set(rest(), "/headers/Host", json!("bad host")),
+        ),
+        (
+            "rest: Host with a bad port",
+            set(rest(), "/headers/Host", json!("h:99999")),
+        ),
+        (
+            "rest: bad X-Forwarded-Proto",
+            set(rest(), "/headers/X-Forwarded-Proto", json!("ht tp")),
+        ),
+        (
+            "rest: body not base64",
+            set(
+                set(rest(), "/isBase64Encoded", json!(true)),
+                "/body",
+                json!("not base64!"),
+            ),
+        ),
+        (
+            "rest: header name with a space",
+            with_header(rest(), "bad header", json!("x")),
+        ),
+        (
+            "rest: header value with a newline",
+            with_header(rest(), "x-bad", json!("a\nb")),
+        ),
+        ("rest: multi-value header name with a colon", {
+            let mut event = rest();
+            event["multiValueHeaders"]["x:y"] = json!(["v"]);
+            event
+        }),
+        (
+            "rest: method with a space",
+            set(rest(), "/httpMethod", json!("GE T")),
+        ),
+        (
+            "http: placeholder Host",
+            with_header(http(), "host", json!("1234567890.execute-api.{dns_suffix}")),
+        ),
+        (
+            "http: query with a space",
+            set(http(), "/rawQueryString", json!("a=1 2")),
+        ),
+        (
+            "http: query with a control character",
+            set(http(), "/rawQueryString", json!("a=\u{7f}")),
+        ),
+        ("http: domain name with a space", {
+            let mut event = http();
+            event["headers"]
+                .as_object_mut()
+                .unwrap()
+                .retain(|name, _| !name.eq_ignore_ascii_case("host"));
+            event["requestContext"]["domainName"] = json!("bad domain");
+            event
+        }),
+        (
+            "http: header value with a newline",
+            with_header(http(), "x-bad", json!("a\r\nb")),
+        ),
+        (
+            "http: body not base64",
+            set(
+                set(http(), "/isBase64Encoded", json!(true)),
+                "/body",
+                json!("%%%"),
+            ),
+        ),
+        (
+            "alb: Host with a space",
+            with_header(alb(), "host", json!("bad host")),
+        ),
+        (
+            "alb: header name with a space",
+            with_header(alb(), "bad header", json!("x")),
+        ),
+        (
+            "alb: method with a space",
+            set(alb(), "/httpMethod", json!("GE T")),
+        ),
+        (
+            "alb: body not base64",
+            set(
+                set(alb(), "/isBase64Encoded", json!(true)),
+                "/body",
+                json!("***"),
+            ),
+        ),
+        ("not an HTTP event", json!({"not": "an http event"})),
+    ]
+}
+
+/// Checks a rejected event's answer: the JSON 400 with CORS and the invocation id, in the
+/// response shape of the event's source (ALB answers carry a status description).
+fn assert_rejected(what: &str, event: &Value, response: &Value) {
+    assert_eq!(response["statusCode"], json!(400), "{what}: {response}");
+    assert_error_response(response, 400);
+    let is_alb = event["requestContext"].get("elb").is_some();
+    assert_eq!(
+        response.get("statusDescription").is_some(),
+        is_alb,
+        "{what}: response shape {response}"
+    );
+}
+
+#[tokio::test]
+async fn events_lambda_http_cannot_convert_get_a_json_400_and_the_next_one_is_served() {
+    let function = function();
+    for (what, event) in events_lambda_http_cannot_convert() {
+        assert!(
+            !lambda_http_converts(&event),
+            "{what}: lambda_http converts it after all"
+        );
+        let response = invoke_on(&function, &event).await;
+        assert_rejected(what, &event, &response);
+        for good in [
+            "api-gateway-event.json",
+            "http-api-v2-event.json",
+            "alb-event.json",
+        ] {
+            let response = invoke_on(&function, &fixture(good)).await;
+            assert_eq!(
+                assert_json_response(&response, 200),
+                json!({"message": "ok"}),
+                "{good} after {what}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn events_with_invalid_paths_get_a_json_400() {
+    // lambda_http would turn these into a request for another path (a path without its leading
+    // slash runs into the host or the stage; control characters are percent-encoded): they are
+    // refused too.
+    let function = function();
+    let mut cases = Vec::new();
+    for path in ["api/v1/health_check", "/api/v1/\u{1}health_check"] {
+        let mut rest = fixture("api-gateway-event.json");
+        rest["path"] = json!(path);
+        let mut http = fixture("http-api-v2-event.json");
+        http["rawPath"] = json!(path);
+        let mut alb = fixture("alb-event.json");
+        alb["path"] = json!(path);
+        cases.extend([rest, http, alb]);
+    }
+    for event in cases {
+        let response = invoke_on(&function, &event).await;
+        assert_rejected(&event.to_string(), &event, &response);
+        let message = serde_json::from_str::<Value>(body_text(&response)).unwrap();
+        assert_eq!(
+            message["error"]["message"],
+            json!("the request path is not a valid path")
+        );
+    }
+    let response = invoke_on(&function, &fixture("api-gateway-event.json")).await;
+    assert_json_response(&response, 200);
 }

@@ -34,7 +34,29 @@ impl ServiceProcess {
         envs: &[(&str, &str)],
         ready_marker: &str,
     ) -> (Self, String) {
-        let mut command = Command::new(binary);
+        Self::start_command(Command::new(binary), envs, ready_marker)
+    }
+
+    /// Starts the binary with `envs` under a descriptor limit of `nofile` (soft and hard, set by
+    /// the shell's `ulimit` before it execs the binary, so the process id is the binary's).
+    pub fn start_with_descriptor_limit(
+        nofile: u32,
+        envs: &[(&str, &str)],
+        ready_marker: &str,
+    ) -> (Self, String) {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -n {nofile} && exec \"$0\""))
+            .arg(service_binary());
+        Self::start_command(command, envs, ready_marker)
+    }
+
+    fn start_command(
+        mut command: Command,
+        envs: &[(&str, &str)],
+        ready_marker: &str,
+    ) -> (Self, String) {
         command
             .env_remove("AWS_LAMBDA_RUNTIME_API")
             .env("RUST_LOG", "info")
@@ -115,21 +137,35 @@ impl ServiceProcess {
     /// Sends `signal` (e.g. `TERM`, `INT`) with the `kill` command and waits up to `timeout` for
     /// the process to exit.
     pub fn signal_and_wait(&mut self, signal: &str, timeout: Duration) -> ExitStatus {
+        self.signal(signal);
+        self.wait_exit(timeout).unwrap_or_else(|| {
+            panic!(
+                "the service did not exit within {timeout:?} after SIG{signal}; log:\n{}",
+                self.log_text()
+            )
+        })
+    }
+
+    /// Sends `signal` (e.g. `TERM`, `INT`) with the `kill` command.
+    pub fn signal(&self, signal: &str) {
         let status = Command::new("kill")
             .arg(format!("-{signal}"))
             .arg(self.id().to_string())
             .status()
             .expect("run kill");
         assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// Waits up to `timeout` for the process to exit.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().expect("wait on child") {
-                return status;
+                return Some(status);
             }
-            assert!(
-                Instant::now() < deadline,
-                "the service did not exit within {timeout:?} after SIG{signal}"
-            );
+            if Instant::now() >= deadline {
+                return None;
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
     }

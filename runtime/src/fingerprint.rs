@@ -5,7 +5,31 @@
 //! computes it again before building an asset, to refuse building from sources that changed
 //! since the program was compiled (the zip would not match the id the templates name).
 //!
-//! Pure std, `sha2` and `toml`: no AWS, usable by the proc macro.
+//! # What is hashed
+//!
+//! What the build reads, with what `cargo package` would ship as the guide: every regular
+//! file under the package directory and its local path dependencies, and the workspace's
+//! `Cargo.toml` and `Cargo.lock`, except
+//!
+//! - hidden entries (`.git`, `.gitignore`, editor files...) and `target` directories;
+//! - nested packages (a directory with its own `Cargo.toml`: a dependency has its own entry);
+//! - whatever the repository's `.gitignore` files ignore, with git's rules: the nested ones
+//!   apply below their directory and take precedence over the outer ones, `!` re-includes,
+//!   and an ignored directory is skipped as a whole. The files read are those of the
+//!   directories from the top of the repository (the nearest ancestor holding `.git`; without
+//!   one, the workspace root, e.g. a source archive) down to each file. Git's other
+//!   sources of rules are left out on purpose, as they differ from one clone or machine to
+//!   another: `.git/info/exclude`, `core.excludesFile` and the global excludes file;
+//! - cloud assemblies: a directory whose `manifest.json` is a cloud assembly manifest (a JSON
+//!   object with a string `version` and an `artifacts` object, as `synth` and the CDK write
+//!   it). `deploy synth --out DIR` may write into the package (a one-package layout) whether
+//!   or not `.gitignore` names `DIR`, and `deploy assets` then hashes the package again.
+//!
+//! Paths are sorted and hashed relative to the workspace root, so the hash is the same in
+//! every checkout of the same sources on every machine.
+//!
+//! Pure std, `sha2`, `toml`, `serde_json` and `ignore` (its `.gitignore` matcher only, not
+//! its walker): no AWS, no git, usable by the proc macro.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -13,6 +37,8 @@ use std::path::{Path, PathBuf};
 
 use crate::manifest::{find_workspace_root, normalize, path_dependencies, read_manifest};
 
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use ignore::Match;
 use sha2::{Digest, Sha256};
 
 /// The hash of everything a package's build reads, and the files it covers.
@@ -30,7 +56,9 @@ pub struct Fingerprint {
 ///
 /// `workspace_root` is the root of the workspace the package belongs to. Paths are hashed
 /// relative to it, so the hash is the same in every checkout of the same sources.
-/// Hidden entries, `target` directories and nested packages are left out.
+/// Hidden entries, `target` directories, nested packages, files the repository's
+/// `.gitignore` files ignore and cloud assemblies are left out (see the [module
+/// documentation](self)).
 pub fn fingerprint(package_dir: &Path, workspace_root: &Path) -> Result<Fingerprint, String> {
     let package_dir = normalize(package_dir);
     let workspace_root = normalize(workspace_root);
@@ -46,7 +74,8 @@ pub fn fingerprint(package_dir: &Path, workspace_root: &Path) -> Result<Fingerpr
     }
     let mut files = BTreeSet::new();
     for dir in &dirs {
-        collect_files(dir, dir, &mut files)?;
+        let mut rules = outer_rules(dir, &workspace_root)?;
+        collect_files(dir, dir, &mut rules, &mut files)?;
     }
     for name in ["Cargo.toml", "Cargo.lock"] {
         let path = workspace_root.join(name);
@@ -86,9 +115,19 @@ pub fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// Files of a package directory: everything but build output, hidden entries and
-/// nested packages (which have their own fingerprint when they are dependencies).
-fn collect_files(top: &Path, dir: &Path, out: &mut BTreeSet<PathBuf>) -> Result<(), String> {
+/// Files of a package directory: everything but build output, hidden entries, nested
+/// packages (which have their own fingerprint when they are dependencies), what `.gitignore`
+/// ignores and cloud assemblies. `rules` holds the `.gitignore` matchers in force in `dir`,
+/// outermost first.
+fn collect_files(
+    top: &Path,
+    dir: &Path,
+    rules: &mut Vec<Gitignore>,
+    out: &mut BTreeSet<PathBuf>,
+) -> Result<(), String> {
+    let own_rules = read_gitignore(dir)?;
+    let pushed = own_rules.is_some();
+    rules.extend(own_rules);
     let entries = fs::read_dir(dir).map_err(|e| format!("cannot list `{}`: {e}", dir.display()))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot list `{}`: {e}", dir.display()))?;
@@ -101,16 +140,94 @@ fn collect_files(top: &Path, dir: &Path, out: &mut BTreeSet<PathBuf>) -> Result<
         let kind = entry
             .file_type()
             .map_err(|e| format!("cannot stat `{}`: {e}", path.display()))?;
+        if is_ignored(rules, &path, kind.is_dir()) {
+            continue;
+        }
         if kind.is_dir() {
             if path != top && path.join("Cargo.toml").is_file() {
                 continue;
             }
-            collect_files(top, &path, out)?;
+            if is_cloud_assembly(&path) {
+                continue;
+            }
+            collect_files(top, &path, rules, out)?;
         } else if kind.is_file() {
             out.insert(path);
         }
     }
+    if pushed {
+        rules.pop();
+    }
     Ok(())
+}
+
+/// Whether the `.gitignore` rules in force ignore `path`: as git, the innermost file with a
+/// matching pattern decides (its last matching pattern, `!` re-including).
+fn is_ignored(rules: &[Gitignore], path: &Path, is_dir: bool) -> bool {
+    for gitignore in rules.iter().rev() {
+        match gitignore.matched(path, is_dir) {
+            Match::Ignore(_) => return true,
+            Match::Whitelist(_) => return false,
+            Match::None => {}
+        }
+    }
+    false
+}
+
+/// The `.gitignore` matchers of the directories above `package_dir`, outermost first, from
+/// the top of its repository: the nearest ancestor holding `.git` (a directory, or a file in
+/// a worktree), or without one the workspace root (a package outside it: none).
+fn outer_rules(package_dir: &Path, workspace_root: &Path) -> Result<Vec<Gitignore>, String> {
+    let ancestors: Vec<&Path> = package_dir.ancestors().skip(1).collect();
+    let top = package_dir
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .or_else(|| {
+            package_dir
+                .starts_with(workspace_root)
+                .then_some(workspace_root)
+        });
+    let Some(top) = top else {
+        return Ok(Vec::new());
+    };
+    let mut rules = Vec::new();
+    for dir in ancestors.into_iter().rev() {
+        if dir.starts_with(top) {
+            rules.extend(read_gitignore(dir)?);
+        }
+    }
+    Ok(rules)
+}
+
+/// The matcher of `dir/.gitignore`, if there is one. Patterns git would not understand are
+/// left out, as git does; a file that cannot be read is an error.
+fn read_gitignore(dir: &Path) -> Result<Option<Gitignore>, String> {
+    let path = dir.join(".gitignore");
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let bytes = fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let mut builder = GitignoreBuilder::new(dir);
+    for line in text.trim_start_matches('\u{feff}').lines() {
+        let _ = builder.add_line(Some(path.clone()), line);
+    }
+    builder
+        .build()
+        .map(Some)
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+}
+
+/// Whether `dir` is a cloud assembly: its `manifest.json` has the cloud assembly schema's
+/// `version` and `artifacts` (a web app's `manifest.json` is a source like any other).
+fn is_cloud_assembly(dir: &Path) -> bool {
+    let Ok(bytes) = fs::read(dir.join("manifest.json")) else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Value>(&bytes).is_ok_and(|manifest| {
+        manifest.get("version").is_some_and(|v| v.is_string())
+            && manifest.get("artifacts").is_some_and(|a| a.is_object())
+    })
 }
 
 #[cfg(test)]
@@ -199,6 +316,77 @@ mod tests {
         assert_ne!(first, fingerprint(&a.join("app"), &a).unwrap().hash);
         fs::remove_dir_all(&a).unwrap();
         fs::remove_dir_all(&b).unwrap();
+    }
+
+    /// The cloud assembly `synth` writes for an app without stacks: its real
+    /// `manifest.json`.
+    fn write_assembly(dir: &Path) {
+        let app = crate::app::App {
+            pipeline: "Pipe".into(),
+            stacks: Vec::new(),
+            assets: Vec::new(),
+            qualifier: "hnb659fds".into(),
+            workspace_root: "/w".into(),
+        };
+        for file in crate::assembly::files(&app) {
+            write(&dir.join(&file.path), &file.contents);
+        }
+        write(&dir.join("Pipe.template.json"), "{}");
+        write(&dir.join("asset.0123.zip"), "zip");
+    }
+
+    /// The issue-12 layout: `deploy synth --out cdk.out` inside the function's package, and
+    /// files the repository's `.gitignore` files (the workspace's, the package's and a
+    /// nested one) ignore. None of them is a source: the hash, hence the asset id, stays.
+    #[test]
+    fn ignores_what_gitignore_ignores_and_the_synth_output() {
+        let root = scratch("ignored");
+        workspace(&root);
+        write(&root.join(".gitignore"), "/target\n/app/generated/\n");
+        write(&root.join("app/.gitignore"), "*.log\n!keep.log\n");
+        write(&root.join("app/src/.gitignore"), "scratch/\n");
+        let id = |root: &Path| {
+            let fp = fingerprint(&root.join("app"), root).unwrap();
+            let id = crate::synth::asset_id(&fp.hash, "app", crate::spec::Architecture::Arm64);
+            (id, fp.files.len())
+        };
+        let before = id(&root);
+
+        write_assembly(&root.join("app/cdk.out"));
+        write_assembly(&root.join("app/deploy/out"));
+        write(&root.join("app/debug.log"), "junk");
+        write(&root.join("app/src/trace.log"), "junk");
+        write(&root.join("app/generated/code.rs"), "junk");
+        write(&root.join("app/src/scratch/notes.rs"), "junk");
+        assert_eq!(before, id(&root));
+
+        // A re-included file and a `manifest.json` that is not an assembly's are sources.
+        write(&root.join("app/keep.log"), "kept");
+        let with_keep = id(&root);
+        assert_ne!(before, with_keep);
+        write(
+            &root.join("app/static/manifest.json"),
+            "{\"name\": \"app\"}",
+        );
+        assert_ne!(with_keep, id(&root));
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    /// Only the repository's own `.gitignore` files count: one above the top of the
+    /// repository (the directory holding `.git`) is another repository's.
+    #[test]
+    fn reads_gitignore_files_up_to_the_top_of_the_repository() {
+        let outer = scratch("outer");
+        let root = outer.join("repo");
+        workspace(&root);
+        fs::create_dir_all(root.join(".git")).unwrap();
+        write(&outer.join(".gitignore"), "*.rs\n");
+        let fp = fingerprint(&root.join("app"), &root).unwrap();
+        assert!(fp.files.iter().any(|f| f.ends_with("app/src/main.rs")));
+        // Without `.git` (a source archive), the workspace root is the top.
+        fs::remove_dir_all(root.join(".git")).unwrap();
+        assert_eq!(fp, fingerprint(&root.join("app"), &root).unwrap());
+        fs::remove_dir_all(&outer).unwrap();
     }
 
     #[test]

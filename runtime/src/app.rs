@@ -13,6 +13,40 @@ use crate::spec::Architecture;
 pub type Text = Cow<'static, str>;
 
 /// A synthesized application.
+///
+/// The value of a `pipeline!` program, with every template already synthesized (the
+/// macro of `pipewright-macros` writes it into the program as literals):
+///
+/// ```
+/// use pipewright_macros::pipeline;
+///
+/// let app: pipewright::App = pipeline! {
+///     pipeline Delivery {
+///         account: "111111111111",
+///         region: "us-east-1",
+///         source: {
+///             repo: "acme/shop",
+///             branch: "main",
+///             connection: "arn:aws:codestar-connections:us-east-1:111111111111:connection/0f1e2d3c",
+///         },
+///         synth: { commands: ["cargo run --bin deploy -- synth"] },
+///     }
+///     stack Shop {
+///         lambda Orders { package: "service" }
+///     }
+///     stage Prod {
+///         account: "111111111111",
+///         region: "us-east-1",
+///     }
+/// };
+/// assert_eq!(app.pipeline, "Delivery");
+/// let prod = app.stack("Prod-Shop").unwrap();
+/// let template: serde_json::Value = serde_json::from_str(&prod.template).unwrap();
+/// assert_eq!(template["Resources"]["OrdersFunction"]["Type"], "AWS::Lambda::Function");
+/// // The stage's stack deploys the bundle of the `service` package.
+/// assert_eq!(prod.assets, [app.assets[0].id.clone()]);
+/// assert_eq!(app.assets[0].package, "service");
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct App {
     /// Name of the pipeline stack.

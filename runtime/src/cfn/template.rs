@@ -341,6 +341,38 @@ pub type Mapping = BTreeMap<String, BTreeMap<String, Json>>;
 /// A CloudFormation template.
 ///
 /// Elements keep the order they were declared in, so the JSON is stable and readable.
+/// [`Template::add`] is the only way to get a resource's [`Handle`], and a handle's
+/// [`get_att`](Handle::get_att) only takes that resource type's attributes: a `Ref` or an
+/// `Fn::GetAtt` to something that does not exist does not compile.
+///
+/// ```
+/// use pipewright::cfn::resources::s3;
+/// use pipewright::cfn::{Output, Template};
+///
+/// let mut template = Template::new();
+/// template.set_description("Uploads");
+/// let bucket = template.add("Uploads", s3::Bucket::new()).unwrap();
+/// template
+///     .add_output(
+///         "UploadsArn",
+///         Output {
+///             description: None,
+///             value: bucket.get_att(s3::BucketAttribute::Arn),
+///             export: None,
+///         },
+///     )
+///     .unwrap();
+/// // A logical id is declared once.
+/// assert!(template.add("Uploads", s3::Bucket::new()).is_err());
+/// assert_eq!(template.check_references(), Ok(()));
+///
+/// let json: serde_json::Value = serde_json::from_str(&template.to_json_pretty()).unwrap();
+/// assert_eq!(json["Resources"]["Uploads"]["Type"], "AWS::S3::Bucket");
+/// assert_eq!(
+///     json["Outputs"]["UploadsArn"]["Value"],
+///     serde_json::json!({"Fn::GetAtt": ["Uploads", "Arn"]})
+/// );
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Template {
     description: Option<String>,

@@ -13,6 +13,29 @@ use serde::{Serialize, Serializer};
 pub type Json = serde_json::Value;
 
 /// A value of type `T`: a literal, or an intrinsic function evaluating to a `T`.
+///
+/// Literals convert with `into()`; the intrinsics that yield a string are constructors of
+/// `Value<String>`. Both serialize to the template's JSON:
+///
+/// ```
+/// use pipewright::cfn::Value;
+/// use serde_json::json;
+///
+/// let memory: Value<u32> = 512.into();
+/// assert_eq!(serde_json::to_value(&memory).unwrap(), json!(512));
+///
+/// let table = Value::sub("${AWS::StackName}-orders");
+/// assert_eq!(
+///     serde_json::to_value(&table).unwrap(),
+///     json!({"Fn::Sub": "${AWS::StackName}-orders"})
+/// );
+///
+/// let url = Value::join("", ["https://".into(), Value::sub("${Api}.example.com")]);
+/// assert_eq!(
+///     serde_json::to_value(&url).unwrap(),
+///     json!({"Fn::Join": ["", ["https://", {"Fn::Sub": "${Api}.example.com"}]]})
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value<T> {
     /// A literal value, written as is.

@@ -103,7 +103,7 @@ pub enum Command {
         #[arg(long, short, default_value = "cdk.out")]
         out: PathBuf,
     },
-    /// Build every Lambda zip into the assembly directory as asset.<id>.zip (what the
+    /// Build every Lambda zip into the assembly directory as `asset.<id>.zip` (what the
     /// pipeline's asset actions publish). Needs cargo-lambda and zig; no AWS access.
     Assets {
         /// The assembly directory.
@@ -215,6 +215,40 @@ pub struct BootstrapArgs {
 
 /// Runs the command line on the program's application: parses `std::env::args`,
 /// runs the command, and returns the exit status (printing a one-line reason on failure).
+///
+/// # Example
+///
+/// The whole of a program, `src/bin/deploy.rs` of a package that depends on `pipewright`
+/// and `pipewright-macros`: `cargo run --bin deploy -- synth --out cdk.out` writes the cloud
+/// assembly, `cargo run --bin deploy -- --help` lists the commands. (Not run here: it reads
+/// this process's arguments.)
+///
+/// ```no_run
+/// use pipewright_macros::pipeline;
+///
+/// fn main() -> std::process::ExitCode {
+///     let app = pipeline! {
+///         pipeline Delivery {
+///             account: "111111111111",
+///             region: "us-east-1",
+///             source: {
+///                 repo: "acme/shop",
+///                 branch: "main",
+///                 connection: "arn:aws:codestar-connections:us-east-1:111111111111:connection/0f1e2d3c",
+///             },
+///             synth: { commands: ["cargo run --bin deploy -- synth"] },
+///         }
+///         stack Shop {
+///             lambda Orders { package: "service" }
+///         }
+///         stage Prod {
+///             account: "111111111111",
+///             region: "us-east-1",
+///         }
+///     };
+///     pipewright::cli::run(app)
+/// }
+/// ```
 pub fn run(app: App) -> ExitCode {
     run_with(app, Cli::parse())
 }

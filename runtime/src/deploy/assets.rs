@@ -6,7 +6,7 @@
 //!   `--arm64`, with the workspace's `[profile.release-lambda]` when it has one (the build
 //!   the service documents) or cargo-lambda's `--release`; `--locked`. Reproducible: the
 //!   workspace and `CARGO_HOME` paths are remapped (`--remap-path-prefix`), the zip is
-//!   written with fixed metadata ([`archive`](super::archive)), and lld writes no build id,
+//!   written with fixed metadata ([`archive`]), and lld writes no build id,
 //!   so the same sources give the same bytes on any machine with the same toolchain.
 //! - **Names.** An asset's id (its object key `<id>.zip`) is derived from its sources when
 //!   the program compiles. Before building, the sources are fingerprinted again; a program

@@ -1300,7 +1300,7 @@ fn synth_action_builds_a_rust_workspace() {
     );
     assert_eq!(
         assets_spec["phases"]["install"]["commands"],
-        serde_json::json!(["npm install --global cdk-assets@4"])
+        serde_json::json!(["npm install --global cdk-assets@4.7.3"])
     );
 }
 
@@ -1508,4 +1508,19 @@ fn support_stacks_action_deploys_every_support_stack() {
             .unwrap()
             .contains(&Value::from(plan::support_bucket_name(p, region))));
     }
+}
+
+/// The toolchain the synth action installs is the one this workspace builds with.
+#[test]
+fn the_synth_toolchain_is_the_workspace_rust_version() {
+    let manifest: toml::Table =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+    let rust_version = manifest["workspace"]["package"]["rust-version"]
+        .as_str()
+        .unwrap();
+    assert_eq!(synth::RUST_TOOLCHAIN, rust_version);
+    assert!(synth::DEFAULT_INSTALL[0].contains(&format!("rustup default {rust_version};")));
 }

@@ -1,6 +1,7 @@
 //! The test programs, mutated: the corpus starts from the body of every `pipeline!`
 //! invocation of the project (`scripts/fuzz` writes it), and each mutation is either
-//! token-level (tokens and whole groups removed, inserted, replaced, duplicated, moved;
+//! token-level (tokens and whole groups removed, inserted, replaced, duplicated, moved,
+//! wrapped in brackets; two programs crossed over by groups;
 //! words of the language inserted) or, when the input does not lex or one time in four,
 //! libFuzzer's own byte-level mutation.
 #![no_main]

@@ -324,8 +324,8 @@ fn word(rng: &mut Rng) -> Token {
     }
 }
 
-/// Mutates a program token by token: removes, inserts, replaces, duplicates or moves
-/// tokens and whole groups, keeping delimiters balanced unless a delimiter itself is
+/// Mutates a program token by token: removes, inserts, replaces, duplicates, moves or
+/// wraps tokens and whole groups, keeping delimiters balanced unless a delimiter itself is
 /// inserted or removed. `None` when the input does not lex: the caller then mutates its
 /// bytes instead.
 pub fn mutate_tokens(data: &[u8], seed: u32) -> Option<String> {
@@ -339,7 +339,7 @@ pub fn mutate_tokens(data: &[u8], seed: u32) -> Option<String> {
             tokens.push(word(&mut rng));
             continue;
         }
-        match rng.below(7) {
+        match rng.below(8) {
             // Remove a token or a group.
             0 => {
                 let (a, b) = range(&tokens, &mut rng);
@@ -375,6 +375,29 @@ pub fn mutate_tokens(data: &[u8], seed: u32) -> Option<String> {
                 let moved: Vec<Token> = tokens.drain(a..b).collect();
                 let at = rng.below(tokens.len() + 1);
                 tokens.splice(at..at, moved);
+            }
+            // Wrap a token or a group in a list or a group (nesting grows).
+            6 => {
+                let (a, b) = range(&tokens, &mut rng);
+                let (open, close) = if rng.below(2) == 0 {
+                    ("[", "]")
+                } else {
+                    ("{", "}")
+                };
+                tokens.insert(
+                    b,
+                    Token {
+                        text: close.into(),
+                        joint: false,
+                    },
+                );
+                tokens.insert(
+                    a,
+                    Token {
+                        text: open.into(),
+                        joint: false,
+                    },
+                );
             }
             // Swap two tokens.
             _ => {

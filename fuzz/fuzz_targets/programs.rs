@@ -1,9 +1,9 @@
 //! The test programs, mutated: the corpus starts from the body of every `pipeline!`
-//! invocation of the project (`scripts/fuzz` writes it), and each mutation is either
-//! token-level (tokens and whole groups removed, inserted, replaced, duplicated, moved,
-//! wrapped in brackets; two programs crossed over by groups;
-//! words of the language inserted) or, when the input does not lex or one time in four,
-//! libFuzzer's own byte-level mutation.
+//! invocation of the project (`scripts/fuzz` writes it). A mutation is token-level
+//! (tokens and whole groups removed, inserted, replaced, duplicated, moved or wrapped in
+//! brackets; words of the language inserted) or, when the input does not lex and one time
+//! in four, libFuzzer's own byte-level mutation. Crossover splices a token or a group of
+//! one program into another.
 #![no_main]
 
 use libfuzzer_sys::{fuzz_crossover, fuzz_mutator, fuzz_target, fuzzer_mutate};

@@ -8,10 +8,13 @@
 
 use libfuzzer_sys::{fuzz_crossover, fuzz_mutator, fuzz_target, fuzzer_mutate};
 
-fuzz_target!(|data: &[u8]| pipewright_macros_fuzz::run(data));
+fuzz_target!(
+    init: pipewright_macros_fuzz::catch_stack_overflows(),
+    |data: &[u8]| pipewright_macros_fuzz::run(data)
+);
 
 fuzz_mutator!(|data: &mut [u8], size: usize, max_size: usize, seed: u32| {
-    if seed % 4 != 0 {
+    if !seed.is_multiple_of(4) {
         if let Some(mutated) = pipewright_macros_fuzz::mutate_tokens(&data[..size], seed) {
             if mutated.len() <= max_size {
                 data[..mutated.len()].copy_from_slice(mutated.as_bytes());

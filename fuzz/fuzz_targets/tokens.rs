@@ -2,4 +2,7 @@
 //! of `pipeline! { ... }`, through the macro's expansion.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| pipewright_macros_fuzz::run(data));
+libfuzzer_sys::fuzz_target!(
+    init: pipewright_macros_fuzz::catch_stack_overflows(),
+    |data: &[u8]| pipewright_macros_fuzz::run(data)
+);

@@ -1,7 +1,9 @@
 //! What the fuzz targets share: the macro's entry point as the compiler calls it, and
 //! the token-level mutator of the `programs` target.
 
+use std::ffi::CString;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use pipewright_macros_core::{expand, Context};
@@ -24,9 +26,24 @@ fn context() -> &'static Context {
     })
 }
 
+/// The stack the fuzzers run on (`scripts/fuzz` sets it with `ulimit -s`, in KiB). The
+/// compiler runs a macro on an 8 MiB stack, and runs the debug build of it, whose frames
+/// are several times those of this optimized build (nested lists overflowed 8 MiB at
+/// 4,000 levels there, at 10,000-15,000 levels here): on a quarter of the size, a
+/// recursion that would overflow there overflows here too.
+pub const STACK_KIB: usize = 2048;
+
+/// The input being run, for the SIGSEGV handler to save.
+static INPUT: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
+static INPUT_LEN: AtomicUsize = AtomicUsize::new(0);
+/// Where the SIGSEGV handler saves it: `<-artifact_prefix>stack-overflow`.
+static OVERFLOW_PATH: OnceLock<CString> = OnceLock::new();
+
 /// One input: the text of a `pipeline! { ... }` body. Text that the Rust lexer
 /// rejects never reaches a macro; the rest is expanded as the compiler would.
 pub fn run(data: &[u8]) {
+    INPUT.store(data.as_ptr().cast_mut(), Ordering::Relaxed);
+    INPUT_LEN.store(data.len(), Ordering::Relaxed);
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -34,6 +51,81 @@ pub fn run(data: &[u8]) {
         return;
     };
     std::hint::black_box(expand(stream, context()));
+}
+
+/// Makes a stack overflow a reported crash, with its input saved. The fuzzer's `main` is
+/// libFuzzer's, not Rust's, so the standard library's overflow handler (a signal stack
+/// and a SIGSEGV handler on it) is never installed, and libFuzzer's own handler ran on
+/// the exhausted stack: the process died of a second fault, with no report and no crash
+/// file. (Nor can libFuzzer's handler be reached on a signal stack: the overflow is often
+/// inside `malloc`, and its report allocates, which deadlocked.) This installs a handler
+/// on a signal stack of its own, which libFuzzer (setting up its handlers after the
+/// target's `init`) hands SIGSEGV to; it writes the input to
+/// `<-artifact_prefix>stack-overflow` with system calls only and exits with libFuzzer's
+/// crash status, 77.
+pub fn catch_stack_overflows() {
+    const SIGNAL_STACK: usize = 1 << 20;
+    let prefix = std::env::args()
+        .find_map(|a| a.strip_prefix("-artifact_prefix=").map(str::to_owned))
+        .unwrap_or_default();
+    OVERFLOW_PATH.get_or_init(|| CString::new(format!("{prefix}stack-overflow")).unwrap());
+
+    extern "C" fn on_segv(_: libc::c_int, _: *mut libc::siginfo_t, _: *mut libc::c_void) {
+        let say = |bytes: &[u8]| {
+            // SAFETY: write(2) is async-signal-safe; the buffer is valid.
+            unsafe { libc::write(2, bytes.as_ptr().cast(), bytes.len()) };
+        };
+        say(b"==pipewright-fuzz: SIGSEGV: a stack overflow (or a bad memory access)\n");
+        if let Some(path) = OVERFLOW_PATH.get() {
+            let (input, len) = (
+                INPUT.load(Ordering::Relaxed),
+                INPUT_LEN.load(Ordering::Relaxed),
+            );
+            // SAFETY: open/write/close are async-signal-safe; the input is libFuzzer's
+            // buffer of the unit being run, alive until it returns.
+            unsafe {
+                let fd = libc::open(
+                    path.as_ptr(),
+                    libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC,
+                    0o644,
+                );
+                if fd >= 0 && !input.is_null() {
+                    libc::write(fd, input.cast(), len);
+                    libc::close(fd);
+                    say(b"==pipewright-fuzz: the input is saved as ");
+                    say(path.as_bytes());
+                    say(b"\n");
+                }
+            }
+        }
+        // SAFETY: _exit(2) is async-signal-safe.
+        unsafe { libc::_exit(77) };
+    }
+
+    let stack: &'static mut [u8] = Box::leak(vec![0u8; SIGNAL_STACK].into_boxed_slice());
+    // SAFETY: the signal stack is leaked, so it lives as long as the process; the
+    // structures are zero-initialized C structs filled in before use.
+    unsafe {
+        let mut ss: libc::stack_t = std::mem::zeroed();
+        ss.ss_sp = stack.as_mut_ptr().cast();
+        ss.ss_size = SIGNAL_STACK;
+        assert_eq!(
+            libc::sigaltstack(&ss, std::ptr::null_mut()),
+            0,
+            "sigaltstack"
+        );
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_segv as *const () as usize;
+        action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+        libc::sigemptyset(&mut action.sa_mask);
+        for signal in [libc::SIGSEGV, libc::SIGBUS] {
+            assert_eq!(
+                libc::sigaction(signal, &action, std::ptr::null_mut()),
+                0,
+                "sigaction"
+            );
+        }
+    }
 }
 
 /// A flat token of a program: its text, and whether it is glued to the next one (the
@@ -376,7 +468,8 @@ pub fn mutate_tokens(data: &[u8], seed: u32) -> Option<String> {
                 let at = rng.below(tokens.len() + 1);
                 tokens.splice(at..at, moved);
             }
-            // Wrap a token or a group in a list or a group (nesting grows).
+            // Wrap a token or a group in lists or groups: once, or up to thousands of
+            // times (deep nesting, which coverage alone does not lead to).
             6 => {
                 let (a, b) = range(&tokens, &mut rng);
                 let (open, close) = if rng.below(2) == 0 {
@@ -384,20 +477,14 @@ pub fn mutate_tokens(data: &[u8], seed: u32) -> Option<String> {
                 } else {
                     ("{", "}")
                 };
-                tokens.insert(
-                    b,
-                    Token {
-                        text: close.into(),
-                        joint: false,
-                    },
-                );
-                tokens.insert(
-                    a,
-                    Token {
-                        text: open.into(),
-                        joint: false,
-                    },
-                );
+                let scale = 1 << rng.below(13);
+                let levels = 1 + rng.below(scale);
+                let delimiter = |text: &str| Token {
+                    text: text.into(),
+                    joint: false,
+                };
+                tokens.splice(b..b, std::iter::repeat_n(delimiter(close), levels));
+                tokens.splice(a..a, std::iter::repeat_n(delimiter(open), levels));
             }
             // Swap two tokens.
             _ => {
@@ -466,27 +553,45 @@ mod tests {
 
     #[test]
     fn mutations_change_the_program_and_mostly_still_lex() {
-        let src = b"pipeline P { account: \"1\", synth: { commands: [\"a\"] } } stack S { lambda L { memory: 128 } }";
-        let mut changed = 0;
-        let mut lexes = 0;
-        for seed in 0..1000 {
-            let out = mutate_tokens(src, seed).unwrap();
-            assert_eq!(out, mutate_tokens(src, seed).unwrap(), "deterministic");
-            let original = std::str::from_utf8(src).unwrap().parse::<TokenStream>();
-            if out.parse::<TokenStream>().map(|s| s.to_string()).ok()
-                != original.map(|s| s.to_string()).ok()
-            {
-                changed += 1;
-            }
-            if out.parse::<TokenStream>().is_ok() {
-                lexes += 1;
-            }
-        }
+        // Wrapping nests up to 4,096 levels deep, and the debug build's lexer recurses
+        // once per level: a stack of the size the fuzzer's release build is given would
+        // not do.
+        let (changed, lexes, deepest) = std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(|| {
+                let src = b"pipeline P { account: \"1\", synth: { commands: [\"a\"] } } stack S { lambda L { memory: 128 } }";
+                let original = std::str::from_utf8(src).unwrap().parse::<TokenStream>();
+                let original = original.unwrap().to_string();
+                let (mut changed, mut lexes, mut deepest) = (0, 0, 0);
+                for seed in 0..1000 {
+                    let out = mutate_tokens(src, seed).unwrap();
+                    assert_eq!(out, mutate_tokens(src, seed).unwrap(), "deterministic");
+                    if let Ok(stream) = out.parse::<TokenStream>() {
+                        lexes += 1;
+                        if stream.to_string() != original {
+                            changed += 1;
+                        }
+                    } else {
+                        changed += 1;
+                    }
+                    let depth = out.split(' ').fold((0i32, 0i32), |(d, max), t| match t {
+                        "{" | "[" | "(" => (d + 1, max.max(d + 1)),
+                        "}" | "]" | ")" => (d - 1, max),
+                        _ => (d, max),
+                    });
+                    deepest = deepest.max(depth.1);
+                }
+                (changed, lexes, deepest)
+            })
+            .unwrap()
+            .join()
+            .unwrap();
         assert!(
             changed > 900,
             "{changed} of 1000 mutations changed the program"
         );
         assert!(lexes > 850, "{lexes} of 1000 mutations lex");
+        assert!(deepest > 1000, "the deepest nesting is only {deepest}");
     }
 
     #[test]

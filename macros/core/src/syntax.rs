@@ -169,10 +169,36 @@ impl Docs {
 
 impl Parse for Docs {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        refuse_expression_values(input)?;
         Ok(Docs {
             attrs: input.call(Attribute::parse_outer)?,
         })
     }
+}
+
+/// Refuses, unread, an attribute `#[name = value]` whose value is anything but one
+/// literal: syn reads such a value as an expression, recursing once per nested block or
+/// operator, and `#[doc = { { ... } }]` a thousand blocks deep overflowed the stack. A doc
+/// comment is `#[doc = "..."]`; other attributes are refused anyway.
+fn refuse_expression_values(input: ParseStream) -> syn::Result<()> {
+    let fork = input.fork();
+    while fork.peek(Token![#]) && fork.peek2(token::Bracket) {
+        let pound: Token![#] = fork.parse()?;
+        let content;
+        bracketed!(content in fork);
+        if content.call(syn::Path::parse_mod_style).is_err() || !content.peek(Token![=]) {
+            continue;
+        }
+        content.parse::<Token![=]>()?;
+        let literal = content.parse::<syn::Lit>().is_ok() && content.is_empty();
+        if !literal {
+            return Err(syn::Error::new(
+                pound.span,
+                "only doc comments (`///`) are allowed on blocks",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The `{ field: value, ... }` body of a block.

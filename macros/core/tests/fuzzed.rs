@@ -65,6 +65,40 @@ fn deeply_nested_values_are_an_error_not_a_stack_overflow() {
     assert!(messages.contains(&limit), "{messages:?}");
 }
 
+/// The input the `programs` fuzzer found overflowing the stack (in 35,000 inputs, half a
+/// minute, before either fix): the wide test program with `#[doc = { { ... } }]`, 1,051
+/// blocks deep, before a stack. syn read the attribute's value as an expression, one
+/// recursion per block; a value that is not a literal is now refused unread.
+#[test]
+fn the_fuzzers_stack_overflow_is_an_error() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzzed/stack-overflow-doc-attribute-blocks");
+    let source = std::fs::read_to_string(path).unwrap();
+    let messages = on_compiler_stack(move || errors(&source));
+    let refused = "only doc comments (`///`) are allowed on blocks".to_owned();
+    assert!(messages.contains(&refused), "{messages:?}");
+    // The rest of the program is still checked.
+    assert!(
+        messages.contains(&"no stack `Storefront`; the stacks are `Backoffice`".to_owned()),
+        "{messages:?}"
+    );
+
+    // Deeper, and with operators (a unary minus recursed the same way).
+    let blocks = format!(
+        "#[doc = {}{}] stack S {{}}",
+        "{ ".repeat(5000),
+        "} ".repeat(5000)
+    );
+    let minus = format!("#[doc = {}1] stack S {{}}", "- ".repeat(20000));
+    for source in [blocks, minus] {
+        let messages = on_compiler_stack(move || errors(&source));
+        assert!(messages.contains(&refused), "{messages:?}");
+    }
+    // A doc comment is still one.
+    let documented = errors("/// Ships.\n#[doc = \"More.\"] stack S {}");
+    assert!(!documented.contains(&refused), "{documented:?}");
+}
+
 /// The bound is past anything the language uses: at the limit the value is read (and
 /// rejected for what it is, not for its depth), one more level is the error.
 #[test]

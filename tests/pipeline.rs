@@ -1300,7 +1300,7 @@ fn synth_action_builds_a_rust_workspace() {
     );
     assert_eq!(
         assets_spec["phases"]["install"]["commands"],
-        serde_json::json!(["npm install --global cdk-assets@4"])
+        serde_json::json!(["npm install --global cdk-assets@4.7.3"])
     );
 }
 
@@ -1507,5 +1507,77 @@ fn support_stacks_action_deploys_every_support_stack() {
             .as_array()
             .unwrap()
             .contains(&Value::from(plan::support_bucket_name(p, region))));
+    }
+}
+
+/// The toolchain the synth action installs is the one this workspace builds with.
+#[test]
+fn the_synth_toolchain_is_the_workspace_rust_version() {
+    let manifest: toml::Table =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+    let rust_version = manifest["workspace"]["package"]["rust-version"]
+        .as_str()
+        .unwrap();
+    assert_eq!(synth::RUST_TOOLCHAIN, rust_version);
+    assert!(synth::DEFAULT_INSTALL[0].contains(&format!("rustup default {rust_version};")));
+}
+
+/// Every install step of every program's pipeline is pinned and checked by a package
+/// manager: nothing piped from a download into a shell, pip only with `--require-hashes`
+/// and exact versions, npm only with exact versions.
+#[test]
+fn every_install_step_is_pinned_and_checked() {
+    for name in PROGRAMS {
+        let (_, app) = lowered(name);
+        let t = pipeline_template(&app);
+        for (logical_id, resource) in t["Resources"].as_object().unwrap() {
+            if resource["Type"] != "AWS::CodeBuild::Project" {
+                continue;
+            }
+            let spec = json(
+                resource["Properties"]["Source"]["BuildSpec"]
+                    .as_str()
+                    .unwrap(),
+            );
+            let commands = spec["phases"]["install"]["commands"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for command in commands.iter().filter_map(Value::as_str) {
+                let at = format!("{name} {logical_id}: {command}");
+                assert!(
+                    !command.contains("curl") && !command.contains("| sh"),
+                    "{at}"
+                );
+                if command.contains("pip install") {
+                    assert!(command.contains("--require-hashes"), "{at}");
+                }
+                if command.contains("--require-hashes -r /tmp/pipewright-") {
+                    continue;
+                }
+                if let Some(packages) = command.strip_prefix("npm install --global ") {
+                    for package in packages.split_whitespace() {
+                        let version = package.rsplit_once('@').map(|(_, v)| v).unwrap_or("");
+                        assert!(
+                            version.split('.').count() == 3
+                                && version.split('.').all(|n| n.parse::<u32>().is_ok()),
+                            "{at}"
+                        );
+                    }
+                }
+            }
+            // The requirement files name exact versions and hashes.
+            for command in commands.iter().filter_map(Value::as_str) {
+                for requirement in command.split('\'').filter(|r| r.contains("==")) {
+                    assert!(
+                        requirement.contains("--hash=sha256:"),
+                        "{name}: {requirement}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -13,7 +13,8 @@ use service::{lambda, local, ServiceConfig};
 
 /// jemalloc rather than glibc's malloc: after a flood of slow connections glibc kept much of the
 /// memory they had used, jemalloc (with its background thread, see `serve_locally`) returns it
-/// to the system. Measured in service/README.md.
+/// to the system. Measured in service/README.md. Not in the Lambda bundle (see Cargo.toml).
+#[cfg(not(pipewright_lambda))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
@@ -66,6 +67,7 @@ fn serve_locally(router: axum::Router) -> ExitCode {
     };
     // Purging freed memory in the background, rather than only when the allocating threads
     // next allocate, is what gives it back after a flood, when those threads are idle.
+    #[cfg(not(pipewright_lambda))]
     if let Err(error) = tikv_jemalloc_ctl::background_thread::write(true) {
         tracing::warn!(%error, "no background purging");
     }

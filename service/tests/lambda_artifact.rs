@@ -1,5 +1,6 @@
-//! The Lambda artifact, built exactly as documented in `service/README.md`: `cargo lambda build
-//! --profile release-lambda --x86-64 --output-format zip` must give a `bootstrap.zip` for
+//! The Lambda artifact, built exactly as documented in `service/README.md`: `RUSTFLAGS="--cfg
+//! pipewright_lambda" cargo lambda build --profile release-lambda --x86-64 --output-format zip`
+//! (the cfg pipewright's own Lambda builds set) must give a `bootstrap.zip` for
 //! `provided.al2023` on x86_64 that holds only an executable `bootstrap`, needs no glibc symbol
 //! newer than GLIBC_2.34 (Amazon Linux 2023 ships glibc 2.34), is at most 3 MB, and serves.
 //!
@@ -92,6 +93,7 @@ fn the_lambda_zip_is_small_portable_and_serves() {
                 "zip",
             ])
             .env("CARGO_TARGET_DIR", &target_dir)
+            .env("RUSTFLAGS", "--cfg pipewright_lambda")
             .current_dir(workspace),
         INSTALL_CARGO_LAMBDA,
     );

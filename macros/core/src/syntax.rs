@@ -169,10 +169,36 @@ impl Docs {
 
 impl Parse for Docs {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        refuse_expression_values(input)?;
         Ok(Docs {
             attrs: input.call(Attribute::parse_outer)?,
         })
     }
+}
+
+/// Refuses, unread, an attribute `#[name = value]` whose value is anything but one
+/// literal: syn reads such a value as an expression, recursing once per nested block or
+/// operator, and `#[doc = { { ... } }]` a thousand blocks deep overflowed the stack. A doc
+/// comment is `#[doc = "..."]`; other attributes are refused anyway.
+fn refuse_expression_values(input: ParseStream) -> syn::Result<()> {
+    let fork = input.fork();
+    while fork.peek(Token![#]) && fork.peek2(token::Bracket) {
+        let pound: Token![#] = fork.parse()?;
+        let content;
+        bracketed!(content in fork);
+        if content.call(syn::Path::parse_mod_style).is_err() || !content.peek(Token![=]) {
+            continue;
+        }
+        content.parse::<Token![=]>()?;
+        let literal = content.parse::<syn::Lit>().is_ok() && content.is_empty();
+        if !literal {
+            return Err(syn::Error::new(
+                pound.span,
+                "only doc comments (`///`) are allowed on blocks",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The `{ field: value, ... }` body of a block.
@@ -191,7 +217,7 @@ impl Parse for FieldList {
         let brace = braced!(content in input);
         let mut fields = Vec::new();
         let mut errors = Vec::new();
-        parse_fields(&content, &mut fields, &mut errors);
+        parse_fields(&content, &mut fields, &mut errors, 0);
         Ok(FieldList {
             brace,
             fields,
@@ -201,10 +227,15 @@ impl Parse for FieldList {
 }
 
 /// Parses `field: value` entries separated by commas, recovering from a bad one by
-/// skipping to the next comma.
-fn parse_fields(input: ParseStream, fields: &mut Vec<Field>, errors: &mut Vec<syn::Error>) {
+/// skipping to the next comma. `depth`: how many lists and groups enclose them.
+fn parse_fields(
+    input: ParseStream,
+    fields: &mut Vec<Field>,
+    errors: &mut Vec<syn::Error>,
+    depth: usize,
+) {
     while !input.is_empty() {
-        match input.parse::<Field>() {
+        match parse_field(input, depth) {
             Ok(field) => {
                 fields.push(field);
                 if input.is_empty() {
@@ -256,13 +287,17 @@ pub struct Field {
 
 impl Parse for Field {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let name = input.parse()?;
-        let colon = input
-            .parse()
-            .map_err(|e| syn::Error::new(e.span(), "expected `:` after the field name"))?;
-        let value = input.parse()?;
-        Ok(Field { name, colon, value })
+        parse_field(input, 0)
     }
+}
+
+fn parse_field(input: ParseStream, depth: usize) -> syn::Result<Field> {
+    let name = input.parse()?;
+    let colon = input
+        .parse()
+        .map_err(|e| syn::Error::new(e.span(), "expected `:` after the field name"))?;
+    let value = parse_value(input, depth)?;
+    Ok(Field { name, colon, value })
 }
 
 /// The name of a field or map key.
@@ -357,67 +392,112 @@ pub struct GroupValue {
     pub fields: Vec<Field>,
 }
 
+/// How deep lists and groups may nest in a value. The deepest value the language has,
+/// `codebuild: { policy: [{ actions: [...] }] }`, is four deep; the bound keeps the
+/// parser's recursion, and so its stack, small on any input (a few thousand nested
+/// brackets overflowed the compiler's 8 MiB stack).
+pub const MAX_VALUE_DEPTH: usize = 32;
+
 impl Parse for Value {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let lookahead = input.lookahead1();
-        if lookahead.peek(LitStr) {
-            Ok(Value::Str(input.parse()?))
-        } else if lookahead.peek(LitInt) {
-            Ok(Value::Int(IntValue {
-                minus: None,
-                lit: input.parse()?,
-            }))
-        } else if lookahead.peek(Token![-]) {
-            let minus = input.parse()?;
-            if input.peek(LitFloat) {
-                return Ok(Value::Float(input.parse()?));
-            }
-            Ok(Value::Int(IntValue {
-                minus: Some(minus),
-                lit: input.parse()?,
-            }))
-        } else if lookahead.peek(LitFloat) {
-            Ok(Value::Float(input.parse()?))
-        } else if lookahead.peek(LitBool) {
-            Ok(Value::Bool(input.parse()?))
-        } else if lookahead.peek(Ident) {
-            Ok(Value::Ident(input.parse()?))
-        } else if lookahead.peek(token::Bracket) {
-            Ok(Value::List(input.parse()?))
-        } else if lookahead.peek(token::Brace) {
-            Ok(Value::Group(input.parse()?))
-        } else {
-            Err(syn::Error::new(
+        parse_value(input, 0)
+    }
+}
+
+/// A value enclosed in `depth` lists and groups.
+fn parse_value(input: ParseStream, depth: usize) -> syn::Result<Value> {
+    if depth >= MAX_VALUE_DEPTH && (input.peek(token::Bracket) || input.peek(token::Brace)) {
+        let error = syn::Error::new(
+            input.span(),
+            format!("lists and groups nest at most {MAX_VALUE_DEPTH} deep"),
+        );
+        // The group, unread, as one token tree.
+        input.parse::<TokenTree>()?;
+        return Err(error);
+    }
+    let lookahead = input.lookahead1();
+    if lookahead.peek(LitStr) {
+        Ok(Value::Str(input.parse()?))
+    } else if lookahead.peek(LitInt) {
+        Ok(Value::Int(IntValue {
+            minus: None,
+            lit: input.parse()?,
+        }))
+    } else if lookahead.peek(Token![-]) {
+        let minus = input.parse()?;
+        if input.peek(LitFloat) {
+            return Ok(Value::Float(input.parse()?));
+        }
+        Ok(Value::Int(IntValue {
+            minus: Some(minus),
+            lit: input.parse()?,
+        }))
+    } else if lookahead.peek(LitFloat) {
+        Ok(Value::Float(input.parse()?))
+    } else if lookahead.peek(LitBool) {
+        Ok(Value::Bool(input.parse()?))
+    } else if lookahead.peek(Ident) {
+        Ok(Value::Ident(input.parse()?))
+    } else if lookahead.peek(token::Bracket) {
+        Ok(Value::List(parse_list(input, depth)?))
+    } else if lookahead.peek(token::Brace) {
+        Ok(Value::Group(parse_group(input, depth)?))
+    } else {
+        Err(syn::Error::new(
                 input.span(),
                 "expected a value: a string, an integer, `true`/`false`, a name, a list `[...]` or a group `{...}`",
             ))
-        }
     }
 }
 
 impl Parse for ListValue {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let content;
-        let bracket = bracketed!(content in input);
-        let items = content.parse_terminated(Value::parse, Token![,])?;
-        Ok(ListValue { bracket, items })
+        parse_list(input, 0)
     }
+}
+
+/// `[a, b, ...]`, itself enclosed in `depth` lists and groups.
+fn parse_list(input: ParseStream, depth: usize) -> syn::Result<ListValue> {
+    let content;
+    let bracket = bracketed!(content in input);
+    let mut items = Punctuated::new();
+    let mut item = || -> syn::Result<()> {
+        items.push_value(parse_value(&content, depth + 1)?);
+        if !content.is_empty() {
+            items.push_punct(content.parse()?);
+        }
+        Ok(())
+    };
+    while !content.is_empty() {
+        if let Err(e) = item() {
+            // The rest of the list is skipped: tokens left in the brackets would make syn
+            // replace every error of the program by "unexpected token".
+            while !content.is_empty() && content.parse::<TokenTree>().is_ok() {}
+            return Err(e);
+        }
+    }
+    Ok(ListValue { bracket, items })
 }
 
 impl Parse for GroupValue {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let content;
-        let brace = braced!(content in input);
-        let mut fields = Vec::new();
-        let mut errors = Vec::new();
-        parse_fields(&content, &mut fields, &mut errors);
-        match errors.into_iter().reduce(|mut a, b| {
-            a.combine(b);
-            a
-        }) {
-            Some(e) => Err(e),
-            None => Ok(GroupValue { brace, fields }),
-        }
+        parse_group(input, 0)
+    }
+}
+
+/// `{ name: value, ... }`, itself enclosed in `depth` lists and groups.
+fn parse_group(input: ParseStream, depth: usize) -> syn::Result<GroupValue> {
+    let content;
+    let brace = braced!(content in input);
+    let mut fields = Vec::new();
+    let mut errors = Vec::new();
+    parse_fields(&content, &mut fields, &mut errors, depth + 1);
+    match errors.into_iter().reduce(|mut a, b| {
+        a.combine(b);
+        a
+    }) {
+        Some(e) => Err(e),
+        None => Ok(GroupValue { brace, fields }),
     }
 }
 

@@ -26,6 +26,11 @@ use crate::spec::Architecture;
 /// How to install cargo-lambda and zig.
 pub const INSTALL_CARGO_LAMBDA: &str = "python3 -m pip install cargo-lambda ziglang";
 
+/// The `cfg` every Lambda build of `assets` and `deploy` sets (`#[cfg(pipewright_lambda)]`,
+/// `[target.'cfg(not(pipewright_lambda))'.dependencies]`): the service leaves its local
+/// server's allocator out of the Lambda bundle with it.
+pub const LAMBDA_CFG: &str = "pipewright_lambda";
+
 /// The profile the build uses when the workspace declares it (see `service/README.md`).
 pub const LAMBDA_PROFILE: &str = "release-lambda";
 
@@ -182,9 +187,14 @@ impl AssetBuilder {
     }
 
     /// `RUSTFLAGS` of a Lambda build: the caller's, plus path remapping, so that no
-    /// machine-specific path ends up in the binary (panic locations name source files).
+    /// machine-specific path ends up in the binary (panic locations name source files), and
+    /// [`LAMBDA_CFG`], which a package can test to leave out what only its local runs need.
     pub fn reproducible_rustflags(&self) -> String {
         let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+        if !flags.is_empty() {
+            flags.push(' ');
+        }
+        flags.push_str(&format!("--cfg {LAMBDA_CFG}"));
         let mut remap = |from: &Path, to: &str| {
             if !flags.is_empty() {
                 flags.push(' ');

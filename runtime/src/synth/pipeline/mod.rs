@@ -43,20 +43,39 @@ pub(super) use storage::support_stack;
 /// Python, Node.js and the AWS CLI preinstalled.
 pub const DEFAULT_IMAGE: &str = "aws/codebuild/amazonlinux-x86_64-standard:5.0";
 
+/// [`RUST_TOOLCHAIN`], as a literal for `concat!`.
+macro_rules! rust_toolchain {
+    () => {
+        "1.95"
+    };
+}
+
 /// What the synth action runs before the program's commands when `synth.install` is
-/// not set: a Rust toolchain with rustup (the repository's `rust-toolchain.toml` is
-/// honoured when there is one), and cargo-lambda with zig to build the Lambda bundles
-/// for Amazon Linux 2023. A program with `Arm64` lambdas also gets the
-/// `aarch64-unknown-linux-gnu` target.
+/// not set, every download pinned and checked by a package manager (nothing piped from a
+/// download into a shell): where there is no cargo, rustup from its Python package
+/// (`--require-hashes`: the exact wheel, x86-64 or arm64), which installs the
+/// [`RUST_TOOLCHAIN`] from the channel's signed manifest (a repository's
+/// `rust-toolchain.toml` still wins when cargo runs in it); then cargo-lambda and zig,
+/// exact versions, hash-checked, to build the Lambda bundles for Amazon Linux 2023. A
+/// program with `Arm64` lambdas also gets the `aarch64-unknown-linux-gnu` target.
 pub const DEFAULT_INSTALL: &[&str] = &[
-    "command -v cargo >/dev/null 2>&1 || curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal",
+    concat!(
+        "command -v cargo >/dev/null 2>&1 || { printf '%s\\n' 'rustup==1.29.0.1 --hash=sha256:47c6d01a6b54b87308fe29ae91633757fb1c5862374e6dd8978955b411bff7e4 --hash=sha256:771b3a48cc598dfa559c243c5be4358c79c785401b62d6508e23456969fb7a8c' >/tmp/pipewright-rustup.txt",
+        " && python3 -m pip install --quiet --disable-pip-version-check --require-hashes -r /tmp/pipewright-rustup.txt",
+        " && rustup toolchain install ", rust_toolchain!(), " --profile minimal && rustup default ", rust_toolchain!(), "; }"
+    ),
     "export PATH=\"$HOME/.cargo/bin:$PATH\"",
-    "pip3 install --quiet cargo-lambda ziglang",
+    "printf '%s\\n' 'cargo-lambda==1.9.2 --hash=sha256:db2c0b1d53d7ed0055198fd045f641addc91b180b20d794fcf78cc9a9efacb38 --hash=sha256:3350315e8b4e88f7134967f51546bf51aa5db37a6d39a17380545362ae27e289' 'ziglang==0.17.1 --hash=sha256:ea6cc5d87b033cf0aedfbc8f9549a908cae6c50ac31f1698188fa48a74524b54 --hash=sha256:b7c5f02fccd40f89b999ee16a1f5ddced56e6182370f8affe494bcf8a28cf07e' >/tmp/pipewright-tools.txt",
+    "python3 -m pip install --quiet --disable-pip-version-check --require-hashes -r /tmp/pipewright-tools.txt",
 ];
 
+/// The Rust toolchain the synth action installs where the image has none: the one
+/// pipewright is built and tested with (its `rust-version`).
+pub const RUST_TOOLCHAIN: &str = rust_toolchain!();
+
 /// The npm package that publishes the assets from the cloud assembly's asset manifests,
-/// pinned to a major version so a new major cannot change the pipeline's behaviour.
-pub const CDK_ASSETS_PACKAGE: &str = "cdk-assets@4";
+/// pinned to an exact version (npm checks the package's integrity hash from the registry).
+pub const CDK_ASSETS_PACKAGE: &str = "cdk-assets@4.7.3";
 
 /// The capabilities every change set acknowledges (named IAM roles, macros).
 pub const CAPABILITIES: &str = "CAPABILITY_NAMED_IAM,CAPABILITY_AUTO_EXPAND";

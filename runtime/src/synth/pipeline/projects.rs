@@ -292,12 +292,12 @@ impl<'a> Builder<'a> {
                 description: Some(spec.description.into()),
                 encryption_key: Some(self.encryption_key.clone()),
                 timeout_in_minutes: Some(spec.timeout_minutes.into()),
+                // An S3 cache in the artifact bucket (under an expiring prefix), not a
+                // LOCAL one: CodeBuild's local cache only hits when the next build lands on
+                // the same host soon after, so nearly every run paid a cold Rust build.
                 cache: spec.cache.then(|| code_build::project::ProjectCache {
-                    modes: Some(vec![
-                        "LOCAL_SOURCE_CACHE".into(),
-                        "LOCAL_CUSTOM_CACHE".into(),
-                    ]),
-                    ..code_build::project::ProjectCache::new("LOCAL")
+                    location: Some(self.store.build_cache(suffix)),
+                    ..code_build::project::ProjectCache::new("S3")
                 }),
                 ..code_build::Project::new(
                     code_build::project::Artifacts::new("CODEPIPELINE"),

@@ -19,7 +19,22 @@ pub(super) struct Store {
     pub(super) key: Option<Handle<kms::Key>>,
 }
 
+/// Where in the artifact bucket CodeBuild keeps the build caches (one prefix per project).
+pub(super) const BUILD_CACHE_PREFIX: &str = "pipewright-cache";
+
+/// How long a build cache that no build refreshed stays: a cache this old costs a cold
+/// build at most.
+const BUILD_CACHE_DAYS: i64 = 14;
+
 impl Store {
+    /// The S3 location of a project's build cache (`bucket/prefix/project`).
+    pub(super) fn build_cache(&self, project: &str) -> Value<String> {
+        Value::sub(format!(
+            "{}/{BUILD_CACHE_PREFIX}/{project}",
+            self.bucket.sub_ref()
+        ))
+    }
+
     /// The key CodeBuild encrypts its artifacts with.
     pub(super) fn encryption_key(&self) -> Value<String> {
         match &self.key {
@@ -180,6 +195,15 @@ fn artifact_bucket(
                     ),
                     abort_incomplete_multipart_upload: Some(
                         s3::bucket::AbortIncompleteMultipartUpload::new(7),
+                    ),
+                    ..s3::bucket::Rule::new("Enabled")
+                },
+                s3::bucket::Rule {
+                    id: Some("ExpireBuildCaches".into()),
+                    prefix: Some(format!("{BUILD_CACHE_PREFIX}/").into()),
+                    expiration_in_days: Some(BUILD_CACHE_DAYS.into()),
+                    noncurrent_version_expiration: Some(
+                        s3::bucket::NoncurrentVersionExpiration::new(1),
                     ),
                     ..s3::bucket::Rule::new("Enabled")
                 },

@@ -157,6 +157,27 @@ fn change_set_ready(changes: Vec<Change>) -> DescribeChangeSetOutput {
         .build()
 }
 
+/// A change set that modifies the function in place.
+fn function_modified() -> DescribeChangeSetOutput {
+    change_set_ready(vec![change(
+        "Modify",
+        "Fn",
+        "AWS::Lambda::Function",
+        Some("False"),
+    )])
+}
+
+/// The events of a stack whose update is complete.
+fn update_complete() -> DescribeStackEventsOutput {
+    events(vec![event(
+        "e0",
+        NAME,
+        "AWS::CloudFormation::Stack",
+        "UPDATE_COMPLETE",
+        None,
+    )])
+}
+
 fn created() -> CreateChangeSetOutput {
     CreateChangeSetOutput::builder()
         .id("arn:aws:cloudformation:us-west-2:111111111111:changeSet/pipewright-deploy/1")
@@ -429,14 +450,8 @@ async fn an_update_that_rolls_back_names_the_failed_resource() {
     let create = mock!(CloudFormation::create_change_set)
         .match_requests(|r| r.change_set_type() == Some(&ChangeSetType::Update))
         .then_output(created);
-    let describe_change_set = mock!(CloudFormation::describe_change_set).then_output(|| {
-        change_set_ready(vec![change(
-            "Modify",
-            "Fn",
-            "AWS::Lambda::Function",
-            Some("False"),
-        )])
-    });
+    let describe_change_set =
+        mock!(CloudFormation::describe_change_set).then_output(function_modified);
     let stack_events = mock!(CloudFormation::describe_stack_events)
         .sequence()
         .output(|| events(vec![event("e0", NAME, "AWS::CloudFormation::Stack", "UPDATE_COMPLETE", None)]))
@@ -589,15 +604,7 @@ fn risky_update(answers: Vec<bool>) -> (Environment, Rule, Rule, Console) {
     });
     let delete_change_set = mock!(CloudFormation::delete_change_set)
         .then_output(|| DeleteChangeSetOutput::builder().build());
-    let stack_events = mock!(CloudFormation::describe_stack_events).then_output(|| {
-        events(vec![event(
-            "e0",
-            NAME,
-            "AWS::CloudFormation::Stack",
-            "UPDATE_COMPLETE",
-            None,
-        )])
-    });
+    let stack_events = mock!(CloudFormation::describe_stack_events).then_output(update_complete);
     let execute = mock!(CloudFormation::execute_change_set)
         .then_output(|| ExecuteChangeSetOutput::builder().build());
     let env = environment(
@@ -698,23 +705,9 @@ async fn a_pending_change_set_of_another_run_is_waited_for_and_left_alone() {
         .then_output(created);
     let delete_change_set = mock!(CloudFormation::delete_change_set)
         .then_output(|| DeleteChangeSetOutput::builder().build());
-    let describe_change_set = mock!(CloudFormation::describe_change_set).then_output(|| {
-        change_set_ready(vec![change(
-            "Modify",
-            "Fn",
-            "AWS::Lambda::Function",
-            Some("False"),
-        )])
-    });
-    let stack_events = mock!(CloudFormation::describe_stack_events).then_output(|| {
-        events(vec![event(
-            "e0",
-            NAME,
-            "AWS::CloudFormation::Stack",
-            "UPDATE_COMPLETE",
-            None,
-        )])
-    });
+    let describe_change_set =
+        mock!(CloudFormation::describe_change_set).then_output(function_modified);
+    let stack_events = mock!(CloudFormation::describe_stack_events).then_output(update_complete);
     let execute = mock!(CloudFormation::execute_change_set)
         .then_output(|| ExecuteChangeSetOutput::builder().build());
     let env = environment(
@@ -752,23 +745,9 @@ async fn a_run_overtaken_by_another_says_so() {
     let template = mock!(CloudFormation::get_template)
         .then_output(|| GetTemplateOutput::builder().template_body("{}").build());
     let create = mock!(CloudFormation::create_change_set).then_output(created);
-    let describe_change_set = mock!(CloudFormation::describe_change_set).then_output(|| {
-        change_set_ready(vec![change(
-            "Modify",
-            "Fn",
-            "AWS::Lambda::Function",
-            Some("False"),
-        )])
-    });
-    let stack_events = mock!(CloudFormation::describe_stack_events).then_output(|| {
-        events(vec![event(
-            "e0",
-            NAME,
-            "AWS::CloudFormation::Stack",
-            "UPDATE_COMPLETE",
-            None,
-        )])
-    });
+    let describe_change_set =
+        mock!(CloudFormation::describe_change_set).then_output(function_modified);
+    let stack_events = mock!(CloudFormation::describe_stack_events).then_output(update_complete);
     let execute = mock!(CloudFormation::execute_change_set).then_error(|| {
         aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetError::ChangeSetNotFoundException(
             aws_sdk_cloudformation::types::error::ChangeSetNotFoundException::builder()

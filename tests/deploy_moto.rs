@@ -445,6 +445,14 @@ fn a_damaged_bootstrap_is_found_and_repaired() {
         assert_eq!(errors.len(), 1, "{}", run.all());
         errors[0].to_owned()
     };
+    let bootstrap_repairs = |what: &str| {
+        let run = deploy(&env, &["bootstrap"], "").success();
+        assert!(
+            run.stdout.contains("repaired CDKToolkit") && run.stdout.contains(what),
+            "{}",
+            run.all()
+        );
+    };
     deploy(&env, &["bootstrap"], "").success();
     deploy(&env, &["deploy", "--require-approval", "never", STACK], "").success();
 
@@ -458,12 +466,7 @@ fn a_damaged_bootstrap_is_found_and_repaired() {
             && error.contains("to repair it"),
         "{error}"
     );
-    let run = deploy(&env, &["bootstrap"], "").success();
-    assert!(
-        run.stdout.contains("repaired CDKToolkit") && run.stdout.contains("CdkBootstrapVersion"),
-        "{}",
-        run.all()
-    );
+    bootstrap_repairs("CdkBootstrapVersion");
     let version = moto.python(
         "print(json.dumps(client('ssm').get_parameter(Name='/cdk-bootstrap/hnb659fds/version')['Parameter']['Value']))",
     );
@@ -489,12 +492,7 @@ print(json.dumps(None))
             && error.contains("bootstrap` to repair it"),
         "{error}"
     );
-    let run = deploy(&env, &["bootstrap"], "").success();
-    assert!(
-        run.stdout.contains("repaired CDKToolkit") && run.stdout.contains("StagingBucket"),
-        "{}",
-        run.all()
-    );
+    bootstrap_repairs("StagingBucket");
     // Repaired: a second run finds nothing missing, and deployments publish again.
     let run = deploy(&env, &["bootstrap"], "").success();
     assert!(run.stdout.contains("already bootstrapped"), "{}", run.all());

@@ -4,7 +4,8 @@
 //! synthesized to CloudFormation while it compiles; this crate holds what it compiles to:
 //! the typed CloudFormation model ([`cfn`]), the program's model ([`spec`]), the pipeline's
 //! layout decided from it ([`plan`]), the pure synthesis ([`synth`]) and, with the `cli`
-//! feature, the `deploy` command line.
+//! feature, the `deploy` command line's offline commands (`list`, `synth`, `assets`); with
+//! the `aws` feature (the default), its commands that talk to AWS and the rehearsal.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -736,6 +736,53 @@ async fn a_pending_change_set_of_another_run_is_waited_for_and_left_alone() {
     assert!(notes.contains(other), "{notes}");
 }
 
+/// Through the CDK's deploy role, which may not list change sets, a run goes on (it cannot
+/// see other runs' pending change sets; it would learn of one only at execution).
+#[tokio::test]
+async fn a_deploy_role_that_cannot_list_change_sets_still_deploys() {
+    let denied = mock!(CloudFormation::list_change_sets).then_error(|| {
+        aws_sdk_cloudformation::operation::list_change_sets::ListChangeSetsError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDenied")
+                .message("not authorized to perform: cloudformation:ListChangeSets")
+                .build(),
+        )
+    });
+    let describe =
+        mock!(CloudFormation::describe_stacks).then_output(|| described(stack("UPDATE_COMPLETE")));
+    let template = mock!(CloudFormation::get_template)
+        .then_output(|| GetTemplateOutput::builder().template_body("{}").build());
+    let create = mock!(CloudFormation::create_change_set).then_output(created);
+    let describe_change_set =
+        mock!(CloudFormation::describe_change_set).then_output(function_modified);
+    let stack_events = mock!(CloudFormation::describe_stack_events).then_output(update_complete);
+    let execute = mock!(CloudFormation::execute_change_set)
+        .then_output(|| ExecuteChangeSetOutput::builder().build());
+    let env = environment(
+        &[
+            &denied,
+            &describe,
+            &template,
+            &create,
+            &describe_change_set,
+            &stack_events,
+            &execute,
+        ],
+        &[],
+        &[],
+    );
+    stack::deploy_stack(
+        &env,
+        &spec(TEMPLATE),
+        &options(Approval::Never),
+        &Console::capturing(Vec::new()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(denied.num_calls(), 1);
+    assert_eq!(execute.num_calls(), 1);
+}
+
 /// Executing a change set drops the stack's others: the run whose change set went says
 /// so, in one line, instead of a raw AWS error.
 #[tokio::test]

@@ -6,7 +6,9 @@
 //! may be asking for an approval); executing one change set makes CloudFormation drop the
 //! stack's others, so a run whose change set was overtaken says so instead of failing with
 //! a raw error. A change set whose run was killed stops counting after [`ABANDONED_AFTER`];
-//! a run interrupted with Ctrl-C deletes its own ([`Unexecuted`]).
+//! a run interrupted with Ctrl-C deletes its own ([`Unexecuted`]). Seeing other runs' change
+//! sets takes `cloudformation:ListChangeSets`, which the CDK's deploy role does not grant:
+//! through that role, a run learns of another only when that one executes first.
 
 use std::time::{Duration, SystemTime};
 
@@ -98,6 +100,12 @@ async fn pending_change_set(env: &Environment, name: &str, own: &str) -> Result<
         {
             Ok(page) => page,
             Err(e) if e.code() == Some("ValidationError") => return Ok(None),
+            // The CDK's deploy role (bootstrap v18) may not list change sets: then a run
+            // cannot see another's pending one, and learns of it only if that run executes
+            // first ([`overtaken`]).
+            Err(e) if matches!(e.code(), Some("AccessDenied" | "AccessDeniedException")) => {
+                return Ok(None)
+            }
             Err(e) => {
                 return Err(Error::aws(
                     format!("{name}: cannot list the change sets"),

@@ -13,7 +13,7 @@ use std::time::Duration;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
-use common::process::ServiceProcess;
+use common::process::{loopback_address, ServiceProcess};
 use common::{assert_error_document, is_json_content_type};
 
 /// A running local server and its base URL.
@@ -29,16 +29,7 @@ impl LocalServer {
             &[("PORT", "0"), ("SERVICE_FAULT_ROUTES", "1")],
             "listening on http://",
         );
-        let address = ready
-            .split("listening on http://")
-            .nth(1)
-            .expect("address after the marker")
-            .trim()
-            .to_owned();
-        assert!(
-            address.starts_with("127.0.0.1:"),
-            "loopback only: {address}"
-        );
+        let address = loopback_address(&ready, "listening on http://");
         Self {
             process,
             base: format!("http://{address}"),

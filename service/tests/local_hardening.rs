@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::process::ServiceProcess;
+use common::process::{loopback_address, ServiceProcess};
 
 const READY: &str = "listening on http://";
 
@@ -37,16 +37,7 @@ impl Server {
     }
 
     fn from((process, ready): (ServiceProcess, String)) -> Self {
-        let address = ready
-            .split(READY)
-            .nth(1)
-            .expect("address after the marker")
-            .trim()
-            .to_owned();
-        assert!(
-            address.starts_with("127.0.0.1:"),
-            "loopback only: {address}"
-        );
+        let address = loopback_address(&ready, READY);
         Self { process, address }
     }
 

@@ -9,7 +9,7 @@ mod template;
 mod value;
 
 pub use policy::{Effect, PolicyDocument, Principal, Statement};
-pub use references::check as check_references;
+pub use references::{check as check_references, targets as reference_targets};
 pub use template::{
     Assertion, Attribute, Attributes, Export, Handle, Mapping, Output, Parameter, ParameterName,
     RemovalPolicy, Resource, ResourceType, Rule, Template, TemplateError, UpdatePolicy,

@@ -4,7 +4,7 @@
 //! this check also covers `${...}` placeholders in `Fn::Sub` strings, condition names and
 //! templates read back from JSON (what `synth` wrote, or what a stack has deployed).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::resources::attribute_names;
 use super::value::{Json, Pseudo};
@@ -171,13 +171,8 @@ impl Scope<'_> {
     }
 
     fn check_sub(&self, arg: &Json, location: &str, errors: &mut Vec<TemplateError>) {
-        let (text, variables) = match arg {
-            Json::String(text) => (text.as_str(), None),
-            Json::Array(parts) => match (parts.first().and_then(Json::as_str), parts.get(1)) {
-                (Some(text), vars) => (text, vars.and_then(Json::as_object)),
-                _ => return,
-            },
-            _ => return,
+        let Some((text, variables)) = sub_parts(arg) else {
+            return;
         };
         if let Some(vars) = variables {
             vars.values().for_each(|v| self.walk(v, location, errors));
@@ -193,6 +188,73 @@ impl Scope<'_> {
                 _ => self.check_ref(placeholder, location, errors),
             }
         }
+    }
+}
+
+/// The names a template fragment (a resource, an output) refers to: `Ref` targets, the
+/// resources of `Fn::GetAtt`, the `Fn::Sub` placeholders that are not its own variables
+/// (the name before any `.`), and a resource's `DependsOn`. Pseudo parameters are included:
+/// they name no resource.
+pub fn targets(fragment: &Json) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    match fragment.get("DependsOn") {
+        Some(Json::String(id)) => {
+            found.insert(id.clone());
+        }
+        Some(Json::Array(ids)) => {
+            found.extend(ids.iter().filter_map(Json::as_str).map(str::to_owned));
+        }
+        _ => {}
+    }
+    collect_targets(fragment, &mut found);
+    found
+}
+
+fn collect_targets(value: &Json, found: &mut BTreeSet<String>) {
+    match value {
+        Json::Array(items) => items.iter().for_each(|v| collect_targets(v, found)),
+        Json::Object(map) if map.len() == 1 => {
+            let (key, arg) = map.iter().next().expect("one entry");
+            match (key.as_str(), arg) {
+                ("Ref", Json::String(target)) => {
+                    found.insert(target.clone());
+                }
+                ("Fn::GetAtt", _) if getatt_parts(arg).is_some() => {
+                    found.extend(getatt_parts(arg).map(|(resource, _)| resource.to_owned()));
+                }
+                ("Fn::Sub", _) => sub_targets(arg, found),
+                _ => collect_targets(arg, found),
+            }
+        }
+        Json::Object(map) => map.values().for_each(|v| collect_targets(v, found)),
+        _ => {}
+    }
+}
+
+fn sub_targets(arg: &Json, found: &mut BTreeSet<String>) {
+    let Some((text, variables)) = sub_parts(arg) else {
+        return;
+    };
+    if let Some(vars) = variables {
+        vars.values().for_each(|v| collect_targets(v, found));
+    }
+    for placeholder in placeholders(text) {
+        if !variables.is_some_and(|v| v.contains_key(placeholder)) {
+            let name = placeholder.split('.').next().unwrap_or(placeholder);
+            found.insert(name.to_owned());
+        }
+    }
+}
+
+/// An `Fn::Sub` argument's string and its own variables, if it has any.
+fn sub_parts(arg: &Json) -> Option<(&str, Option<&serde_json::Map<String, Json>>)> {
+    match arg {
+        Json::String(text) => Some((text.as_str(), None)),
+        Json::Array(parts) => {
+            let text = parts.first().and_then(Json::as_str)?;
+            Some((text, parts.get(1).and_then(Json::as_object)))
+        }
+        _ => None,
     }
 }
 
@@ -278,5 +340,25 @@ mod tests {
             }
         });
         check(&t).unwrap();
+    }
+
+    #[test]
+    fn targets_of_sub_skip_literals_and_variables_and_keep_names() {
+        let found: Vec<String> = targets(&json!({"Fn::Sub": [
+            "arn:${AWS::Partition}:s3:::${Bucket}/${!Literal}/${Role.Arn}/${Local}",
+            {"Local": {"Ref": "Parameter"}}
+        ]}))
+        .into_iter()
+        .collect();
+        assert_eq!(found, vec!["AWS::Partition", "Bucket", "Parameter", "Role"]);
+    }
+
+    #[test]
+    fn targets_include_refs_attributes_and_depends_on() {
+        let resource = json!({"Type": "T", "DependsOn": ["A"], "Properties": {
+            "X": {"Ref": "B"}, "Y": {"Fn::GetAtt": "C.Arn"}, "Z": [{"Fn::GetAtt": ["D", "Id"]}]
+        }});
+        let found: Vec<String> = targets(&resource).into_iter().collect();
+        assert_eq!(found, vec!["A", "B", "C", "D"]);
     }
 }

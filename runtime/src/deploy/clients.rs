@@ -537,17 +537,9 @@ impl Environment {
     /// Whether the default bootstrap stack exists (best effort: `false` when it cannot be
     /// read).
     async fn has_bootstrap_stack(&self) -> bool {
-        self.clients
-            .cloudformation
-            .describe_stacks()
-            .stack_name(crate::bootstrap::TOOLKIT_STACK_NAME)
-            .send()
+        super::stack::describe(self, crate::bootstrap::TOOLKIT_STACK_NAME)
             .await
-            .is_ok_and(|o| {
-                o.stacks()
-                    .iter()
-                    .any(|s| s.stack_status().map(|st| st.as_str()) != Some("DELETE_COMPLETE"))
-            })
+            .is_ok_and(|stack| stack.is_some())
     }
 
     /// The error of an environment whose asset bucket is gone.

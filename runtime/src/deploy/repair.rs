@@ -16,6 +16,7 @@ use serde_json::Value as Json;
 
 use super::clients::Environment;
 use super::error::{Error, Result};
+use crate::cfn::reference_targets;
 
 /// The resource types whose loss breaks deployments: the asset bucket, the roles, the
 /// version parameter (and the image repository).
@@ -55,31 +56,24 @@ pub async fn missing_resources(
     notes: &dyn Fn(String),
 ) -> Result<Vec<Missing>> {
     let cfn = &env.clients.cloudformation;
-    let mut resources = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let page = cfn
-            .list_stack_resources()
-            .stack_name(name)
-            .set_next_token(next.take())
-            .send()
-            .await
-            .map_err(|e| Error::aws(format!("{name}: cannot list the stack's resources"), &e))?;
-        resources.extend(
-            page.stack_resource_summaries()
-                .iter()
-                .filter(|r| CHECKED_TYPES.contains(&r.resource_type().unwrap_or_default()))
-                .map(|r| Missing {
-                    logical_id: r.logical_resource_id().unwrap_or_default().to_owned(),
-                    resource_type: r.resource_type().unwrap_or_default().to_owned(),
-                    physical_id: r.physical_resource_id().unwrap_or_default().to_owned(),
-                }),
-        );
-        match page.next_token() {
-            Some(token) => next = Some(token.to_owned()),
-            None => break,
-        }
-    }
+    let summaries: Vec<_> = cfn
+        .list_stack_resources()
+        .stack_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<std::result::Result<_, _>>()
+        .await
+        .map_err(|e| Error::aws(format!("{name}: cannot list the stack's resources"), &e))?;
+    let resources: Vec<Missing> = summaries
+        .iter()
+        .filter(|r| CHECKED_TYPES.contains(&r.resource_type().unwrap_or_default()))
+        .map(|r| Missing {
+            logical_id: r.logical_resource_id().unwrap_or_default().to_owned(),
+            resource_type: r.resource_type().unwrap_or_default().to_owned(),
+            physical_id: r.physical_resource_id().unwrap_or_default().to_owned(),
+        })
+        .collect();
     let checks = join_all(resources.iter().map(|r| {
         cfn.detect_stack_resource_drift()
             .stack_name(name)
@@ -132,7 +126,7 @@ impl Removal {
             let more: Vec<String> = declared
                 .iter()
                 .filter(|(id, _)| !resources.contains(*id))
-                .filter(|(_, body)| references(body).iter().any(|r| resources.contains(r)))
+                .filter(|(_, body)| refers_to_any(body, &resources))
                 .map(|(id, _)| id.clone())
                 .collect();
             if more.is_empty() {
@@ -145,7 +139,7 @@ impl Removal {
             .map(|outputs| {
                 outputs
                     .iter()
-                    .filter(|(_, body)| references(body).iter().any(|r| resources.contains(r)))
+                    .filter(|(_, body)| refers_to_any(body, &resources))
                     .map(|(name, _)| name.clone())
                     .collect()
             })
@@ -178,57 +172,9 @@ impl Removal {
     }
 }
 
-/// The logical ids a template fragment refers to.
-fn references(fragment: &Json) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    collect_references(fragment, &mut found);
-    found
-}
-
-fn collect_references(fragment: &Json, found: &mut BTreeSet<String>) {
-    match fragment {
-        Json::Object(map) => {
-            for (key, value) in map {
-                match (key.as_str(), value) {
-                    ("Ref", Json::String(id)) => {
-                        found.insert(id.clone());
-                    }
-                    ("Fn::GetAtt", Json::Array(parts)) => {
-                        found.extend(parts.first().and_then(Json::as_str).map(str::to_owned));
-                    }
-                    ("Fn::GetAtt", Json::String(path)) => {
-                        found.extend(path.split('.').next().map(str::to_owned));
-                    }
-                    ("Fn::Sub", _) => {
-                        let text = match value {
-                            Json::Array(parts) => parts.first().and_then(Json::as_str),
-                            other => other.as_str(),
-                        };
-                        found.extend(sub_references(text.unwrap_or_default()));
-                    }
-                    ("DependsOn", Json::String(id)) => {
-                        found.insert(id.clone());
-                    }
-                    ("DependsOn", Json::Array(ids)) => {
-                        found.extend(ids.iter().filter_map(Json::as_str).map(str::to_owned));
-                    }
-                    _ => {}
-                }
-                collect_references(value, found);
-            }
-        }
-        Json::Array(items) => items.iter().for_each(|i| collect_references(i, found)),
-        _ => {}
-    }
-}
-
-/// The names a `Fn::Sub` string refers to: `${Name}` and `${Name.Attribute}` (not the
-/// literal `${!Name}`).
-fn sub_references(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split("${").skip(1).filter_map(|rest| {
-        let inner = rest.split('}').next()?;
-        (!inner.starts_with('!')).then(|| inner.split('.').next().unwrap_or(inner).to_owned())
-    })
+/// Whether a template fragment refers to any of `ids`.
+fn refers_to_any(fragment: &Json, ids: &BTreeSet<String>) -> bool {
+    reference_targets(fragment).iter().any(|r| ids.contains(r))
 }
 
 #[cfg(test)]
@@ -290,13 +236,5 @@ mod tests {
             removal.retained_survivors(&template, &missing),
             vec!["StagingBucket".to_owned()]
         );
-    }
-
-    #[test]
-    fn sub_references_skip_literals_and_keep_names() {
-        let found: Vec<String> =
-            sub_references("arn:${AWS::Partition}:s3:::${Bucket}/${!Literal}/${Role.Arn}")
-                .collect();
-        assert_eq!(found, vec!["AWS::Partition", "Bucket", "Role"]);
     }
 }

@@ -87,17 +87,15 @@ pub async fn wait_for_other_runs(
 /// The name of another run's pending change set of the stack, if there is one.
 async fn pending_change_set(env: &Environment, name: &str, own: &str) -> Result<Option<String>> {
     let now = SystemTime::now();
-    let mut next: Option<String> = None;
-    loop {
-        let page = match env
-            .clients
-            .cloudformation
-            .list_change_sets()
-            .stack_name(name)
-            .set_next_token(next.take())
-            .send()
-            .await
-        {
+    let mut pages = env
+        .clients
+        .cloudformation
+        .list_change_sets()
+        .stack_name(name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = match page {
             Ok(page) => page,
             Err(e) if e.code() == Some("ValidationError") => return Ok(None),
             // The CDK's deploy role (bootstrap v18) may not list change sets: then a run
@@ -123,11 +121,8 @@ async fn pending_change_set(env: &Environment, name: &str, own: &str) -> Result<
         if found.is_some() {
             return Ok(found);
         }
-        match page.next_token() {
-            Some(token) => next = Some(token.to_owned()),
-            None => return Ok(None),
-        }
     }
+    Ok(None)
 }
 
 /// Whether a failed execution (or description) of this run's change set means another

@@ -177,3 +177,19 @@ impl Drop for ServiceProcess {
         let _ = self.child.wait();
     }
 }
+
+/// The loopback address the service printed after `marker` in its ready line (a test never
+/// talks to anything but loopback).
+pub fn loopback_address(ready: &str, marker: &str) -> String {
+    let address = ready
+        .split(marker)
+        .nth(1)
+        .expect("address after the marker")
+        .trim()
+        .to_owned();
+    assert!(
+        address.starts_with("127.0.0.1:"),
+        "loopback only: {address}"
+    );
+    address
+}

@@ -55,7 +55,10 @@ pub fn synthesize(
 ) -> Result<(App, Vec<PathBuf>), syn::Error> {
     let program: syntax::Program = syn::parse2(input)?;
     let workspace = match &context.manifest_dir {
-        Some(dir) => Workspace::load(dir),
+        Some(dir) => Workspace::load(dir).map(|ws| Workspace {
+            program_bin: context.bin_name.clone(),
+            ..ws
+        }),
         None => {
             Err("CARGO_MANIFEST_DIR is not set: the macro must be expanded by Cargo".to_owned())
         }

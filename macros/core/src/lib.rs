@@ -1,6 +1,7 @@
 //! The `pipeline!` language, usable without the compiler: its syntax tree
 //! ([`syntax`]), the checks and the lowering to pipewright's program model ([`lower`]),
-//! the workspace it is compiled in ([`workspace`]), and the expansion ([`expand()`]).
+//! the workspace it is compiled in ([`workspace`]) and what its lambdas' builds compile
+//! ([`lambda_build`]), and the expansion ([`expand()`]).
 //!
 //! `pipewright-macros` is a thin shim over [`expand()`]; everything here can be unit
 //! tested on token streams.
@@ -9,6 +10,7 @@
 
 pub mod diagnostics;
 pub mod expand;
+pub mod lambda_build;
 pub mod lower;
 pub mod syntax;
 pub mod workspace;

@@ -18,7 +18,7 @@ use crate::syntax::{
     self, ApiBlock, Field, FieldName, Item, LambdaBlock, PipelineBlock, StackBlock, StackMember,
     StageBlock, Value,
 };
-use crate::workspace::Workspace;
+use crate::workspace::{LocalPackage, Workspace};
 
 /// A checked program, and where its blocks were written (to report synthesis errors).
 pub struct Lowered {
@@ -759,7 +759,8 @@ impl Cx {
     }
 
     /// Resolves every lambda's package and binary against the workspace; a lambda with
-    /// no `bin` gets the package's only binary.
+    /// no `bin` gets the package's only binary (the program's own binary left out, when the
+    /// package is the program's).
     fn packages(
         &mut self,
         stacks: &mut [(Stack, Vec<(String, FieldSpan)>)],
@@ -816,10 +817,10 @@ impl Cx {
                             ),
                         );
                     }
-                } else if let [only] = &local.bins[..] {
-                    lambda.bin = only.clone();
+                } else if let [only] = ws.function_bins(local)[..] {
+                    lambda.bin = only.to_owned();
                 } else {
-                    let bins: Vec<&str> = local.bins.iter().map(String::as_str).collect();
+                    let bins = ws.function_bins(local);
                     let message = if bins.is_empty() {
                         format!(
                             "package `{}` has no binary to deploy as the function",
@@ -834,6 +835,14 @@ impl Cx {
                         )
                     };
                     self.diag.error(span.package, message);
+                }
+                if let Some(dependency) = local
+                    .aws_in_lambda_build
+                    .as_ref()
+                    .filter(|_| ws.is_program(local))
+                {
+                    self.diag
+                        .error(span.package, sdk_in_lambda_build(local, dependency));
                 }
                 if fingerprinted.insert(lambda.package.clone(), ()).is_some() {
                     continue;
@@ -861,6 +870,18 @@ impl Cx {
         }
         (packages, tracked)
     }
+}
+
+/// The error for a lambda built from the program's own package when that package's Lambda
+/// build would compile the AWS SDK (see `lambda_build`).
+fn sdk_in_lambda_build(package: &LocalPackage, dependency: &str) -> String {
+    format!(
+        "package `{name}` is this program's own package, and its Lambda build would compile the AWS SDK: \
+         a default build of `{name}` has `{dependency}` with its `aws` feature; \
+         move `{dependency}` and `pipewright-macros` to `[target.'cfg(not(pipewright_lambda))'.dependencies]` \
+         (pipewright's Lambda builds set that cfg), or put the pipeline in a package of its own",
+        name = package.name
+    )
 }
 
 /// Reads the fields of one block or group: each read names a field the block knows;

@@ -19,6 +19,10 @@ pub struct Workspace {
     pub packages: Vec<LocalPackage>,
     /// Every manifest read, for rebuild tracking.
     pub tracked: Vec<PathBuf>,
+    /// The directory of the package being compiled (the program's).
+    pub program_dir: PathBuf,
+    /// The binary being compiled (the program), when Cargo says (`CARGO_BIN_NAME`).
+    pub program_bin: Option<String>,
 }
 
 /// One local package.
@@ -34,6 +38,9 @@ pub struct LocalPackage {
     pub bins: Vec<String>,
     /// Directories of the local packages it depends on by path.
     pub path_deps: Vec<PathBuf>,
+    /// The key of its dependency on pipewright when a default Lambda build of it compiles
+    /// pipewright's `aws` feature, hence the AWS SDK (see [`crate::lambda_build`]).
+    pub aws_in_lambda_build: Option<String>,
 }
 
 /// The hash of everything a package's build reads, and the files it covers: one
@@ -44,7 +51,10 @@ impl Workspace {
     /// Reads the workspace of the package in `manifest_dir` (the compiled package's
     /// `CARGO_MANIFEST_DIR`).
     pub fn load(manifest_dir: &Path) -> Result<Workspace, String> {
-        let mut ws = Workspace::default();
+        let mut ws = Workspace {
+            program_dir: normalize(manifest_dir),
+            ..Workspace::default()
+        };
         let manifest_path = manifest_dir.join("Cargo.toml");
         let manifest = read_manifest(&manifest_path)?;
         ws.tracked.push(manifest_path);
@@ -59,6 +69,22 @@ impl Workspace {
             ws.add_workspace(&find_workspace_root(&dep, &dep_manifest))?;
         }
         Ok(ws)
+    }
+
+    /// The package being compiled, when a lambda names it.
+    pub fn is_program(&self, package: &LocalPackage) -> bool {
+        package.dir == self.program_dir
+    }
+
+    /// The binaries of a package a lambda can be built from: all of them, but the program
+    /// itself when the package is the program's (a function and its pipeline in one package).
+    pub fn function_bins<'a>(&self, package: &'a LocalPackage) -> Vec<&'a str> {
+        package
+            .bins
+            .iter()
+            .map(String::as_str)
+            .filter(|bin| !self.is_program(package) || Some(*bin) != self.program_bin.as_deref())
+            .collect()
     }
 
     /// The package of this name.
@@ -111,12 +137,17 @@ impl Workspace {
                 dir.join("Cargo.toml").display()
             ));
         };
+        let workspace_deps = workspace_dependencies(dir, manifest, root);
         self.packages.push(LocalPackage {
             name: name.to_owned(),
             dir: dir.to_owned(),
             workspace_root: root.to_owned(),
             bins: binaries(dir, name, manifest),
             path_deps: path_dependencies(manifest, dir, root),
+            aws_in_lambda_build: crate::lambda_build::aws_in_lambda_build(
+                manifest,
+                workspace_deps.as_ref(),
+            ),
         });
         Ok(())
     }
@@ -126,6 +157,17 @@ impl Workspace {
     /// (see [`pipewright::fingerprint::fingerprint`]).
     pub fn fingerprint(&self, package: &LocalPackage) -> Result<Fingerprint, String> {
         pipewright::fingerprint::fingerprint(&package.dir, &package.workspace_root)
+    }
+}
+
+/// The `[workspace.dependencies]` of the workspace rooted at `root` (the package's own
+/// manifest when it is the root), for `workspace = true` entries.
+fn workspace_dependencies(dir: &Path, manifest: &Toml, root: &Path) -> Option<Toml> {
+    let dependencies = |m: &Toml| m.get("workspace")?.get("dependencies")?.as_table().cloned();
+    if normalize(dir) == normalize(root) {
+        dependencies(manifest)
+    } else {
+        dependencies(&read_manifest(&root.join("Cargo.toml")).ok()?)
     }
 }
 
@@ -255,6 +297,36 @@ mod tests {
             .files
             .iter()
             .any(|f| f.components().any(|c| c.as_os_str() == "target")));
+    }
+
+    #[test]
+    fn knows_the_program_package_and_what_its_lambda_build_compiles() {
+        let dir = std::env::temp_dir().join(format!("pipewright-ws-aws-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("src/bin")).unwrap();
+        fs::write(
+            dir.join("Cargo.toml"),
+            "[package]\nname = \"hello\"\n[workspace.dependencies]\npipewright = \"0.1\"\n\
+             [dependencies]\npipewright = { workspace = true, features = [\"cli\"] }\n",
+        )
+        .unwrap();
+        fs::write(dir.join("src/main.rs"), "fn main() {}").unwrap();
+        fs::write(dir.join("src/bin/deploy.rs"), "fn main() {}").unwrap();
+        let ws = Workspace::load(&dir).unwrap();
+        let hello = ws.package("hello").unwrap();
+        assert!(ws.is_program(hello));
+        assert_eq!(hello.aws_in_lambda_build.as_deref(), Some("pipewright"));
+        // The function is the package's binary that is not the program.
+        assert_eq!(ws.function_bins(hello), ["hello", "deploy"]);
+        let ws = Workspace {
+            program_bin: Some("deploy".into()),
+            ..ws
+        };
+        assert_eq!(ws.function_bins(ws.package("hello").unwrap()), ["hello"]);
+        let this = Workspace::load(&repo_root()).unwrap();
+        assert!(!this.is_program(this.package("service").unwrap()));
+        assert_eq!(this.package("service").unwrap().aws_in_lambda_build, None);
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -1,0 +1,234 @@
+//! What a package's Lambda build compiles, read from its manifest: whether pipewright comes
+//! with its `aws` feature, hence the AWS SDK, in release.
+//!
+//! `deploy assets` (and the pipeline's Synth action) builds a function with cargo-lambda:
+//! the package's default features, `--cfg pipewright_lambda`. Cargo compiles every
+//! dependency of a package for any of its binaries, so a package that is both the function
+//! (`src/main.rs`) and the pipeline (`src/bin/deploy.rs`) compiles the pipeline's
+//! dependencies into the function's build, unless they are left out of it. The macro refuses
+//! that layout when it would compile the AWS SDK (minutes on a small machine, for a binary
+//! that never uses it), saying how to leave pipewright out.
+
+use pipewright::manifest::Toml;
+
+/// The `cfg` of pipewright's Lambda builds (`pipewright::deploy::assets::LAMBDA_CFG`, not
+/// reachable here: the macro uses pipewright without its `cli` feature).
+const LAMBDA_CFG: &str = "pipewright_lambda";
+
+/// The dependency key under which a default Lambda build of the package described by
+/// `manifest` compiles pipewright with its `aws` feature, if it does. `workspace_deps` is
+/// the `[workspace.dependencies]` table of its workspace, for `workspace = true` entries.
+pub fn aws_in_lambda_build(manifest: &Toml, workspace_deps: Option<&Toml>) -> Option<String> {
+    let features = default_features(manifest);
+    lambda_dependency_tables(manifest)
+        .into_iter()
+        .flat_map(|table| table.iter())
+        .filter_map(|(key, spec)| {
+            let spec = resolve_workspace(key, spec, workspace_deps)?;
+            (spec.package == "pipewright").then_some((key, spec))
+        })
+        .find(|(key, spec)| spec.active(key, &features) && spec.has_aws(key, &features))
+        .map(|(key, _)| key.clone())
+}
+
+/// The dependency tables a Lambda build reads: `[dependencies]` and the target-specific
+/// ones, except those whose condition names the Lambda build's cfg (such as
+/// `cfg(not(pipewright_lambda))`, the way to keep a dependency out of it).
+fn lambda_dependency_tables(manifest: &Toml) -> Vec<&Toml> {
+    let mut tables: Vec<&Toml> = manifest
+        .get("dependencies")
+        .and_then(|d| d.as_table())
+        .into_iter()
+        .collect();
+    if let Some(targets) = manifest.get("target").and_then(|t| t.as_table()) {
+        for (condition, target) in targets {
+            if condition.contains(LAMBDA_CFG) {
+                continue;
+            }
+            if let Some(table) = target.get("dependencies").and_then(|d| d.as_table()) {
+                tables.push(table);
+            }
+        }
+    }
+    tables
+}
+
+/// A dependency as Cargo sees it after `workspace = true` inheritance.
+struct Dependency {
+    package: String,
+    optional: bool,
+    default_features: bool,
+    features: Vec<String>,
+}
+
+impl Dependency {
+    /// Whether the dependency is part of a default build.
+    fn active(&self, key: &str, enabled: &[String]) -> bool {
+        !self.optional
+            || enabled.iter().any(|f| {
+                f == key || *f == format!("dep:{key}") || f.starts_with(&format!("{key}/"))
+            })
+    }
+
+    /// Whether a default build turns on its `aws` feature (pipewright's default).
+    fn has_aws(&self, key: &str, enabled: &[String]) -> bool {
+        self.default_features
+            || self.features.iter().any(|f| f == "aws" || f == "default")
+            || enabled.iter().any(|f| {
+                [format!("{key}/aws"), format!("{key}?/aws")].contains(f)
+                    || [format!("{key}/default"), format!("{key}?/default")].contains(f)
+            })
+    }
+}
+
+/// A dependency entry, inherited from the workspace's when it says `workspace = true`;
+/// `None` when it cannot be read (Cargo reports that itself).
+fn resolve_workspace(
+    key: &str,
+    spec: &toml::Value,
+    workspace_deps: Option<&Toml>,
+) -> Option<Dependency> {
+    let own = read_dependency(key, spec);
+    if spec.get("workspace").and_then(|w| w.as_bool()) != Some(true) {
+        return Some(own);
+    }
+    let inherited = read_dependency(key, workspace_deps?.get(key)?);
+    // Cargo: the package name and default features come from the workspace, features add up,
+    // `optional` is the member's.
+    let mut features = inherited.features;
+    features.extend(own.features);
+    Some(Dependency {
+        package: inherited.package,
+        optional: own.optional,
+        default_features: inherited.default_features,
+        features,
+    })
+}
+
+/// One entry of a dependency table: `"1"` or a table.
+fn read_dependency(key: &str, spec: &toml::Value) -> Dependency {
+    let strings = |name: &str| -> Vec<String> {
+        spec.get(name)
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let flag = |name: &str| spec.get(name).and_then(|v| v.as_bool());
+    Dependency {
+        package: spec
+            .get("package")
+            .and_then(|p| p.as_str())
+            .unwrap_or(key)
+            .to_owned(),
+        optional: flag("optional").unwrap_or(false),
+        default_features: flag("default-features")
+            .or_else(|| flag("default_features"))
+            .unwrap_or(true),
+        features: strings("features"),
+    }
+}
+
+/// The package's own features a default build enables: `default` and what it enables,
+/// transitively.
+fn default_features(manifest: &Toml) -> Vec<String> {
+    let Some(table) = manifest.get("features").and_then(|f| f.as_table()) else {
+        return Vec::new();
+    };
+    let mut enabled: Vec<String> = Vec::new();
+    let mut pending = vec!["default".to_owned()];
+    while let Some(feature) = pending.pop() {
+        if enabled.contains(&feature) {
+            continue;
+        }
+        if let Some(implied) = table.get(&feature).and_then(|f| f.as_array()) {
+            pending.extend(implied.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+        }
+        enabled.push(feature);
+    }
+    enabled
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(manifest: &str) -> Option<String> {
+        let manifest: Toml = manifest.parse().unwrap();
+        aws_in_lambda_build(&manifest, None)
+    }
+
+    const PACKAGE: &str = "[package]\nname = \"hello\"\nversion = \"0.1.0\"\n";
+
+    #[test]
+    fn a_plain_dependency_brings_the_sdk() {
+        let manifest = format!("{PACKAGE}[dependencies]\npipewright = \"0.1\"\n");
+        assert_eq!(check(&manifest).as_deref(), Some("pipewright"));
+    }
+
+    #[test]
+    fn a_default_feature_forwarding_to_aws_brings_the_sdk() {
+        let manifest = format!(
+            "{PACKAGE}[features]\ndefault = [\"deploy\"]\ndeploy = [\"aws\"]\naws = [\"pipewright/aws\"]\n\
+             [dependencies]\npipewright = {{ version = \"0.1\", default-features = false, features = [\"cli\"] }}\n"
+        );
+        assert_eq!(check(&manifest).as_deref(), Some("pipewright"));
+    }
+
+    #[test]
+    fn a_renamed_dependency_is_found_by_its_package() {
+        let manifest = format!(
+            "{PACKAGE}[target.'cfg(unix)'.dependencies]\npw = {{ package = \"pipewright\", version = \"0.1\" }}\n"
+        );
+        assert_eq!(check(&manifest).as_deref(), Some("pw"));
+    }
+
+    #[test]
+    fn what_the_lambda_build_leaves_out_is_fine() {
+        for manifest in [
+            // Out of Lambda builds by their cfg: the one-package layout of the README.
+            format!(
+                "{PACKAGE}[features]\ndefault = [\"aws\"]\naws = [\"pipewright/aws\"]\n\
+                 [target.'cfg(not(pipewright_lambda))'.dependencies]\npipewright = \"0.1\"\n"
+            ),
+            // Optional, behind a feature that is not a default one.
+            format!(
+                "{PACKAGE}[features]\ndeploy = [\"dep:pipewright\"]\n\
+                 [dependencies]\npipewright = {{ version = \"0.1\", optional = true }}\n"
+            ),
+            // Without its `aws` feature.
+            format!(
+                "{PACKAGE}[features]\naws = [\"pipewright/aws\"]\n\
+                 [dependencies]\npipewright = {{ version = \"0.1\", default-features = false }}\n"
+            ),
+            // Only a dev-dependency, or none.
+            format!("{PACKAGE}[dev-dependencies]\npipewright = \"0.1\"\n"),
+            PACKAGE.to_owned(),
+        ] {
+            assert_eq!(check(&manifest), None, "{manifest}");
+        }
+    }
+
+    #[test]
+    fn workspace_dependencies_are_inherited() {
+        let workspace: Toml = "pipewright = { version = \"0.1\", default-features = false }"
+            .parse()
+            .unwrap();
+        let manifest = |features: &str| -> Toml {
+            format!("{PACKAGE}[dependencies]\npipewright = {{ workspace = true, features = [{features}] }}\n")
+                .parse()
+                .unwrap()
+        };
+        assert_eq!(
+            aws_in_lambda_build(&manifest("\"cli\""), Some(&workspace)),
+            None
+        );
+        assert_eq!(
+            aws_in_lambda_build(&manifest("\"aws\""), Some(&workspace)).as_deref(),
+            Some("pipewright")
+        );
+    }
+}

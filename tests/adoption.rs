@@ -1,0 +1,468 @@
+//! Adoption: pipewright used from another repository, the way a user who just copied the
+//! starter would use it. Two layouts, each copied to a directory outside this workspace with
+//! its `pipewright` and `pipewright-macros` dependencies patched to this checkout:
+//!
+//! - the starter (`starter/`): a workspace with the service package and the pipeline package;
+//! - one package: `src/main.rs` the function, `src/bin/deploy.rs` the pipeline, pipewright a
+//!   dependency of the host builds only (`cfg(not(pipewright_lambda))`), with the manifest the
+//!   README shows (read from it).
+//!
+//! For each: `deploy list`, `deploy synth --out cdk.out` (cfn-lint reports nothing on any
+//! template), `deploy assets --out cdk.out` (the zip holds one executable `bootstrap`, which
+//! serves HTTP when run here). The one-package layout's Lambda build must not compile
+//! pipewright (nor, through it, the AWS SDK).
+//!
+//! Cost: both layouts share one target directory (`<target>/adoption`) and are copied to the
+//! same path one after the other, because the Lambda build's flags name the project's path
+//! (`--remap-path-prefix`): a different path would rebuild every release dependency. The
+//! copies resolve their dependencies from this repository's `Cargo.lock`, offline, so they
+//! build the versions the rest of the suite builds. Every command builds without the `aws`
+//! feature, as the pipeline's Synth action does.
+//!
+//! Needs cargo-lambda and zig, cfn-lint, unzip (`.ci/setup` installs them).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const INSTALL_CARGO_LAMBDA: &str = "python3 -m pip install cargo-lambda ziglang";
+const INSTALL_CFN_LINT: &str = "python3 -m pip install cfn-lint";
+
+/// The layouts are built one at a time, in the same directory (see the module's docs).
+static PROJECT_DIR: Mutex<()> = Mutex::new(());
+
+/// This checkout.
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The target directory of the adoption builds: `adoption/` in the one that built this test
+/// (`<target>/debug/deploy`), so that it honours `CARGO_TARGET_DIR`. Not that directory itself:
+/// the `cargo test` running this test holds its lock.
+fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_deploy"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("<target>/debug/deploy")
+        .join("adoption")
+}
+
+/// Where the layouts are copied: outside this workspace (a package without `[workspace]`
+/// would otherwise be taken for a member of it), at a path that is the same on every run of
+/// this checkout's tests (warm runs reuse the release builds, whose flags name the path), and
+/// differs between checkouts.
+fn project_dir() -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    target_dir().hash(&mut hasher);
+    std::env::temp_dir()
+        .join(format!("pipewright-adoption-{:016x}", hasher.finish()))
+        .join("project")
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Empties the project directory and gives it `files` (relative path, text).
+fn fresh_project(files: &[(String, String)]) -> PathBuf {
+    let dir = project_dir();
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (path, text) in files {
+        write(&dir.join(path), text);
+    }
+    dir
+}
+
+/// Points a copied project at this checkout: `[patch.crates-io]` for the two crates a user
+/// depends on (their published versions otherwise), and this repository's `Cargo.lock`, which
+/// `cargo update --workspace --offline` trims to the project's dependencies, keeping every
+/// version it pins.
+fn point_at_this_checkout(project: &Path) {
+    let manifest = project.join("Cargo.toml");
+    let root = repo_root();
+    let patch = format!(
+        "\n[patch.crates-io]\npipewright = {{ path = {:?} }}\npipewright-macros = {{ path = {:?} }}\n",
+        root.join("runtime"),
+        root.join("macros")
+    );
+    write(&manifest, &(read(&manifest) + &patch));
+    std::fs::copy(root.join("Cargo.lock"), project.join("Cargo.lock")).unwrap();
+    cargo(project, &["update", "--workspace", "--offline"]);
+}
+
+/// The output of a command that must succeed; panics with its output (and `hint`) otherwise.
+fn run(command: &mut Command, hint: &str) -> String {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?} ({e}): {hint}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// `cargo ARGS` in the project, with the shared target directory.
+fn cargo(project: &Path, args: &[&str]) -> String {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run(
+        Command::new(cargo)
+            .args(args)
+            .current_dir(project)
+            .env("CARGO_TARGET_DIR", target_dir()),
+        "cargo is on PATH",
+    )
+}
+
+/// The stderr of `cargo ARGS` in the project, which must fail.
+fn cargo_failure(project: &Path, args: &[&str]) -> String {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .args(args)
+        .current_dir(project)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        !output.status.success(),
+        "cargo {args:?} succeeded:\n{stderr}"
+    );
+    stderr
+}
+
+/// `cargo run --bin deploy -- ARGS` without the `aws` feature, as the pipeline's Synth action
+/// runs it; prints how long it took.
+fn deploy(project: &Path, args: &[&str]) -> String {
+    let start = Instant::now();
+    let mut all = vec![
+        "run",
+        "--quiet",
+        "--locked",
+        "--offline",
+        "--no-default-features",
+        "--bin",
+        "deploy",
+        "--",
+    ];
+    all.extend_from_slice(args);
+    let stdout = cargo(project, &all);
+    eprintln!(
+        "adoption: deploy {} in {:.1} s",
+        args.join(" "),
+        start.elapsed().as_secs_f64()
+    );
+    stdout
+}
+
+/// cfn-lint reports nothing (not even informational findings) on any template of `assembly`.
+fn assert_cfn_lint_finds_nothing(assembly: &Path) {
+    let templates: Vec<PathBuf> = std::fs::read_dir(assembly)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".template.json"))
+        .collect();
+    assert_eq!(
+        templates.len(),
+        2,
+        "the pipeline's and the stage's: {templates:?}"
+    );
+    let findings = run(
+        Command::new("cfn-lint")
+            .args(["--format", "parseable", "--include-checks", "I", "--"])
+            .args(&templates),
+        &format!("install it with `{INSTALL_CFN_LINT}`"),
+    );
+    assert!(findings.trim().is_empty(), "cfn-lint findings:\n{findings}");
+}
+
+/// The one zip `assets` wrote into `assembly`.
+fn the_zip(assembly: &Path) -> PathBuf {
+    let zips: Vec<PathBuf> = std::fs::read_dir(assembly)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "zip"))
+        .collect();
+    assert_eq!(zips.len(), 1, "{zips:?}");
+    zips[0].clone()
+}
+
+/// Unzips the zip (which must hold an executable `bootstrap` and nothing else) and returns
+/// the path of its `bootstrap`, an x86-64 ELF executable.
+fn unpack_bootstrap(zip: &Path, into: &Path) -> PathBuf {
+    let listing = run(
+        Command::new("unzip").arg("-Z1").arg(zip),
+        "apt-get install -y unzip",
+    );
+    assert_eq!(listing.trim(), "bootstrap", "the zip holds: {listing}");
+    run(
+        Command::new("unzip")
+            .arg("-q")
+            .arg("-o")
+            .arg(zip)
+            .arg("-d")
+            .arg(into),
+        "apt-get install -y unzip",
+    );
+    let bootstrap = into.join("bootstrap");
+    let elf = std::fs::read(&bootstrap).unwrap();
+    assert_eq!(&elf[..4], b"\x7fELF", "an ELF file");
+    assert_eq!(u16::from_le_bytes([elf[18], elf[19]]), 0x3e, "EM_X86_64");
+    bootstrap
+}
+
+/// A `bootstrap` running in local mode; killed when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the service's binary on a free port and returns it with the address it printed.
+fn serve(bootstrap: &Path) -> (Server, String) {
+    let mut child = Command::new(bootstrap)
+        .env("PORT", "0")
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", bootstrap.display()));
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("the service printed {line:?}, not its address"))
+        .to_owned();
+    (server, address)
+}
+
+/// A GET over a raw socket; the whole answer.
+fn http_get(address: &str, path: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+/// `deploy assets`, then the bundle it wrote serves the starter's routes.
+fn assert_assets_serve(project: &Path) {
+    deploy(project, &["assets", "--out", "cdk.out"]);
+    let bootstrap = unpack_bootstrap(
+        &the_zip(&project.join("cdk.out")),
+        &project.join("unpacked"),
+    );
+    let (_server, address) = serve(&bootstrap);
+    let answer = http_get(&address, "/");
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert!(
+        answer.ends_with(r#"{"message":"hello from pipewright"}"#),
+        "{answer}"
+    );
+}
+
+/// list, synth (linted), assets (serving): what a user runs first.
+fn assert_list_synth_assets(project: &Path) {
+    assert_eq!(
+        deploy(project, &["list"]),
+        "HelloPipeline\nProd-HelloStack\n"
+    );
+    deploy(project, &["synth", "--out", "cdk.out"]);
+    assert_cfn_lint_finds_nothing(&project.join("cdk.out"));
+    // cargo-lambda's installation is the usual missing piece: say so.
+    Command::new("cargo-lambda")
+        .arg("--version")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cargo-lambda ({e}): `{INSTALL_CARGO_LAMBDA}`"));
+    assert_assets_serve(project);
+}
+
+/// Every file of the starter, relative path and text (`target/` and `cdk.out/` left out).
+fn starter_files() -> Vec<(String, String)> {
+    fn walk(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if name != "target" && name != "cdk.out" {
+                    walk(root, &path, files);
+                }
+            } else {
+                let relative = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                files.push((relative, read(&path)));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    let root = repo_root().join("starter");
+    walk(&root, &root, &mut files);
+    files
+}
+
+/// The one-package layout's manifest: the README's (the `toml` block after its
+/// `one-package manifest` marker), so that the README shows what is tested.
+fn one_package_manifest() -> String {
+    let readme = read(&repo_root().join("README.md"));
+    let after_marker = readme
+        .split_once("<!-- one-package manifest -->")
+        .expect("README.md has the one-package manifest")
+        .1;
+    let block = after_marker
+        .split_once("```toml\n")
+        .and_then(|(_, rest)| rest.split_once("```\n"))
+        .expect("a ```toml block after the marker")
+        .0;
+    block.to_owned()
+}
+
+/// The starter's files rearranged into one package: the README's manifest, the service's
+/// `main.rs`, the pipeline as `src/bin/deploy.rs`.
+fn one_package_files() -> Vec<(String, String)> {
+    let starter = repo_root().join("starter");
+    let manifest = one_package_manifest();
+    // The same Lambda profile as the starter's, or the layouts' release builds would not be
+    // shared (the suite's time, not correctness).
+    let workspace = read(&starter.join("Cargo.toml"));
+    let profile = &workspace[workspace.find("[profile.release-lambda]").unwrap()..];
+    assert!(
+        manifest.ends_with(profile),
+        "the README's one-package manifest ends with the starter's profile:\n{profile}"
+    );
+    vec![
+        ("Cargo.toml".into(), manifest),
+        (".gitignore".into(), read(&starter.join(".gitignore"))),
+        (
+            "src/main.rs".into(),
+            read(&starter.join("hello/src/main.rs")),
+        ),
+        (
+            "src/bin/deploy.rs".into(),
+            read(&starter.join("pipeline/src/main.rs")),
+        ),
+    ]
+}
+
+/// The crates the Lambda builds compiled, by file name: those for Lambda and those for this
+/// machine (proc macros, build scripts), in `<target>/pipewright/build`, where `deploy assets`
+/// has cargo-lambda build.
+fn lambda_build_artifacts() -> Vec<String> {
+    let build = target_dir().join("pipewright/build");
+    let mut names = Vec::new();
+    for dir in [
+        "x86_64-unknown-linux-gnu/release-lambda/deps",
+        "release-lambda/deps",
+    ] {
+        let dir = build.join(dir);
+        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        names.extend(entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()));
+    }
+    names
+}
+
+/// Runs one layout and prints how long it took.
+fn try_layout(name: &str, files: &[(String, String)]) {
+    let _one_at_a_time = PROJECT_DIR.lock().unwrap_or_else(|e| e.into_inner());
+    let started = Instant::now();
+    let project = fresh_project(files);
+    point_at_this_checkout(&project);
+    assert_list_synth_assets(&project);
+    eprintln!(
+        "adoption: {name} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// The one-package layout with pipewright in `[dependencies]`, as a user would first write it:
+/// the function's build would compile the AWS SDK.
+fn one_package_with_the_sdk_in_the_lambda_build() -> Vec<(String, String)> {
+    let mut files = one_package_files();
+    let manifest = &mut files[0].1;
+    let start = manifest.find("\n# Only the pipeline").unwrap();
+    let header = "[target.'cfg(not(pipewright_lambda))'.dependencies]\n";
+    let end = manifest.find(header).unwrap() + header.len();
+    manifest.replace_range(start..end, "");
+    files
+}
+
+#[test]
+fn the_starter_lists_synthesizes_and_builds_a_bundle_that_serves() {
+    try_layout("the starter", &starter_files());
+}
+
+#[test]
+fn one_package_lists_synthesizes_and_builds_a_bundle_without_pipewright() {
+    try_layout("one package", &one_package_files());
+    let artifacts = lambda_build_artifacts();
+    assert!(
+        artifacts.iter().any(|f| f.starts_with("liblambda_http")),
+        "the function's dependencies are where this test looks: {artifacts:?}"
+    );
+    let pipewright: Vec<String> = artifacts
+        .into_iter()
+        .filter(|f| f.starts_with("libpipewright") || f.starts_with("libaws_sdk"))
+        .collect();
+    assert!(
+        pipewright.is_empty(),
+        "the function's build compiled the pipeline's crates: {pipewright:?}"
+    );
+}
+
+/// The same layout with pipewright a dependency of the function's build is refused while the
+/// program compiles, with what to do (and without building the AWS SDK to say so).
+#[test]
+fn one_package_with_the_sdk_in_the_function_build_is_refused() {
+    let _one_at_a_time = PROJECT_DIR.lock().unwrap_or_else(|e| e.into_inner());
+    let project = fresh_project(&one_package_with_the_sdk_in_the_lambda_build());
+    point_at_this_checkout(&project);
+    let stderr = cargo_failure(
+        &project,
+        &[
+            "build",
+            "--locked",
+            "--offline",
+            "--no-default-features",
+            "--bin",
+            "deploy",
+        ],
+    );
+    let expected =
+        "error: package `hello` is this program's own package, and its Lambda build would \
+        compile the AWS SDK: a default build of `hello` has `pipewright` with its `aws` feature; \
+        move `pipewright` and `pipewright-macros` to \
+        `[target.'cfg(not(pipewright_lambda))'.dependencies]` (pipewright's Lambda builds set that \
+        cfg), or put the pipeline in a package of its own";
+    assert!(stderr.contains(expected), "{stderr}");
+    assert!(
+        stderr.contains("src/bin/deploy.rs:") && stderr.contains("package: \"hello\""),
+        "the error points at the lambda's `package`: {stderr}"
+    );
+}

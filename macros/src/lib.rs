@@ -12,7 +12,10 @@ use proc_macro::TokenStream;
 /// Every rule of the language is checked at compile time; all mistakes of one
 /// invocation are reported together, each at the offending token. A `lambda`'s `package`
 /// must be a package of the Cargo workspace being compiled (here, this repository's
-/// example service), and the program is recompiled when its sources change.
+/// example service), and the program is recompiled when its sources change. A lambda
+/// without `bin` takes its package's only binary, the program itself left out (a function
+/// and its pipeline in one package); that package is refused when its Lambda build would
+/// compile pipewright's `aws` feature, hence the AWS SDK.
 ///
 /// # Example
 ///

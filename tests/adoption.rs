@@ -19,6 +19,9 @@
 //! build the versions the rest of the suite builds. Every command builds without the `aws`
 //! feature, as the pipeline's Synth action does.
 //!
+//! A zip is built once per source hash: `deploy assets` keeps it in the target directory and
+//! reuses it, so a warm run (nothing changed since the last) checks the kept zip.
+//!
 //! Needs cargo-lambda and zig, cfn-lint, unzip (`.ci/setup` installs them).
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -115,26 +118,23 @@ fn run(command: &mut Command, hint: &str) -> String {
 }
 
 /// `cargo ARGS` in the project, with the shared target directory.
+fn cargo_command(project: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command
+        .args(args)
+        .current_dir(project)
+        .env("CARGO_TARGET_DIR", target_dir());
+    command
+}
+
+/// The stdout of `cargo ARGS` in the project, which must succeed.
 fn cargo(project: &Path, args: &[&str]) -> String {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    run(
-        Command::new(cargo)
-            .args(args)
-            .current_dir(project)
-            .env("CARGO_TARGET_DIR", target_dir()),
-        "cargo is on PATH",
-    )
+    run(&mut cargo_command(project, args), "cargo is on PATH")
 }
 
 /// The stderr of `cargo ARGS` in the project, which must fail.
 fn cargo_failure(project: &Path, args: &[&str]) -> String {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(cargo)
-        .args(args)
-        .current_dir(project)
-        .env("CARGO_TARGET_DIR", target_dir())
-        .output()
-        .unwrap();
+    let output = cargo_command(project, args).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(
         !output.status.success(),

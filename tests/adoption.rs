@@ -117,13 +117,16 @@ fn run(command: &mut Command, hint: &str) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// `cargo ARGS` in the project, with the shared target directory.
+/// `cargo ARGS` in the project, with the shared target directory. The program's debug build
+/// goes without debug info: nothing here reads it, and writing it is a good part of a cold
+/// build (the suite's time on CI).
 fn cargo_command(project: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command
         .args(args)
         .current_dir(project)
-        .env("CARGO_TARGET_DIR", target_dir());
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("CARGO_PROFILE_DEV_DEBUG", "false");
     command
 }
 

@@ -78,6 +78,12 @@ pub const OVERRIDES: &[(&str, &str, Override, &str)] = &[
         "bucket policy",
     ),
     (
+        "AWS::SNS::TopicPolicy",
+        "/properties/PolicyDocument",
+        Override::PolicyDocument,
+        "topic policy",
+    ),
+    (
         "AWS::KMS::Key",
         "/properties/KeyPolicy",
         Override::PolicyDocument,

@@ -96,6 +96,8 @@ pub struct StackArtifact {
     pub depends_on: Vec<Text>,
     /// Names of its outputs.
     pub outputs: Vec<Text>,
+    /// Termination protection: on for the stacks of a `protect: true` stage.
+    pub protected: bool,
 }
 
 impl StackArtifact {

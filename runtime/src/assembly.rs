@@ -122,9 +122,7 @@ pub fn files(app: &App) -> Vec<AssemblyFile> {
         let mut dependencies: Vec<String> =
             stack.depends_on.iter().map(|d| d.to_string()).collect();
         dependencies.push(asset_artifact.clone());
-        artifacts.insert(
-            stack.name.to_string(),
-            json!({
+        let mut artifact = json!({
                 "type": "aws:cloudformation:stack",
                 "environment": format!("aws://{}/{}", stack.account, stack.region),
                 "properties": {
@@ -145,8 +143,12 @@ pub fn files(app: &App) -> Vec<AssemblyFile> {
                 },
                 "dependencies": dependencies,
                 "displayName": stack.name,
-            }),
-        );
+        });
+        if stack.protected {
+            // The CDK CLI turns termination protection on when it deploys the stack.
+            artifact["properties"]["terminationProtection"] = true.into();
+        }
+        artifacts.insert(stack.name.to_string(), artifact);
         files.push(AssemblyFile {
             path: stack.template_file(),
             contents: stack.template.to_string(),

@@ -189,6 +189,27 @@ pub fn outputs_of(stack: &Stack) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Turns termination protection on for a deployed stack (a `protect: true` stage's) when
+/// it is off: a change set cannot.
+pub async fn protect(env: &Environment, name: &str, console: &Console) -> Result<()> {
+    let Some(stack) = describe(env, name).await? else {
+        return Ok(());
+    };
+    if stack.enable_termination_protection() == Some(true) {
+        return Ok(());
+    }
+    env.clients
+        .cloudformation
+        .update_termination_protection()
+        .stack_name(name)
+        .enable_termination_protection(true)
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("{name}: cannot turn termination protection on"), &e))?;
+    console.note(&format!("{name}: termination protection on"));
+    Ok(())
+}
+
 /// Deploys one stack.
 pub async fn deploy_stack(
     env: &Environment,

@@ -1,7 +1,7 @@
 //! The plan of small programs: its layout, and its errors at their sites.
 
 use crate::spec::{
-    Architecture, CodeBuild, ComputeType, DeploymentConfig, Lambda, Pipeline, Program, Source,
+    Approval, Architecture, CodeBuild, ComputeType, DeploymentConfig, Lambda, Pipeline, Program, Source,
     Stack, Stage, Synth, DEFAULT_MEMORY_MB, DEFAULT_QUALIFIER, DEFAULT_TIMEOUT,
 };
 
@@ -31,7 +31,10 @@ fn stage(name: &str, region: &str, stacks: &[&str]) -> Stage {
         environment: Vec::new(),
         approval: None,
         stacks: stacks.iter().map(|s| s.to_string()).collect(),
+        pre: Vec::new(),
         verify: Vec::new(),
+        protect: false,
+        wave: None,
     }
 }
 
@@ -47,6 +50,7 @@ fn program(stages: Vec<Stage>) -> Program {
                 repo: "acme/shop".into(),
                 branch: "main".into(),
                 connection: "arn:aws:codeconnections:us-east-1:111111111111:connection/x".into(),
+                trigger: Default::default(),
             },
             synth: Synth {
                 install: Vec::new(),
@@ -62,6 +66,7 @@ fn program(stages: Vec<Stage>) -> Program {
                 image: None,
             },
             qualifier: DEFAULT_QUALIFIER.into(),
+            notifications: None,
         },
         stacks: vec![Stack {
             name: "Shop".into(),
@@ -70,6 +75,7 @@ fn program(stages: Vec<Stage>) -> Program {
             apis: Vec::new(),
         }],
         stages,
+        waves: Vec::new(),
         packages: Vec::new(),
         binary: "deploy".into(),
         binary_kind: Default::default(),
@@ -79,7 +85,7 @@ fn program(stages: Vec<Stage>) -> Program {
 #[test]
 fn the_pipeline_is_laid_out_in_cdk_order() {
     let mut prod = stage("Prod", "eu-west-1", &["Shop"]);
-    prod.approval = Some("Promote to prod".into());
+    prod.approval = Some(Approval::named("Promote to prod"));
     prod.verify = vec!["curl $OrdersFunctionName".into()];
     let plan = plan(&program(vec![stage("Beta", "us-east-1", &["Shop"]), prod])).unwrap();
 
@@ -152,7 +158,7 @@ fn the_pipeline_is_laid_out_in_cdk_order() {
 #[test]
 fn an_approval_alone_in_its_stage_comes_first() {
     let mut gate = stage("Gate", "us-east-1", &[]);
-    gate.approval = Some("Go".into());
+    gate.approval = Some(Approval::named("Go"));
     let plan = plan(&program(vec![gate])).unwrap();
     let gate = plan.stage("Gate").unwrap();
     assert_eq!(gate.action_names(), ["Go"]);
@@ -163,7 +169,7 @@ fn an_approval_alone_in_its_stage_comes_first() {
 #[test]
 fn errors_name_the_block_or_field_they_come_from() {
     let mut build = stage("Build", "us-east-1", &["Shop"]);
-    build.approval = Some("Shop.Deploy".into());
+    build.approval = Some(Approval::named("Shop.Deploy"));
     let mut empty = stage("Later", "us-east-1", &[]);
     empty.approval = None;
     let errors = plan(&program(vec![build, empty])).unwrap_err();

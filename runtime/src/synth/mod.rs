@@ -93,6 +93,7 @@ pub fn synthesize(program: &Program, workspace_root: &str) -> Result<App, Vec<Sy
                     assets: Vec::new(),
                     depends_on: support_stacks.iter().map(|s| s.name.clone()).collect(),
                     outputs: vec!["PipelineName".into()],
+                    protected: false,
                 }),
                 Err(e) => errors.push(e),
             }
@@ -164,6 +165,7 @@ fn stage_stacks(
                     assets: stack_assets,
                     depends_on: Vec::new(),
                     outputs: outputs.into_iter().map(Text::from).collect(),
+                    protected: stage.protect,
                 }),
                 Err(e) => errors.push(e),
             }
@@ -190,6 +192,7 @@ fn support_stacks(
                 assets: Vec::new(),
                 depends_on: Vec::new(),
                 outputs: vec!["ArtifactsBucketName".into()],
+                protected: false,
             }),
             Err(e) => errors.push(e),
         }

@@ -7,7 +7,7 @@ use crate::cfn::resources::{code_build, iam};
 use crate::cfn::{
     Attributes, Handle, Json, PolicyDocument, Statement, Template, TemplateError, Value,
 };
-use crate::plan::{ActionKind, PipelinePlan};
+use crate::plan::{ActionKind, PipelinePlan, Target};
 use crate::spec::{Architecture, Program};
 
 use super::storage::{bucket_statements, kms_statement, Store};
@@ -20,6 +20,10 @@ pub(super) struct Projects {
     pub(super) assets: Option<Handle<code_build::Project>>,
     /// Each stage's verify project, by stage name.
     pub(super) verify: Vec<(String, Handle<code_build::Project>)>,
+    /// Each stage's or wave's `pre` project, by its name.
+    pub(super) pre: Vec<(String, Handle<code_build::Project>)>,
+    /// The project that turns termination protection on, when a stage is protected.
+    pub(super) protect: Option<Handle<code_build::Project>>,
 }
 
 impl Projects {
@@ -29,6 +33,8 @@ impl Projects {
             .chain(&self.support_stacks)
             .chain(&self.assets)
             .chain(self.verify.iter().map(|(_, p)| p))
+            .chain(self.pre.iter().map(|(_, p)| p))
+            .chain(&self.protect)
             .map(|p| p.get_att(code_build::ProjectAttribute::Arn))
             .collect()
     }
@@ -36,6 +42,11 @@ impl Projects {
     /// The verify project of a stage.
     pub(super) fn verify_of(&self, stage: &str) -> Option<&Handle<code_build::Project>> {
         self.verify.iter().find(|(s, _)| s == stage).map(|(_, p)| p)
+    }
+
+    /// The `pre` project of a stage or wave.
+    pub(super) fn pre_of(&self, owner: &str) -> Option<&Handle<code_build::Project>> {
+        self.pre.iter().find(|(s, _)| s == owner).map(|(_, p)| p)
     }
 }
 
@@ -59,19 +70,35 @@ pub(super) fn projects(
         Some(assets_project(t, &builder, program, plan)?)
     };
     let mut verify = Vec::new();
-    for stage in plan.deployments() {
-        for action in &stage.actions {
-            if let ActionKind::Verify { commands, .. } = &action.kind {
-                let project = verify_project(t, &builder, &stage.name, commands.clone())?;
-                verify.push((stage.name.clone(), project));
-            }
+    let mut pre = Vec::new();
+    let mut protected = Vec::new();
+    for action in plan.deployments().flat_map(|s| &s.actions) {
+        match &action.kind {
+            ActionKind::Verify {
+                stage, commands, ..
+            } => verify.push((
+                stage.clone(),
+                verify_project(t, &builder, stage, commands.clone())?,
+            )),
+            ActionKind::Pre { owner, commands } => pre.push((
+                owner.clone(),
+                pre_project(t, &builder, owner, commands.clone())?,
+            )),
+            ActionKind::Protect { target, .. } => protected.push(target.clone()),
+            _ => {}
         }
     }
+    let protect = match protected.is_empty() {
+        true => None,
+        false => Some(protect_project(t, &builder, program, &protected)?),
+    };
     Ok(Projects {
         synth,
         support_stacks,
         assets,
         verify,
+        pre,
+        protect,
     })
 }
 
@@ -549,6 +576,90 @@ fn verify_project(
             environment: builder.user_environment(),
             spec: BuildSpec::new(None, commands),
             timeout_minutes: 30,
+            cache: false,
+        },
+    )
+}
+
+/// Pre: one project per stage or wave with `pre` commands, with the program's CodeBuild
+/// settings and statements (its commands may call AWS), on the checked-out source.
+fn pre_project(
+    t: &mut Template,
+    builder: &Builder<'_>,
+    owner: &str,
+    commands: Vec<String>,
+) -> Result<Handle<code_build::Project>, TemplateError> {
+    let suffix = format!("{owner}-Pre");
+    let role = codebuild_role(
+        t,
+        &format!("{owner}PreRole"),
+        format!("Runs the pre commands of {owner}"),
+        builder.user_role_statements(&suffix, false),
+        builder.user_role_metadata.clone(),
+    )?;
+    builder.add_project(
+        t,
+        &format!("{owner}PreProject"),
+        &suffix,
+        &role,
+        ProjectSpec {
+            description: format!("Checks {owner} before it deploys"),
+            environment: builder.user_environment(),
+            spec: BuildSpec::new(None, commands),
+            timeout_minutes: 30,
+            cache: false,
+        },
+    )
+}
+
+/// Protect: turns termination protection on for the stacks of a protected stage, through
+/// the deploy role of its environment (the CDK's deploy role may
+/// `cloudformation:UpdateTerminationProtection`). A CloudFormation action cannot, and CDK
+/// Pipelines ignores the setting (aws-cdk#17871). The action names the stacks, their
+/// region and the role; the project's own role may assume only the deploy roles of the
+/// protected stages.
+fn protect_project(
+    t: &mut Template,
+    builder: &Builder<'_>,
+    program: &Program,
+    targets: &[Target],
+) -> Result<Handle<code_build::Project>, TemplateError> {
+    let qualifier = &program.pipeline.qualifier;
+    let mut roles: Vec<String> = targets
+        .iter()
+        .map(|target| target.environment(qualifier).deploy_role_arn())
+        .collect();
+    roles.dedup();
+    let mut statements = builder.role_statements("Protect", false);
+    statements.push(Statement::allow(["sts:AssumeRole"]).on(roles));
+    let role = codebuild_role(
+        t,
+        "ProtectRole",
+        "Turns termination protection on for the protected stages' stacks".into(),
+        statements,
+        None,
+    )?;
+    let script = "( set -euo pipefail\n\
+         credentials=\"$(aws sts assume-role --role-arn \"$DEPLOY_ROLE\" --role-session-name pipewright-protect --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)\"\n\
+         read -r key secret token <<< \"$credentials\"\n\
+         for stack in $STACKS; do\n\
+         \x20 echo \"termination protection on for $stack\"\n\
+         \x20 AWS_ACCESS_KEY_ID=\"$key\" AWS_SECRET_ACCESS_KEY=\"$secret\" AWS_SESSION_TOKEN=\"$token\" \\\n\
+         \x20   aws cloudformation update-termination-protection --region \"$STACKS_REGION\" --stack-name \"$stack\" --enable-termination-protection\n\
+         done )";
+    builder.add_project(
+        t,
+        "ProtectProject",
+        "Protect",
+        &role,
+        ProjectSpec {
+            description: format!(
+                "Turns termination protection on for the protected stacks of the {} pipeline",
+                program.pipeline.name
+            ),
+            environment: builder.own_environment(Vec::new()),
+            spec: BuildSpec::new(None, vec![script.to_owned()]),
+            timeout_minutes: 10,
             cache: false,
         },
     )

@@ -71,6 +71,7 @@ pub(super) fn pipeline_role(
     store: &Store,
     source_role: &Handle<iam::Role>,
     projects: &Projects,
+    publisher: Vec<Statement>,
 ) -> Result<Handle<iam::Role>, TemplateError> {
     let p = &program.pipeline;
     let partition = plan.home.environment(&p.qualifier).partition();
@@ -125,6 +126,7 @@ pub(super) fn pipeline_role(
         .on(projects.arns()),
     );
     statements.push(Statement::allow(["sts:AssumeRole"]).on(assumed));
+    statements.extend(publisher);
     t.add(
         "PipelineRole",
         iam::Role {

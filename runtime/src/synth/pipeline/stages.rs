@@ -4,12 +4,15 @@
 use serde::Serialize;
 
 use crate::cfn::resources::{code_build, code_pipeline, iam};
+use crate::cfn::Value;
 use crate::cfn::{Handle, Json};
 use crate::plan::{
-    environment_variables_value, Action, ActionKind, ActionRole, DeployedStack, PipelinePlan,
-    PipelineStage, StageKind, Target, CHANGE_SET, SYNTH_ARTIFACT,
+    environment_variables_value, Action, ActionKind, ActionRole, ApprovalStep, DeployedStack,
+    PipelinePlan, PipelineStage, StageKind, Target, CHANGE_SET, SYNTH_ARTIFACT,
 };
-use crate::spec::Program;
+use crate::spec::{Program, Source};
+
+use super::notify::Topics;
 
 use super::projects::Projects;
 use super::{template_configuration_file, CAPABILITIES};
@@ -24,11 +27,13 @@ pub(super) fn declarations(
     plan: &PipelinePlan,
     source_role: &Handle<iam::Role>,
     projects: &Projects,
+    topics: &Topics,
 ) -> Vec<StageDeclaration> {
     let renderer = Renderer {
         program,
         source_role,
         projects,
+        topics,
     };
     plan.stages
         .iter()
@@ -48,6 +53,7 @@ struct Renderer<'a> {
     program: &'a Program,
     source_role: &'a Handle<iam::Role>,
     projects: &'a Projects,
+    topics: &'a Topics,
 }
 
 impl Renderer<'_> {
@@ -95,11 +101,7 @@ impl Renderer<'_> {
         match &action.kind {
             ActionKind::Source => (
                 action_type("Source", "CodeStarSourceConnection"),
-                serde_json::json!({
-                    "ConnectionArn": p.source.connection,
-                    "FullRepositoryId": p.source.repo,
-                    "BranchName": p.source.branch,
-                }),
+                source_configuration(&p.source),
             ),
             ActionKind::Synth => (
                 action_type("Build", "CodeBuild"),
@@ -126,15 +128,32 @@ impl Renderer<'_> {
                 action_type("Deploy", "CloudFormation"),
                 to_json(&ChangeSetConfig::execute(stack)),
             ),
-            ActionKind::Approval { label, stacks } => (
+            ActionKind::Approval(step) => (
                 action_type("Approval", "Manual"),
-                approval_configuration(stage, label, stacks),
+                approval_configuration(stage, step, self.topics.approval(&step.owner)),
             ),
-            ActionKind::Verify { variables, .. } => (
+            ActionKind::Pre { owner, .. } => (
+                action_type("Build", "CodeBuild"),
+                serde_json::json!({"ProjectName": project(self.projects.pre_of(owner))}),
+            ),
+            ActionKind::Verify {
+                stage, variables, ..
+            } => (
                 action_type("Build", "CodeBuild"),
                 serde_json::json!({
-                    "ProjectName": project(self.projects.verify_of(&stage.name)),
+                    "ProjectName": project(self.projects.verify_of(stage)),
                     "EnvironmentVariables": environment_variables_value(variables),
+                }),
+            ),
+            ActionKind::Protect { stacks, target, .. } => (
+                action_type("Build", "CodeBuild"),
+                serde_json::json!({
+                    "ProjectName": project(self.projects.protect.as_ref()),
+                    "EnvironmentVariables": environment_variables_value(&[
+                        ("STACKS".to_owned(), stacks.join(" ")),
+                        ("STACKS_REGION".to_owned(), target.region.clone()),
+                        ("DEPLOY_ROLE".to_owned(), target.environment(&p.qualifier).deploy_role_arn()),
+                    ]),
                 }),
             ),
         }
@@ -215,16 +234,52 @@ impl ChangeSetConfig {
 /// CodePipeline's limit on an approval's `CustomData` (characters).
 const MAX_CUSTOM_DATA_LENGTH: usize = 500;
 
-/// What the approver reads: which change sets to review, where, and a link to them.
-fn approval_configuration(stage: &PipelineStage, label: &str, stacks: &[String]) -> Json {
-    let StageKind::Deploy { target } = &stage.kind else {
-        unreachable!("approvals are planned in deployment stages only")
+/// What the approver reads (the program's comment, or which change sets to review and
+/// where), a link to the change sets, and the topic told that the approval waits.
+fn approval_configuration(
+    stage: &PipelineStage,
+    step: &ApprovalStep,
+    topic: Option<&Value<String>>,
+) -> Json {
+    let custom_data = match &step.comment {
+        Some(comment) => comment.clone(),
+        None => review_text(step),
     };
+    let mut configuration = serde_json::json!({"CustomData": custom_data});
+    if let Some(link) = change_sets_link(stage, step) {
+        configuration["ExternalEntityLink"] = link.into();
+    }
+    if let Some(topic) = topic {
+        configuration["NotificationArn"] = serde_json::to_value(topic).expect("values serialize");
+    }
+    configuration
+}
+
+/// Which change sets to review, and where, cut to what CodePipeline shows.
+fn review_text(step: &ApprovalStep) -> String {
+    let mut places: Vec<(&Target, Vec<&str>)> = Vec::new();
+    for (target, names) in &step.change_sets {
+        let names = names.iter().map(String::as_str);
+        match places.iter_mut().find(|(t, _)| *t == target) {
+            Some((_, stacks)) => stacks.extend(names),
+            None => places.push((target, names.collect())),
+        }
+    }
+    let places: Vec<String> = places
+        .iter()
+        .map(|(target, stacks)| {
+            format!(
+                "{} in {} ({})",
+                stacks.join(", "),
+                target.account,
+                target.region
+            )
+        })
+        .collect();
     let mut custom_data = format!(
-        "{label}: review the change sets `{CHANGE_SET}` of {} in {} ({}), then approve to deploy them.",
-        stacks.join(", "),
-        target.account,
-        target.region
+        "{}: review the change sets `{CHANGE_SET}` of {}, then approve to deploy them.",
+        step.label,
+        places.join("; ")
     );
     if custom_data.len() > MAX_CUSTOM_DATA_LENGTH {
         let mut end = MAX_CUSTOM_DATA_LENGTH - 3;
@@ -234,19 +289,38 @@ fn approval_configuration(stage: &PipelineStage, label: &str, stacks: &[String])
         custom_data.truncate(end);
         custom_data.push_str("...");
     }
-    let mut configuration = serde_json::json!({"CustomData": custom_data});
-    if let Some(link) = change_sets_link(&stage.name, &target.region) {
-        configuration["ExternalEntityLink"] = link.into();
+    custom_data
+}
+
+/// The source action's configuration: no change detection when the pipeline runs only
+/// when started (`on_push: false`).
+fn source_configuration(source: &Source) -> Json {
+    let mut configuration = serde_json::json!({
+        "ConnectionArn": source.connection,
+        "FullRepositoryId": source.repo,
+        "BranchName": source.branch,
+    });
+    if !source.trigger.on_push {
+        configuration["DetectChanges"] = "false".into();
     }
     configuration
 }
 
-/// The CloudFormation console's list of a stage's stacks, where the approver reads the
-/// change sets (`aws` partition only: the others have their own console domains).
-fn change_sets_link(stage: &str, region: &str) -> Option<String> {
-    (crate::spec::partition_of(region) == Some("aws")).then(|| {
+/// The CloudFormation console's list of the stacks an approval is about, where the
+/// approver reads the change sets: those of one region, filtered by the stage's prefix
+/// when they are one stage's (`aws` partition only: the others have their own console
+/// domains).
+fn change_sets_link(stage: &PipelineStage, step: &ApprovalStep) -> Option<String> {
+    let (first, _) = step.change_sets.first()?;
+    let region = &first.region;
+    let one_region = step.change_sets.iter().all(|(t, _)| t.region == *region);
+    let filter = match &stage.kind {
+        StageKind::Deploy { stages } if stages.len() == 1 => format!("{}-", stages[0]),
+        _ => String::new(),
+    };
+    (one_region && crate::spec::partition_of(region) == Some("aws")).then(|| {
         format!(
-            "https://{region}.console.aws.amazon.com/cloudformation/home?region={region}#/stacks?filteringText={stage}-&filteringStatus=active&viewNested=true",
+            "https://{region}.console.aws.amazon.com/cloudformation/home?region={region}#/stacks?filteringText={filter}&filteringStatus=active&viewNested=true",
         )
     })
 }

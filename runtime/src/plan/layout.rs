@@ -326,8 +326,10 @@ fn verify_action(program: &Program, stage: &Stage, name: String, run_order: u32)
 
 /// A stage's protection step, when it is protected and deploys a stack.
 fn protect_action(stage: &Stage, name: String, run_order: u32) -> Option<Action> {
-    (stage.protect && !stage.stacks.is_empty()).then(|| {
-        Action::new(
+    // CodeBuild actions take an input artifact; the script reads none of it.
+    (stage.protect && !stage.stacks.is_empty()).then(|| Action {
+        inputs: vec![Artifact::Synth],
+        ..Action::new(
             name,
             ActionKind::Protect {
                 stage: stage.name.clone(),

@@ -102,7 +102,7 @@ pub(super) fn check(program: &Program, plan: &PipelinePlan) -> Vec<PlanError> {
         ));
     }
     let own = plan.stages.len() - plan.deployments().count();
-    let mut approvals: Vec<(String, &str)> = Vec::new();
+    let mut approvals: Vec<(String, String)> = Vec::new();
     let deployments = program.deployments();
     for (i, (deployment, planned)) in deployments.iter().zip(plan.deployments()).enumerate() {
         let site = site_of(deployment, None);
@@ -121,7 +121,7 @@ pub(super) fn check(program: &Program, plan: &PipelinePlan) -> Vec<PlanError> {
         if own + i == MAX_STAGES {
             errors.push(PlanError::at(
                 site.clone(),
-                format!("a CodePipeline pipeline has at most {MAX_STAGES} stages: the pipeline's own {own} and {} stages or waves", MAX_STAGES - own),
+                format!("a CodePipeline pipeline has at most {MAX_STAGES} stages: the pipeline's own {own} and {} of these", MAX_STAGES - own),
             ));
         }
         if let Err(m) = check_codepipeline_name(name) {
@@ -162,11 +162,11 @@ fn kind_of(deployment: &Deployment<'_>) -> &'static str {
 }
 
 /// An approval's name, comment, and uniqueness in the pipeline and in its stage.
-fn check_approval<'p>(
-    deployment: &Deployment<'p>,
+fn check_approval(
+    deployment: &Deployment<'_>,
     approval: &Approval,
     planned: &PipelineStage,
-    approvals: &mut Vec<(String, &'p str)>,
+    approvals: &mut Vec<(String, String)>,
     errors: &mut Vec<PlanError>,
 ) {
     let site = site_of(deployment, Some(StageField::Approval));
@@ -189,7 +189,7 @@ fn check_approval<'p>(
     if let Some((_, other)) = approvals.iter().find(|(a, _)| *a == action) {
         errors.push(PlanError::at(
             site,
-            format!("approval `{label}` is already the approval of `{other}`: give each approval its own name, so the approver knows which stage it releases"),
+            format!("approval `{label}` is already the approval of {other}: give each approval its own name, so the approver knows which stage it releases"),
         ));
     } else if planned.actions.iter().filter(|a| a.name == action).count() > 1 {
         errors.push(PlanError::at(
@@ -201,7 +201,10 @@ fn check_approval<'p>(
             ),
         ));
     }
-    approvals.push((action, deployment.name()));
+    approvals.push((
+        action,
+        format!("{} `{}`", kind_of(deployment), deployment.name()),
+    ));
 }
 
 /// The artifact store is shared with the stage's account: another account than the
@@ -266,6 +269,8 @@ fn check_actions(
     planned: &PipelineStage,
     errors: &mut Vec<PlanError>,
 ) {
+    // One name error per stage or wave: its longest names share the same cause.
+    let mut reported: Vec<&str> = Vec::new();
     for action in &planned.actions {
         let stage = match &action.kind {
             ActionKind::Prepare(s) | ActionKind::Execute(s) => &s.stage,
@@ -274,7 +279,11 @@ fn check_actions(
             | ActionKind::Protect { stage, .. } => stage,
             _ => continue,
         };
+        if reported.contains(&stage.as_str()) {
+            continue;
+        }
         if let Err(m) = check_codepipeline_name(&action.name) {
+            reported.push(stage);
             let site = match deployment {
                 Deployment::Wave { wave, .. } if wave.name == *stage => Site::wave(stage),
                 _ => Site::stage(stage),
@@ -289,7 +298,7 @@ fn check_actions(
     if planned.actions.is_empty() && !program.stacks.is_empty() {
         errors.push(PlanError::at(
             site_of(deployment, Some(StageField::Stacks)),
-            format!("{} `{}` deploys no stack and has no approval: a CodePipeline stage needs at least one action; list a stack in `stacks` or remove it", kind_of(deployment), deployment.name()),
+            format!("{0} `{1}` deploys no stack and has no approval: a CodePipeline stage needs at least one action; list a stack in `stacks` or remove the {0}", kind_of(deployment), deployment.name()),
         ));
     }
     if planned.actions.len() > MAX_ACTIONS_PER_STAGE {

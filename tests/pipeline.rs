@@ -512,7 +512,10 @@ fn check_pipeline(name: &str, program: &Program, app: &App) {
     for s in &program.stages {
         let st = stage(&t, &s.name);
         let target = env(program, &s.account, &s.region);
-        let approval = s.approval.as_ref().map(|a| plan::approval_action_name(&a.name));
+        let approval = s
+            .approval
+            .as_ref()
+            .map(|a| plan::approval_action_name(&a.name));
         let (approve_order, deploy_order) = if approval.is_some() && !s.stacks.is_empty() {
             (2, 3)
         } else {

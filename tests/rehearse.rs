@@ -242,7 +242,11 @@ fn verify_sees_the_stage_outputs_and_a_failing_verify_stops_the_run() {
     // Production is one wave: both stages, in another account (one in another region),
     // were deployed side by side before the verify of one failed; the pipeline's
     // artifacts reached eu-west-1 through its support stack.
-    assert!(run.stderr.contains("✔ Production/Promote_to_Prod ("), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("✔ Production/Promote_to_Prod ("),
+        "{}",
+        run.stderr
+    );
     assert_created(
         &moto,
         &[

@@ -78,6 +78,12 @@ And one that `protect: true` needs:
    `DescribeStacks` as on AWS) and makes `DeleteStack` answer AWS's `ValidationError`
    ("Stack [NAME] cannot be deleted while TerminationProtection is enabled") for a
    protected stack.
+
+And one for stacks without a lambda or api (their template holds one marker parameter):
+
+15. AWS::SSM::Parameter without a `Name` crashes moto's CloudFormation (`'NoneType' object
+   has no attribute 'lower'`); AWS names such a parameter itself. This fix gives it the
+   physical name moto generates for the resource (`STACK-LOGICALID-RANDOM`).
 """
 
 import sys
@@ -727,3 +733,18 @@ try:
     _cfn_models_14.CloudFormationBackend.delete_stack = _delete_stack_unless_protected
 except Exception as error:  # noqa: BLE001
     _report(14, error)
+
+try:
+    from moto.ssm import models as _ssm_models_15
+
+    _create_parameter_15 = _ssm_models_15.Parameter.create_from_cloudformation_json.__func__
+
+    def _create_parameter_named(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        properties = cloudformation_json.setdefault("Properties", {})
+        if not properties.get("Name"):
+            properties["Name"] = resource_name
+        return _create_parameter_15(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    _ssm_models_15.Parameter.create_from_cloudformation_json = classmethod(_create_parameter_named)
+except Exception as error:  # noqa: BLE001
+    _report(15, error)

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use pipewright::app::{App, StackRole};
-use pipewright::bootstrap::Environment;
+use pipewright::bootstrap_stack::Environment;
 use pipewright::spec::Program;
 use pipewright::{plan, synth};
 use serde_json::Value;

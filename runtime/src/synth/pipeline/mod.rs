@@ -94,7 +94,15 @@ pub fn template_configuration_file(stack: &str) -> String {
 
 /// The contents of every stack's template configuration: the pipeline's tag.
 pub fn template_configuration(pipeline: &str) -> String {
-    let configuration = serde_json::json!({"Tags": {PIPELINE_TAG: pipeline}});
+    /// A template configuration file of CodePipeline's CloudFormation actions.
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct TemplateConfiguration<'a> {
+        tags: std::collections::BTreeMap<&'a str, &'a str>,
+    }
+    let configuration = TemplateConfiguration {
+        tags: [(PIPELINE_TAG, pipeline)].into(),
+    };
     serde_json::to_string_pretty(&configuration).expect("configurations serialize to JSON")
 }
 
@@ -209,10 +217,6 @@ fn triggers(
 
 /// `Metadata` that skips checkov checks, each with the reason it does not apply: the
 /// justification travels with the template.
-fn checkov_skips(skips: &[(&str, &str)]) -> crate::cfn::Json {
-    let skip: Vec<crate::cfn::Json> = skips
-        .iter()
-        .map(|(id, comment)| serde_json::json!({"id": id, "comment": comment}))
-        .collect();
-    serde_json::json!({"checkov": {"skip": skip}})
+fn checkov_skips(skips: &[(&str, &str)]) -> crate::cfn::Metadata {
+    crate::cfn::Metadata::checkov_skips(skips)
 }

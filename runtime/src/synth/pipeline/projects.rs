@@ -3,9 +3,10 @@
 
 use serde::Serialize;
 
+use crate::bootstrap_stack::{Environment, Role};
 use crate::cfn::resources::{code_build, iam};
 use crate::cfn::{
-    Attributes, Handle, Json, PolicyDocument, Statement, Template, TemplateError, Value,
+    Attributes, Handle, Metadata, PolicyDocument, Statement, Template, TemplateError, Value,
 };
 use crate::plan::{ActionKind, PipelinePlan, Target};
 use crate::spec::{Architecture, Program};
@@ -197,7 +198,7 @@ struct Builder<'a> {
     encryption_key: Value<String>,
     user_image: String,
     user_statements: Vec<Statement>,
-    user_role_metadata: Option<Json>,
+    user_role_metadata: Option<Metadata>,
 }
 
 impl<'a> Builder<'a> {
@@ -346,7 +347,7 @@ fn codebuild_role(
     logical_id: &str,
     description: String,
     statements: Vec<Statement>,
-    metadata: Option<Json>,
+    metadata: Option<Metadata>,
 ) -> Result<Handle<iam::Role>, TemplateError> {
     let mut attributes = Attributes::new();
     if let Some(m) = metadata {
@@ -442,6 +443,14 @@ fn synth_project(
     )
 }
 
+/// The bootstrap roles of the environment the support stacks' script deploys to, as the
+/// script names them (its variables).
+const SCRIPT_ROLES: Environment<'static> = Environment {
+    qualifier: "$QUALIFIER",
+    account: "$ACCOUNT",
+    region: "$region",
+};
+
 /// UpdatePipeline, first action: the support stacks of the other regions, deployed with
 /// the AWS CLI through the pipeline account's bootstrap roles of their region.
 /// CodePipeline cannot run an action in a region before that region's artifact bucket
@@ -455,11 +464,12 @@ fn support_stacks_project(
 ) -> Result<Handle<code_build::Project>, TemplateError> {
     let p = &program.pipeline;
     let partition = plan.home.environment(&p.qualifier).partition();
-    let deploy_roles = format!(
-        "arn:{partition}:iam::{acct}:role/cdk-{q}-deploy-role-{acct}-*",
-        acct = p.account,
-        q = p.qualifier
-    );
+    let deploy_roles = Environment {
+        qualifier: &p.qualifier,
+        account: &p.account,
+        region: "*",
+    }
+    .role_arn_in(partition, Role::Deploy);
     let mut statements = builder.role_statements("SupportStacks", false);
     // Any region: the running pipeline deploys the support stacks of the assembly it
     // just built, including regions it has never deployed to.
@@ -478,14 +488,16 @@ fn support_stacks_project(
          \x20 stack=\"${{template%.template.json}}\"\n\
          \x20 region=\"${{stack##*-support-}}\"\n\
          \x20 echo \"deploying $stack to $region\"\n\
-         \x20 credentials=\"$(aws sts assume-role --role-arn \"arn:$PARTITION:iam::$ACCOUNT:role/cdk-$QUALIFIER-deploy-role-$ACCOUNT-$region\" --role-session-name pipewright-support-stacks --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)\"\n\
+         \x20 credentials=\"$(aws sts assume-role --role-arn \"{deploy_role}\" --role-session-name pipewright-support-stacks --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)\"\n\
          \x20 read -r key secret token <<< \"$credentials\"\n\
          \x20 AWS_ACCESS_KEY_ID=\"$key\" AWS_SECRET_ACCESS_KEY=\"$secret\" AWS_SESSION_TOKEN=\"$token\" \\\n\
          \x20   aws cloudformation deploy --region \"$region\" --stack-name \"$stack\" --template-file \"$template\" \\\n\
-         \x20   --role-arn \"arn:$PARTITION:iam::$ACCOUNT:role/cdk-$QUALIFIER-cfn-exec-role-$ACCOUNT-$region\" --no-fail-on-empty-changeset \\\n\
+         \x20   --role-arn \"{exec_role}\" --no-fail-on-empty-changeset \\\n\
          \x20   --tags \"{PIPELINE_TAG}={pipeline}\"\n\
          done )",
-        pipeline = p.name
+        pipeline = p.name,
+        deploy_role = SCRIPT_ROLES.role_arn_in("$PARTITION", Role::Deploy),
+        exec_role = SCRIPT_ROLES.role_arn_in("$PARTITION", Role::CfnExec),
     );
     builder.add_project(
         t,

@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 
 use crate::cfn::resources::{iam, s3};
-use crate::cfn::{Handle, PolicyDocument, Principal, Statement, Template, TemplateError, Value};
+use crate::cfn::{
+    ConditionOperator, Handle, PolicyDocument, Principal, Statement, Template, TemplateError, Value,
+};
 use crate::plan::PipelinePlan;
 use crate::spec::Program;
 
@@ -113,7 +115,11 @@ pub(super) fn pipeline_role(
             statements.push(
                 Statement::allow(read_write(KEY_READ, KEY_WRITE, true))
                     .on(keys)
-                    .when(serde_json::json!({"ForAnyValue:StringEquals": {"kms:ResourceAliases": aliases}})),
+                    .when(
+                        ConditionOperator::ForAnyValueStringEquals,
+                        "kms:ResourceAliases",
+                        aliases,
+                    ),
             );
         }
     }

@@ -1,11 +1,11 @@
 //! Each planned stage and action as CodePipeline declares it: its type, configuration,
 //! role and artifacts.
 
-use serde::Serialize;
-
+use crate::cfn::actions::{
+    ActionMode, CloudFormation, CodeBuild, ManualApproval, SourceConnection,
+};
 use crate::cfn::resources::{code_build, code_pipeline, iam};
-use crate::cfn::Value;
-use crate::cfn::{Handle, Json};
+use crate::cfn::{ActionConfiguration, Handle, Value};
 use crate::plan::{
     environment_variables_value, Action, ActionKind, ActionRole, ApprovalStep, DeployedStack,
     PipelinePlan, PipelineStage, StageKind, Target, CHANGE_SET, SYNTH_ARTIFACT,
@@ -91,7 +91,11 @@ impl Renderer<'_> {
     }
 
     /// The action's type and its configuration.
-    fn configuration(&self, stage: &PipelineStage, action: &Action) -> (ActionTypeId, Json) {
+    fn configuration(
+        &self,
+        stage: &PipelineStage,
+        action: &Action,
+    ) -> (ActionTypeId, ActionConfiguration) {
         let p = &self.program.pipeline;
         let project = |project: Option<&Handle<code_build::Project>>| {
             project
@@ -105,28 +109,26 @@ impl Renderer<'_> {
             ),
             ActionKind::Synth => (
                 action_type("Build", "CodeBuild"),
-                serde_json::json!({"ProjectName": project(Some(&self.projects.synth))}),
+                CodeBuild::new(project(Some(&self.projects.synth))).into(),
             ),
             ActionKind::SupportStacks => (
                 action_type("Build", "CodeBuild"),
-                serde_json::json!({"ProjectName": project(self.projects.support_stacks.as_ref())}),
+                CodeBuild::new(project(self.projects.support_stacks.as_ref())).into(),
             ),
             ActionKind::Asset { manifest_file } => (
                 action_type("Build", "CodeBuild"),
-                serde_json::json!({
-                    "ProjectName": project(self.projects.assets.as_ref()),
-                    "EnvironmentVariables": environment_variables_value(&[
-                        ("ASSET_MANIFEST".to_owned(), manifest_file.clone()),
-                    ]),
-                }),
+                with_variables(
+                    project(self.projects.assets.as_ref()),
+                    &[("ASSET_MANIFEST".to_owned(), manifest_file.clone())],
+                ),
             ),
             ActionKind::Prepare(stack) => (
                 action_type("Deploy", "CloudFormation"),
-                to_json(&ChangeSetConfig::prepare(stack, self.deploy_target(action))),
+                prepare_change_set(stack, self.deploy_target(action)).into(),
             ),
             ActionKind::Execute(stack) => (
                 action_type("Deploy", "CloudFormation"),
-                to_json(&ChangeSetConfig::execute(stack)),
+                execute_change_set(stack).into(),
             ),
             ActionKind::Approval(step) => (
                 action_type("Approval", "Manual"),
@@ -134,27 +136,27 @@ impl Renderer<'_> {
             ),
             ActionKind::Pre { owner, .. } => (
                 action_type("Build", "CodeBuild"),
-                serde_json::json!({"ProjectName": project(self.projects.pre_of(owner))}),
+                CodeBuild::new(project(self.projects.pre_of(owner))).into(),
             ),
             ActionKind::Verify {
                 stage, variables, ..
             } => (
                 action_type("Build", "CodeBuild"),
-                serde_json::json!({
-                    "ProjectName": project(self.projects.verify_of(stage)),
-                    "EnvironmentVariables": environment_variables_value(variables),
-                }),
+                with_variables(project(self.projects.verify_of(stage)), variables),
             ),
             ActionKind::Protect { stacks, target, .. } => (
                 action_type("Build", "CodeBuild"),
-                serde_json::json!({
-                    "ProjectName": project(self.projects.protect.as_ref()),
-                    "EnvironmentVariables": environment_variables_value(&[
+                with_variables(
+                    project(self.projects.protect.as_ref()),
+                    &[
                         ("STACKS".to_owned(), stacks.join(" ")),
                         ("STACKS_REGION".to_owned(), target.region.clone()),
-                        ("DEPLOY_ROLE".to_owned(), target.environment(&p.qualifier).deploy_role_arn()),
-                    ]),
-                }),
+                        (
+                            "DEPLOY_ROLE".to_owned(),
+                            target.environment(&p.qualifier).deploy_role_arn(),
+                        ),
+                    ],
+                ),
             ),
         }
     }
@@ -177,57 +179,42 @@ fn action_type(category: &str, provider: &str) -> ActionTypeId {
     }
 }
 
-fn to_json(value: &impl Serialize) -> Json {
-    serde_json::to_value(value).expect("action configurations serialize to JSON")
+/// A CodeBuild action that runs its project with these variables.
+fn with_variables(
+    project_name: Value<String>,
+    variables: &[(String, String)],
+) -> ActionConfiguration {
+    CodeBuild {
+        environment_variables: Some(environment_variables_value(variables).into()),
+        ..CodeBuild::new(project_name)
+    }
+    .into()
 }
 
-/// The configuration of a CloudFormation action; CodePipeline takes it as a free-form
-/// map.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ChangeSetConfig {
-    action_mode: &'static str,
-    stack_name: String,
-    change_set_name: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    template_path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    template_configuration: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    capabilities: Option<&'static str>,
-    #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
-    role_arn: Option<String>,
-}
-
-impl ChangeSetConfig {
-    /// Creates the change set from the stack's template in the assembly, tagged by its
-    /// template configuration; CloudFormation runs as the environment's execution role.
-    fn prepare(stack: &DeployedStack, target: Option<(&Target, &str)>) -> Self {
-        ChangeSetConfig {
-            action_mode: "CHANGE_SET_REPLACE",
-            stack_name: stack.stack_name.clone(),
-            change_set_name: CHANGE_SET,
-            template_path: Some(format!("{SYNTH_ARTIFACT}::{}", stack.template_file)),
-            template_configuration: Some(format!(
+/// Creates the change set from the stack's template in the assembly, tagged by its
+/// template configuration; CloudFormation runs as the environment's execution role.
+fn prepare_change_set(stack: &DeployedStack, target: Option<(&Target, &str)>) -> CloudFormation {
+    CloudFormation {
+        change_set_name: Some(CHANGE_SET.into()),
+        template_path: Some(format!("{SYNTH_ARTIFACT}::{}", stack.template_file).into()),
+        template_configuration: Some(
+            format!(
                 "{SYNTH_ARTIFACT}::{}",
                 template_configuration_file(&stack.stack_name)
-            )),
-            capabilities: Some(CAPABILITIES),
-            role_arn: target.map(|(t, qualifier)| t.environment(qualifier).cfn_exec_role_arn()),
-        }
+            )
+            .into(),
+        ),
+        capabilities: Some(CAPABILITIES.into()),
+        role_arn: target.map(|(t, qualifier)| t.environment(qualifier).cfn_exec_role_arn().into()),
+        ..CloudFormation::new(ActionMode::ChangeSetReplace, stack.stack_name.clone())
     }
+}
 
-    /// Executes the change set.
-    fn execute(stack: &DeployedStack) -> Self {
-        ChangeSetConfig {
-            action_mode: "CHANGE_SET_EXECUTE",
-            stack_name: stack.stack_name.clone(),
-            change_set_name: CHANGE_SET,
-            template_path: None,
-            template_configuration: None,
-            capabilities: None,
-            role_arn: None,
-        }
+/// Executes the change set.
+fn execute_change_set(stack: &DeployedStack) -> CloudFormation {
+    CloudFormation {
+        change_set_name: Some(CHANGE_SET.into()),
+        ..CloudFormation::new(ActionMode::ChangeSetExecute, stack.stack_name.clone())
     }
 }
 
@@ -240,19 +227,17 @@ fn approval_configuration(
     stage: &PipelineStage,
     step: &ApprovalStep,
     topic: Option<&Value<String>>,
-) -> Json {
+) -> ActionConfiguration {
     let custom_data = match &step.comment {
         Some(comment) => comment.clone(),
         None => review_text(step),
     };
-    let mut configuration = serde_json::json!({"CustomData": custom_data});
-    if let Some(link) = change_sets_link(stage, step) {
-        configuration["ExternalEntityLink"] = link.into();
+    ManualApproval {
+        custom_data: Some(custom_data),
+        external_entity_link: change_sets_link(stage, step),
+        notification_arn: topic.cloned(),
     }
-    if let Some(topic) = topic {
-        configuration["NotificationArn"] = serde_json::to_value(topic).expect("values serialize");
-    }
-    configuration
+    .into()
 }
 
 /// Which change sets to review, and where, cut to what CodePipeline shows.
@@ -294,16 +279,14 @@ fn review_text(step: &ApprovalStep) -> String {
 
 /// The source action's configuration: no change detection when the pipeline runs only
 /// when started (`on_push: false`).
-fn source_configuration(source: &Source) -> Json {
-    let mut configuration = serde_json::json!({
-        "ConnectionArn": source.connection,
-        "FullRepositoryId": source.repo,
-        "BranchName": source.branch,
-    });
-    if !source.trigger.on_push {
-        configuration["DetectChanges"] = "false".into();
+fn source_configuration(source: &Source) -> ActionConfiguration {
+    SourceConnection {
+        connection_arn: source.connection.clone().into(),
+        full_repository_id: source.repo.clone().into(),
+        branch_name: source.branch.clone().into(),
+        detect_changes: (!source.trigger.on_push).then(|| "false".into()),
     }
-    configuration
+    .into()
 }
 
 /// The CloudFormation console's list of the stacks an approval is about, where the

@@ -134,7 +134,7 @@ pub fn files(app: &App) -> Vec<AssemblyFile> {
                     "additionalDependencies": [asset_artifact],
                     "lookupRole": {
                         "arn": role_arn(&env, Role::Lookup),
-                        "requiresBootstrapStackVersion": 8,
+                        "requiresBootstrapStackVersion": bootstrap_stack::LOOKUP_ROLE_REQUIRED_VERSION,
                         "bootstrapStackVersionSsmParameter": env.version_parameter(),
                     },
                 },

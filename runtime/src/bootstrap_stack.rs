@@ -17,6 +17,9 @@ pub use template::template;
 /// The bootstrap version the synthesized stacks require (the CDK's stacks require 6).
 pub const REQUIRED_VERSION: u32 = 6;
 
+/// The bootstrap version the lookup role needs (the CDK's manifests say 8).
+pub const LOOKUP_ROLE_REQUIRED_VERSION: u32 = 8;
+
 /// The version of the bootstrap template [`template`] writes: the contract of `cdk
 /// bootstrap`'s version 18 template (same resources, logical ids, names, parameters and
 /// outputs). A newer CDK CLI upgrades it in place; this tool leaves newer ones alone.
@@ -25,6 +28,18 @@ pub const TEMPLATE_VERSION: u32 = 18;
 /// The qualifier `cdk bootstrap` uses unless told otherwise (`hnb659fds`; the program
 /// model's default, [`crate::spec::DEFAULT_QUALIFIER`]).
 pub const DEFAULT_QUALIFIER: &str = crate::spec::DEFAULT_QUALIFIER;
+
+/// What a qualifier may be: 1 to 10 letters, digits, `-` or `_` (the template's
+/// `AllowedPattern`; [`is_valid_qualifier`] says the same in Rust).
+pub const QUALIFIER_PATTERN: &str = "[A-Za-z0-9_-]{1,10}";
+
+/// Whether a qualifier matches [`QUALIFIER_PATTERN`].
+pub fn is_valid_qualifier(qualifier: &str) -> bool {
+    (1..=10).contains(&qualifier.len())
+        && qualifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
 
 /// The tag the CDK puts on each bootstrap role, valued with the role's [`Role::id`].
 pub const ROLE_TAG: &str = "aws-cdk:bootstrap-role";
@@ -234,6 +249,17 @@ mod tests {
             parse(r#"{"Effect": "Allow", "Action": "sts:AssumeRole"}"#),
             parse(r#"{"Action": "sts:AssumeRole", "Effect": "Allow"}"#)
         );
+    }
+
+    #[test]
+    fn qualifiers_are_checked_as_the_template_checks_them() {
+        assert_eq!(QUALIFIER_PATTERN, "[A-Za-z0-9_-]{1,10}");
+        for ok in [DEFAULT_QUALIFIER, "a", "A-b_9", "0123456789"] {
+            assert!(is_valid_qualifier(ok), "{ok}");
+        }
+        for bad in ["", "01234567890", "a.b", "é", "a b"] {
+            assert!(!is_valid_qualifier(bad), "{bad}");
+        }
     }
 
     #[test]

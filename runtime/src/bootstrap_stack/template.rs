@@ -11,8 +11,8 @@ use crate::cfn::{
 
 use super::parameters as n;
 use super::{
-    Environment, Role, AWS_MANAGED_KEY, DEFAULT_QUALIFIER, DEFAULT_VARIANT, ROLE_TAG,
-    TEMPLATE_VERSION, VERSION_OUTPUT,
+    Environment, Role, AWS_MANAGED_KEY, DEFAULT_QUALIFIER, DEFAULT_VARIANT, QUALIFIER_PATTERN,
+    ROLE_TAG, TEMPLATE_VERSION, VERSION_OUTPUT,
 };
 
 /// The names of the template, as its `Fn::Sub`s write them.
@@ -47,9 +47,9 @@ fn build() -> Result<Template, TemplateError> {
     )?;
     let roles = PublishingRoles::declare(&mut t, &p, &c)?;
     let key = assets_key(&mut t, &c, &roles.file)?;
-    let bucket = staging_bucket(&mut t, &c, &key)?;
-    let repository = container_repository(&mut t, &c)?;
-    publishing_policies(&mut t, &c, &roles, &key, &bucket, &repository)?;
+    let bucket = staging_bucket(&mut t, &p, &c, &key)?;
+    let repository = container_repository(&mut t, &p, &c)?;
+    publishing_policies(&mut t, &p, &c, &roles, &key, &bucket, &repository)?;
     let execution_role = execution_role(&mut t, &p, &c)?;
     deployment_role(&mut t, &p, &c, &execution_role, &bucket, &version)?;
     permissions_boundary(&mut t, &c)?;
@@ -128,7 +128,7 @@ impl Parameters {
         add((
             name,
             Parameter {
-                allowed_pattern: Some("[A-Za-z0-9_-]{1,10}".into()),
+                allowed_pattern: Some(QUALIFIER_PATTERN.into()),
                 constraint_description: Some(
                     "Qualifier must be an alphanumeric identifier of at most 10 characters".into(),
                 ),
@@ -385,6 +385,7 @@ fn bucket_and_objects(bucket: &Handle<s3::Bucket>) -> [Value<String>; 2] {
 /// The file assets bucket, kept when the stack is deleted, and its TLS-only policy.
 fn staging_bucket(
     t: &mut Template,
+    p: &Parameters,
     c: &Conditions,
     key: &Handle<kms::Key>,
 ) -> Result<Handle<s3::Bucket>, TemplateError> {
@@ -401,7 +402,7 @@ fn staging_bucket(
                 Value::if_(
                     &c.use_aws_managed_key,
                     Value::no_value(),
-                    Value::sub(format!("${{{}}}", n::FILE_ASSETS_BUCKET_KMS_KEY_ID)),
+                    Value::sub(p.kms_key_id.sub_ref()),
                 ),
             )),
             ..ServerSideEncryptionByDefault::new("aws:kms")
@@ -419,7 +420,7 @@ fn staging_bucket(
         s3::Bucket {
             bucket_name: Some(Value::if_(
                 &c.has_bucket_name,
-                Value::sub(format!("${{{}}}", n::FILE_ASSETS_BUCKET_NAME)),
+                Value::sub(p.bucket_name.sub_ref()),
                 Value::sub(NAMES.assets_bucket()),
             )),
             bucket_encryption: Some(BucketEncryption::new(vec![encryption])),
@@ -454,6 +455,7 @@ fn staging_bucket(
 /// The container assets repository, whose images Lambda may pull.
 fn container_repository(
     t: &mut Template,
+    p: &Parameters,
     c: &Conditions,
 ) -> Result<Handle<ecr::Repository>, TemplateError> {
     let lambda_pulls = Statement::allow(["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"])
@@ -474,7 +476,7 @@ fn container_repository(
             }),
             repository_name: Some(Value::if_(
                 &c.has_repository_name,
-                Value::sub(format!("${{{}}}", n::CONTAINER_ASSETS_REPOSITORY_NAME)),
+                Value::sub(p.repository_name.sub_ref()),
                 Value::sub(NAMES.container_assets_repository()),
             )),
             repository_policy_text: Some(PolicyDocument::new([lambda_pulls])),
@@ -486,6 +488,7 @@ fn container_repository(
 /// The default policies of the publishing roles: the bucket and its key, the repository.
 fn publishing_policies(
     t: &mut Template,
+    p: &Parameters,
     c: &Conditions,
     roles: &PublishingRoles,
     key: &Handle<kms::Key>,
@@ -493,8 +496,8 @@ fn publishing_policies(
     repository: &Handle<ecr::Repository>,
 ) -> Result<(), TemplateError> {
     let given_key = format!(
-        "arn:${{AWS::Partition}}:kms:${{AWS::Region}}:${{AWS::AccountId}}:key/${{{}}}",
-        n::FILE_ASSETS_BUCKET_KMS_KEY_ID
+        "arn:${{AWS::Partition}}:kms:${{AWS::Region}}:${{AWS::AccountId}}:key/{}",
+        p.kms_key_id.sub_ref()
     );
     let files = PolicyDocument::new([
         Statement::allow([
@@ -567,8 +570,8 @@ fn execution_role(
     )]
     .into();
     let boundary = format!(
-        "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy/${{{}}}",
-        n::INPUT_PERMISSIONS_BOUNDARY
+        "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:policy/{}",
+        p.permissions_boundary.sub_ref()
     );
     t.add(
         "CloudFormationExecutionRole",
@@ -733,7 +736,7 @@ fn outputs(
             Value::if_(
                 &c.create_new_key,
                 key_arn(key),
-                Value::sub(format!("${{{}}}", n::FILE_ASSETS_BUCKET_KMS_KEY_ID)),
+                Value::sub(p.kms_key_id.sub_ref()),
             ),
         )
     };
@@ -798,3 +801,32 @@ const ECR_LIFECYCLE_POLICY: &str = r#"{
   ]
 }
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reference_resolves() {
+        assert_eq!(build().unwrap().check_references(), Ok(()));
+    }
+
+    #[test]
+    fn trusted_accounts_are_trusted_only_when_there_are_some() {
+        let json: serde_json::Value = serde_json::from_str(&template()).unwrap();
+        let statements =
+            &json["Resources"]["LookupRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"];
+        assert_eq!(
+            statements[1],
+            serde_json::json!({"Fn::If": ["HasTrustedAccountsForLookup", {
+                "Effect": "Allow",
+                "Principal": {"AWS": {"Ref": "TrustedAccountsForLookup"}},
+                "Action": "sts:AssumeRole",
+            }, {"Ref": "AWS::NoValue"}]})
+        );
+        assert_eq!(
+            statements[2]["Fn::If"][0],
+            serde_json::json!("HasTrustedAccounts")
+        );
+    }
+}

@@ -321,6 +321,11 @@ impl ParameterName {
     pub fn value<T>(&self) -> Value<T> {
         Value::intrinsic(Intrinsic::Ref(self.0.clone()))
     }
+
+    /// The `${Name}` placeholder, for [`Value::sub`].
+    pub fn sub_ref(&self) -> String {
+        format!("${{{}}}", self.0)
+    }
 }
 
 /// A stack output.

@@ -34,9 +34,10 @@ pub const MAX_TEMPLATE_BODY: usize = 51_200;
 /// gives up.
 const MAX_THROTTLED_POLLS: u32 = 10;
 
-/// The tag every stack deployed by `deploy` carries: the pipeline it belongs to (how
-/// `diff` finds deployed stacks that the program no longer has).
-pub const PIPELINE_TAG: &str = "pipewright:pipeline";
+/// The tag every stack deployed by `deploy` carries, as the pipeline's change sets set it:
+/// the pipeline it belongs to (how `diff` finds deployed stacks that the program no longer
+/// has).
+pub use crate::synth::PIPELINE_TAG;
 
 /// A parameter value to pass.
 #[derive(Clone, Debug, PartialEq, Eq)]

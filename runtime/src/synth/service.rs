@@ -238,7 +238,7 @@ fn function_version(
     let function_props = lambda::Function {
         description: l.description.clone().map(Into::into),
         runtime: Some("provided.al2023".into()),
-        handler: Some("bootstrap".into()),
+        handler: Some(crate::app::LAMBDA_EXECUTABLE.into()),
         architectures: Some(vec![l.architecture.aws_value().into()]),
         memory_size: Some(i64::from(l.memory).into()),
         timeout: Some((l.timeout.as_secs() as i64).into()),

@@ -2,7 +2,7 @@
 //! bootstrap`'s: the one home of the names of its resources (roles, bucket, repository,
 //! version parameter), its constants, and its template ([`template`]). An environment
 //! bootstrapped by the AWS CDK works with pipewright as it is, and `cdk bootstrap` updates
-//! a stack that `deploy bootstrap` ([`crate::deploy::bootstrap`] with the `aws` feature)
+//! a stack that `deploy bootstrap` (`deploy::bootstrap`, with the `aws` feature)
 //! created.
 //!
 //! Every name is formatted here once, from an [`Environment`]'s parts: the concrete ones

@@ -3,7 +3,10 @@
 //! notification rule that sends the pipeline's events.
 
 use crate::cfn::resources::{code_star_notifications, kms, sns};
-use crate::cfn::{Handle, PolicyDocument, Principal, Statement, Template, TemplateError, Value};
+use crate::cfn::{
+    ConditionOperator, Handle, PolicyDocument, Principal, Pseudo, Statement, Template,
+    TemplateError, Value,
+};
 use crate::plan::{ActionKind, PipelinePlan};
 use crate::spec::{NotifyTarget, Program};
 
@@ -123,7 +126,11 @@ fn topics_key(
                 .sid("NotificationsEncryptEvents")
                 .principal(Principal::Service(vec![NOTIFICATIONS_SERVICE.into()]))
                 .on(["*"])
-                .when(serde_json::json!({"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}})),
+                .when(
+                    ConditionOperator::StringEquals,
+                    "aws:SourceAccount",
+                    Pseudo::AccountId.value::<String>(),
+                ),
         );
     }
     t.add(
@@ -174,7 +181,9 @@ fn events_topic_policy(t: &mut Template, topic: &Value<String>) -> Result<(), Te
         .principal(Principal::Service(vec![NOTIFICATIONS_SERVICE.into()]))
         .on([topic.clone()])
         .when(
-            serde_json::json!({"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}),
+            ConditionOperator::StringEquals,
+            "aws:SourceAccount",
+            Pseudo::AccountId.value::<String>(),
         );
     t.add(
         "PipelineEventsTopicPolicy",

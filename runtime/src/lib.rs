@@ -28,7 +28,3 @@ pub mod deploy;
 pub mod rehearse;
 
 pub use app::App;
-
-// The pipeline plan names the bootstrap stack's module by its former name.
-// TODO(issue 9): import `crate::bootstrap_stack` in `plan/` and drop this alias.
-pub(crate) use bootstrap_stack as bootstrap;

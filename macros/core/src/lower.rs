@@ -309,11 +309,7 @@ impl Cx {
         let qualifier = f
             .str("qualifier")
             .map(|q| {
-                let ok = (1..=10).contains(&q.value.len())
-                    && q.value
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-                if !ok {
+                if !pipewright::bootstrap_stack::is_valid_qualifier(&q.value) {
                     f.diag.error(
                         q.span,
                         "expected a bootstrap qualifier of 1 to 10 letters, digits, `-` or `_`",

@@ -22,7 +22,7 @@ mod site;
 #[cfg(test)]
 mod tests;
 
-use crate::bootstrap::Environment;
+use crate::bootstrap_stack::Environment;
 use crate::spec::{Architecture, NotifyTarget, Program};
 
 pub(crate) use limits::environment_variables_value;

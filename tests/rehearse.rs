@@ -42,18 +42,7 @@ fn program(name: &str) -> PathBuf {
     if name == "deploy" {
         return PathBuf::from(env!("CARGO_BIN_EXE_deploy"));
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .args(["build", "--quiet", "--example", name])
-        .current_dir(root())
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "cargo build --example {name} failed");
-    Path::new(env!("CARGO_BIN_EXE_deploy"))
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name)
+    support::example_program(name)
 }
 
 /// The environment of a rehearsal: none of the machine's AWS settings.

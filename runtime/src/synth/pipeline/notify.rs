@@ -10,6 +10,8 @@ use crate::cfn::{
 use crate::plan::{ActionKind, PipelinePlan};
 use crate::spec::{NotifyTarget, Program};
 
+use super::storage::account_administers_key;
+
 /// The service that sends the notification rule's events.
 const NOTIFICATIONS_SERVICE: &str = "codestar-notifications.amazonaws.com";
 
@@ -113,13 +115,7 @@ fn topics_key(
     t: &mut Template,
     service_publishes: bool,
 ) -> Result<Handle<kms::Key>, TemplateError> {
-    // The account administers the key through IAM, as every key created by the CDK.
-    let mut statements = vec![Statement::allow(["kms:*"])
-        .sid("AccountAdministersTheKey")
-        .principal(Principal::Aws(vec![Value::sub(
-            "arn:${AWS::Partition}:iam::${AWS::AccountId}:root",
-        )]))
-        .on(["*"])];
+    let mut statements = vec![account_administers_key()];
     if service_publishes {
         statements.push(
             Statement::allow(["kms:Decrypt", "kms:GenerateDataKey*"])

@@ -562,60 +562,72 @@ fn assets_project(
     )
 }
 
-/// Verify: one project per stage with `verify` commands, with the program's CodeBuild
-/// settings and statements (its commands may call AWS).
+/// The `verify` commands of a stage, once it is deployed.
 fn verify_project(
     t: &mut Template,
     builder: &Builder<'_>,
     stage: &str,
     commands: Vec<String>,
 ) -> Result<Handle<code_build::Project>, TemplateError> {
-    let suffix = format!("{stage}-Verify");
-    let role = codebuild_role(
-        t,
-        &format!("{stage}VerifyRole"),
-        format!("Runs the verify commands of the {stage} stage"),
-        builder.user_role_statements(&suffix, false),
-        builder.user_role_metadata.clone(),
-    )?;
-    builder.add_project(
-        t,
-        &format!("{stage}VerifyProject"),
-        &suffix,
-        &role,
-        ProjectSpec {
-            description: format!("Checks the {stage} stage once it is deployed"),
-            environment: builder.user_environment(),
-            spec: BuildSpec::new(None, commands),
-            timeout_minutes: 30,
-            cache: false,
-        },
-    )
+    let step = CommandsStep {
+        owner: stage,
+        kind: "Verify",
+        role_description: format!("Runs the verify commands of the {stage} stage"),
+        description: format!("Checks the {stage} stage once it is deployed"),
+    };
+    commands_project(t, builder, step, commands)
 }
 
-/// Pre: one project per stage or wave with `pre` commands, with the program's CodeBuild
-/// settings and statements (its commands may call AWS), on the checked-out source.
+/// The `pre` commands of a stage or wave, on the checked-out source, before it deploys.
 fn pre_project(
     t: &mut Template,
     builder: &Builder<'_>,
     owner: &str,
     commands: Vec<String>,
 ) -> Result<Handle<code_build::Project>, TemplateError> {
-    let suffix = format!("{owner}-Pre");
+    let step = CommandsStep {
+        owner,
+        kind: "Pre",
+        role_description: format!("Runs the pre commands of {owner}"),
+        description: format!("Checks {owner} before it deploys"),
+    };
+    commands_project(t, builder, step, commands)
+}
+
+/// A step of a stage (or wave) that runs the program's commands.
+struct CommandsStep<'a> {
+    /// The stage or wave.
+    owner: &'a str,
+    /// `Pre` or `Verify`: names the project (`<owner>-<kind>`), its role and logical ids.
+    kind: &'a str,
+    role_description: String,
+    description: String,
+}
+
+/// One project per step, with the program's CodeBuild settings and statements (its
+/// commands may call AWS).
+fn commands_project(
+    t: &mut Template,
+    builder: &Builder<'_>,
+    step: CommandsStep<'_>,
+    commands: Vec<String>,
+) -> Result<Handle<code_build::Project>, TemplateError> {
+    let CommandsStep { owner, kind, .. } = step;
+    let suffix = format!("{owner}-{kind}");
     let role = codebuild_role(
         t,
-        &format!("{owner}PreRole"),
-        format!("Runs the pre commands of {owner}"),
+        &format!("{owner}{kind}Role"),
+        step.role_description,
         builder.user_role_statements(&suffix, false),
         builder.user_role_metadata.clone(),
     )?;
     builder.add_project(
         t,
-        &format!("{owner}PreProject"),
+        &format!("{owner}{kind}Project"),
         &suffix,
         &role,
         ProjectSpec {
-            description: format!("Checks {owner} before it deploys"),
+            description: step.description,
             environment: builder.user_environment(),
             spec: BuildSpec::new(None, commands),
             timeout_minutes: 30,

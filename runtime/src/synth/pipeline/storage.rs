@@ -251,6 +251,17 @@ fn artifact_bucket(
     Ok(bucket)
 }
 
+/// The first statement of every key policy of the pipeline stack: the account administers
+/// the key through IAM, as every key created by the CDK.
+pub(super) fn account_administers_key() -> Statement {
+    Statement::allow(["kms:*"])
+        .sid("AccountAdministersTheKey")
+        .principal(Principal::Aws(vec![Value::sub(
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:root",
+        )]))
+        .on(["*"])
+}
+
 /// A customer-managed key for the artifacts (rotated yearly), usable by the target
 /// accounts' deploy roles: CodePipeline cannot share artifacts across accounts with the
 /// AWS-managed key.
@@ -259,13 +270,7 @@ fn artifact_key(
     readers: &Readers,
     alias: String,
 ) -> Result<Handle<kms::Key>, TemplateError> {
-    // The account administers the key through IAM, as every key created by the CDK.
-    let mut statements = vec![Statement::allow(["kms:*"])
-        .sid("AccountAdministersTheKey")
-        .principal(Principal::Aws(vec![Value::sub(
-            "arn:${AWS::Partition}:iam::${AWS::AccountId}:root",
-        )]))
-        .on(["*"])];
+    let mut statements = vec![account_administers_key()];
     if let Some(grant) = other_account_grant(readers, KEY_READ, "TargetAccountsReadArtifacts") {
         statements.push(grant.on(["*"]));
     }

@@ -147,6 +147,7 @@ fn cdk_ls_lists_the_stacks_of_deploy_list() {
         "cross_account",
         "multi_region",
         "single_account_no_mutation",
+        "waves",
     ] {
         apps.push((name.to_owned(), example(name)));
     }

@@ -58,6 +58,7 @@ fn assemblies() -> Vec<(String, PathBuf, App)> {
         "cross_account",
         "multi_region",
         "single_account_no_mutation",
+        "waves",
     ] {
         apps.push((name.to_owned(), example(name)));
     }

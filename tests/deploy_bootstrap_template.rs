@@ -1,4 +1,4 @@
-//! The bootstrap stack's template (`pipewright::bootstrap::template`) against the contract of
+//! The bootstrap stack's template (`pipewright::bootstrap_stack::template`) against the contract of
 //! `cdk bootstrap`: the CDK CLI's own version 18 template is vendored in
 //! `tests/support/cdk-bootstrap-v18.template.yaml` (Apache-2.0, from aws-cdk 2.89.0).
 //!
@@ -37,7 +37,7 @@ fn cdk_template() -> Json {
 }
 
 fn ours() -> Json {
-    serde_json::from_str(&pipewright::bootstrap::template()).unwrap()
+    serde_json::from_str(&pipewright::bootstrap_stack::template()).unwrap()
 }
 
 /// Writes policies the same way on both sides: a one-element `Action`/`Resource` list as
@@ -99,19 +99,20 @@ fn resources_conditions_and_parameters_are_the_cdks() {
 }
 
 // The template satisfies the stacks' own requirement.
-const _: () =
-    assert!(pipewright::bootstrap::TEMPLATE_VERSION >= pipewright::bootstrap::REQUIRED_VERSION);
+const _: () = assert!(
+    pipewright::bootstrap_stack::TEMPLATE_VERSION >= pipewright::bootstrap_stack::REQUIRED_VERSION
+);
 
 #[test]
 fn the_version_is_the_one_announced() {
     let ours = ours();
     assert_eq!(
         ours["Resources"]["CdkBootstrapVersion"]["Properties"]["Value"],
-        Json::from(pipewright::bootstrap::TEMPLATE_VERSION.to_string())
+        Json::from(pipewright::bootstrap_stack::TEMPLATE_VERSION.to_string())
     );
     assert_eq!(
         ours["Parameters"]["BootstrapVariant"]["Default"],
-        Json::from(pipewright::bootstrap::DEFAULT_VARIANT)
+        Json::from(pipewright::bootstrap_stack::DEFAULT_VARIANT)
     );
 }
 
@@ -119,7 +120,7 @@ fn the_version_is_the_one_announced() {
 fn cfn_lint_finds_nothing() {
     let dir = support::scratch_dir("bootstrap-template");
     let path = dir.join("bootstrap.template.json");
-    std::fs::write(&path, pipewright::bootstrap::template()).unwrap();
+    std::fs::write(&path, pipewright::bootstrap_stack::template()).unwrap();
     let output = Command::new("cfn-lint")
         .arg(&path)
         .output()

@@ -974,6 +974,7 @@ fn app(template: &str) -> App {
             assets: Vec::new(),
             depends_on: Vec::new(),
             outputs: vec!["BackendApiUrl".into()],
+            protected: false,
         }],
         assets: Vec::new(),
         qualifier: "hnb659fds".into(),

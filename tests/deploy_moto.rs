@@ -834,3 +834,61 @@ fn boolean_variables_take_what_clap_boolish_takes() {
         );
     }
 }
+
+/// Whether a stack of the tests' account has termination protection on.
+fn termination_protection(moto: &Moto, stack: &str) -> Json {
+    moto.python(&format!(
+        "print(json.dumps(client('cloudformation').describe_stacks(StackName='{stack}')['Stacks'][0]['EnableTerminationProtection']))"
+    ))
+}
+
+#[test]
+fn a_protected_stage_is_protected_by_deploy_and_destroy_refuses_it() {
+    let program = support::example_program("deploy_protected");
+    let moto = Moto::start("moto-protect");
+    let env = moto.aws_env();
+    let run = |args: &[&str]| support::run_program(&program, &env, args, "");
+    run(&["bootstrap"]).success();
+
+    // `deploy` turns termination protection on (a change set cannot), once.
+    let deployed = run(&["deploy", "--require-approval", "never", "Prod-Ledger"]).success();
+    assert!(
+        deployed
+            .stderr
+            .contains("Prod-Ledger: termination protection on"),
+        "{}",
+        deployed.all()
+    );
+    assert_eq!(termination_protection(&moto, "Prod-Ledger"), json!(true));
+    let again = run(&["deploy", "--require-approval", "never", "Prod-Ledger"]).success();
+    assert!(
+        !again.stderr.contains("termination protection on"),
+        "already on: {}",
+        again.all()
+    );
+
+    // `destroy` refuses before deleting anything, and says how to lift the protection.
+    let refused = run(&["destroy", "--force", "Prod-Ledger"]);
+    assert_eq!(refused.code, Some(1), "{}", refused.all());
+    let line = refused
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("{}", refused.all()));
+    assert_eq!(
+        line,
+        "error: Prod-Ledger has termination protection on (`protect: true`): nothing deleted. To delete it, remove `protect: true` from stage `Prod`, then lift it: \
+         aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name Prod-Ledger --region us-west-2"
+    );
+    assert_eq!(termination_protection(&moto, "Prod-Ledger"), json!(true));
+
+    // Lifted (as the message says), the stack is deleted.
+    moto.python(
+        "client('cloudformation').update_termination_protection(StackName='Prod-Ledger', EnableTerminationProtection=False)\nprint('null')",
+    );
+    run(&["destroy", "--force", "Prod-Ledger"]).success();
+    let left = moto.python(
+        "print(json.dumps([s['StackName'] for s in client('cloudformation').describe_stacks()['Stacks']]))",
+    );
+    assert!(!left.to_string().contains("Prod-Ledger"), "{left}");
+}

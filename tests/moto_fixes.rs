@@ -288,3 +288,42 @@ fn deleted_resources_are_detected_taken_out_and_created_again() {
     assert_eq!(result["parameter"], "1", "{result}");
     assert_eq!(result["bucket"], true, "{result}");
 }
+
+#[test]
+fn termination_protection_is_kept_and_stops_a_deletion() {
+    let moto = Moto::start("moto-fixes-protection");
+    let result = moto.python(
+        "cfn = client('cloudformation')\n\
+         template = {'Resources': {'Marker': {'Type': 'AWS::SSM::Parameter', 'Properties': {'Type': 'String', 'Value': 'x'}}}}\n\
+         cfn.create_stack(StackName='Kept', TemplateBody=json.dumps(template))\n\
+         before = cfn.describe_stacks(StackName='Kept')['Stacks'][0]['EnableTerminationProtection']\n\
+         cfn.update_termination_protection(StackName='Kept', EnableTerminationProtection=True)\n\
+         after = cfn.describe_stacks(StackName='Kept')['Stacks'][0]['EnableTerminationProtection']\n\
+         try:\n\
+         \x20   cfn.delete_stack(StackName='Kept')\n\
+         \x20   refused = None\n\
+         except Exception as e:\n\
+         \x20   refused = str(e)\n\
+         status = cfn.describe_stacks(StackName='Kept')['Stacks'][0]['StackStatus']\n\
+         parameter = client('ssm').describe_parameters()['Parameters'][0]['Name']\n\
+         print(json.dumps({'before': before, 'after': after, 'refused': refused, 'status': status, 'parameter': parameter}))",
+    );
+    assert_eq!(result["before"], false);
+    assert_eq!(result["after"], true);
+    assert!(
+        result["refused"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Stack [Kept] cannot be deleted while TerminationProtection is enabled"),
+        "{result}"
+    );
+    assert_eq!(result["status"], "CREATE_COMPLETE");
+    // Fix 15: a parameter without a name gets one, as on AWS.
+    assert!(
+        result["parameter"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Kept-Marker-"),
+        "{result}"
+    );
+}

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use pipewright::app::{App, StackRole};
-use pipewright::bootstrap::Environment;
+use pipewright::bootstrap_stack::Environment;
 use pipewright::spec::Program;
 use pipewright::{plan, synth};
 use serde_json::Value;
@@ -23,7 +23,7 @@ fn source_file(name: &str) -> (PathBuf, String) {
     let root = programs::repo_root();
     match name {
         "reference" => (root.join("pipeline.rs"), "deploy".into()),
-        "cross_account" | "multi_region" | "single_account_no_mutation" => (
+        "cross_account" | "multi_region" | "single_account_no_mutation" | "waves" => (
             root.join("examples").join(format!("{name}.rs")),
             name.to_owned(),
         ),
@@ -512,7 +512,10 @@ fn check_pipeline(name: &str, program: &Program, app: &App) {
     for s in &program.stages {
         let st = stage(&t, &s.name);
         let target = env(program, &s.account, &s.region);
-        let approval = s.approval.as_ref().map(|a| plan::approval_action_name(a));
+        let approval = s
+            .approval
+            .as_ref()
+            .map(|a| plan::approval_action_name(&a.name));
         let (approve_order, deploy_order) = if approval.is_some() && !s.stacks.is_empty() {
             (2, 3)
         } else {
@@ -1368,6 +1371,7 @@ fn cfn_lint_accepts_every_template_of_the_examples() {
         "cross_account",
         "multi_region",
         "single_account_no_mutation",
+        "waves",
     ] {
         let (_, app) = lowered(name);
         files.extend(write_templates(name, &app));
@@ -1580,4 +1584,212 @@ fn every_install_step_is_pinned_and_checked() {
             }
         }
     }
+}
+
+/// The statements of a role's inline policies that allow `action`.
+fn statements_allowing(t: &Value, role: &str, action: &str) -> Vec<Value> {
+    role_statements(t)
+        .into_iter()
+        .filter(|(r, s)| r == role && one_or_many(&s["Action"]).contains(&Value::from(action)))
+        .map(|(_, s)| s)
+        .collect()
+}
+
+#[test]
+fn the_waves_example_renders_every_new_construct() {
+    let (program, app) = lowered("waves");
+    let t = pipeline_template(&app);
+    let resources = &t["Resources"];
+
+    // Two waves, each one pipeline stage after `Beta`.
+    let stage_names = names(stages(&t), "Name");
+    assert_eq!(
+        &stage_names[stage_names.len() - 3..],
+        ["Beta", "Staging", "Production"]
+    );
+    let production = stage(&t, "Production");
+    let orders: Vec<(String, i64)> = actions(production)
+        .iter()
+        .map(|a| (a["Name"].as_str().unwrap().to_owned(), run_order(a)))
+        .collect();
+    let at = |order: i64| -> Vec<&str> {
+        orders
+            .iter()
+            .filter(|(_, o)| *o == order)
+            .map(|(n, _)| n.as_str())
+            .collect()
+    };
+    assert_eq!(
+        at(1),
+        [
+            "ProdUs.Shop.Prepare",
+            "ProdEu.Shop.Prepare",
+            "Pre",
+            "ProdEu.Pre"
+        ]
+    );
+    assert_eq!(at(2), ["Promote_to_Prod"]);
+    assert_eq!(at(3), ["ProdUs.Shop.Deploy", "ProdEu.Shop.Deploy"]);
+    assert_eq!(at(4), ["ProdUs.Verify", "ProdUs.Protect", "ProdEu.Protect"]);
+
+    // The wave's approval: the program's comment, a topic of this stack with the
+    // release team subscribed, encrypted with a key of this stack.
+    let approval = action(production, "Promote_to_Prod");
+    assert_eq!(
+        approval["Configuration"]["CustomData"],
+        "Check the staging dashboards and the change sets of every production stack, then approve."
+    );
+    assert_eq!(
+        approval["Configuration"]["NotificationArn"],
+        serde_json::json!({"Ref": "ProductionApprovalTopic"})
+    );
+    let topic = &resources["ProductionApprovalTopic"];
+    assert_eq!(topic["Type"], "AWS::SNS::Topic");
+    assert_eq!(
+        topic["Properties"]["Subscription"],
+        serde_json::json!([{"Endpoint": "release-team@example.com", "Protocol": "email"}])
+    );
+    assert_eq!(
+        topic["Properties"]["KmsMasterKeyId"],
+        serde_json::json!({"Fn::GetAtt": ["NotificationsKey", "Arn"]})
+    );
+    // Beta's approval notifies the topic the program names.
+    let beta_approval = action(stage(&t, "Beta"), "Release_to_beta");
+    let existing = "arn:aws:sns:us-east-1:111111111111:shop-releases";
+    assert_eq!(beta_approval["Configuration"]["NotificationArn"], existing);
+    // The pipeline's role publishes to exactly these two topics, and uses the key.
+    let publish = statements_allowing(&t, "PipelineRole", "sns:Publish");
+    assert_eq!(publish.len(), 1, "{publish:?}");
+    assert_eq!(
+        one_or_many(&publish[0]["Resource"]),
+        [
+            serde_json::json!(existing),
+            serde_json::json!({"Ref": "ProductionApprovalTopic"})
+        ]
+    );
+
+    // Pre steps: the wave's and ProdEu's commands, each in its own project on the source.
+    for (name, project, command) in [
+        (
+            "Pre",
+            "ProductionPreProject",
+            "./scripts/check-change-freeze.sh prod",
+        ),
+        (
+            "ProdEu.Pre",
+            "ProdEuPreProject",
+            "./scripts/check-gdpr-review.sh",
+        ),
+    ] {
+        let pre = action(production, name);
+        assert_eq!(artifacts(pre, "InputArtifacts"), ["Source_Output"]);
+        assert_eq!(pre["Configuration"]["ProjectName"]["Ref"], project);
+        let spec = json(
+            resources[project]["Properties"]["Source"]["BuildSpec"]
+                .as_str()
+                .unwrap(),
+        );
+        assert_eq!(
+            spec["phases"]["build"]["commands"],
+            serde_json::json!([command])
+        );
+    }
+
+    // Protection: one project whose role may assume the production deploy roles only.
+    let protect = action(production, "ProdEu.Protect");
+    let variables = json(
+        protect["Configuration"]["EnvironmentVariables"]
+            .as_str()
+            .unwrap(),
+    );
+    let prod_eu = env(&program, "333333333333", "eu-west-1");
+    let prod_us = env(&program, "333333333333", "us-east-1");
+    assert_eq!(
+        variables,
+        serde_json::json!([
+            {"name": "STACKS", "value": "ProdEu-Shop", "type": "PLAINTEXT"},
+            {"name": "STACKS_REGION", "value": "eu-west-1", "type": "PLAINTEXT"},
+            {"name": "DEPLOY_ROLE", "value": prod_eu.deploy_role_arn(), "type": "PLAINTEXT"},
+        ])
+    );
+    let assume = statements_allowing(&t, "ProtectRole", "sts:AssumeRole");
+    assert_eq!(assume.len(), 1);
+    assert_eq!(
+        one_or_many(&assume[0]["Resource"]),
+        [
+            Value::from(prod_us.deploy_role_arn()),
+            Value::from(prod_eu.deploy_role_arn())
+        ]
+    );
+    let script = json(
+        resources["ProtectProject"]["Properties"]["Source"]["BuildSpec"]
+            .as_str()
+            .unwrap(),
+    );
+    assert!(script["phases"]["build"]["commands"][0]
+        .as_str()
+        .unwrap()
+        .contains("update-termination-protection --region \"$STACKS_REGION\" --stack-name \"$stack\" --enable-termination-protection"));
+    // The CDK CLI protects the same stacks (the manifest), and so does `deploy`.
+    for stack in &app.stacks {
+        let protected = stack.name.starts_with("Prod");
+        assert_eq!(stack.protected, protected, "{}", stack.name);
+    }
+    let manifest = pipewright::assembly::files(&app)
+        .into_iter()
+        .find(|f| f.path == "manifest.json")
+        .unwrap();
+    let manifest = json(&manifest.contents);
+    assert_eq!(
+        manifest["artifacts"]["ProdEu-Shop"]["properties"]["terminationProtection"],
+        true
+    );
+    assert!(manifest["artifacts"]["Beta-Shop"]["properties"]
+        .get("terminationProtection")
+        .is_none());
+
+    // Notifications: a rule on the pipeline for the events asked, to a topic that the
+    // notification service may publish to (and encrypt for).
+    let rule = &resources["PipelineEventsRule"]["Properties"];
+    assert_eq!(
+        rule["EventTypeIds"],
+        serde_json::json!([
+            "codepipeline-pipeline-pipeline-execution-failed",
+            "codepipeline-pipeline-manual-approval-needed"
+        ])
+    );
+    assert_eq!(
+        rule["Targets"][0]["TargetAddress"],
+        serde_json::json!({"Ref": "PipelineEventsTopic"})
+    );
+    let policy =
+        &resources["PipelineEventsTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"][0];
+    assert_eq!(
+        policy["Principal"]["Service"],
+        "codestar-notifications.amazonaws.com"
+    );
+    assert_eq!(policy["Action"], "sns:Publish");
+    let key_statements = resources["NotificationsKey"]["Properties"]["KeyPolicy"]["Statement"]
+        .as_array()
+        .unwrap();
+    assert!(key_statements
+        .iter()
+        .any(|s| s["Principal"]["Service"] == "codestar-notifications.amazonaws.com"));
+
+    // Triggers: the branch with its paths, and release tags.
+    let triggers = &t["Resources"]["Pipeline"]["Properties"]["Triggers"];
+    assert_eq!(
+        triggers[0]["GitConfiguration"]["Push"],
+        serde_json::json!([
+            {
+                "Branches": {"Includes": ["main"]},
+                "FilePaths": {"Includes": ["service/**", "pipeline.rs", "Cargo.lock"], "Excludes": ["**/*.md"]}
+            },
+            {"Tags": {"Includes": ["release-*"]}}
+        ])
+    );
+    assert_eq!(
+        triggers[0]["GitConfiguration"]["SourceActionName"],
+        "example-org_shop"
+    );
 }

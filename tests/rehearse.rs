@@ -42,18 +42,7 @@ fn program(name: &str) -> PathBuf {
     if name == "deploy" {
         return PathBuf::from(env!("CARGO_BIN_EXE_deploy"));
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .args(["build", "--quiet", "--example", name])
-        .current_dir(root())
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "cargo build --example {name} failed");
-    Path::new(env!("CARGO_BIN_EXE_deploy"))
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name)
+    support::example_program(name)
 }
 
 /// The environment of a rehearsal: none of the machine's AWS settings.
@@ -211,10 +200,10 @@ fn verify_sees_the_stage_outputs_and_a_failing_verify_stops_the_run() {
         .lines()
         .find(|l| l.starts_with("error: "))
         .unwrap_or_else(|| panic!("{}", run.stderr));
-    assert!(line.contains("Prod/Verify failed: BUILD phase: `test \"$BackendApiUrl\" = https://example.invalid/` exited with status 1"), "{line}");
-    let log = rehearse_dir().join("logs/Prod.Verify.log");
+    assert!(line.contains("Production/Prod.Verify failed: BUILD phase: `test \"$BackendApiUrl\" = https://example.invalid/` exited with status 1"), "{line}");
+    let log = rehearse_dir().join("logs/Production.Prod.Verify.log");
     assert!(
-        line.contains("(log: ") && line.contains("Prod.Verify.log"),
+        line.contains("(log: ") && line.contains("Production.Prod.Verify.log"),
         "{line}"
     );
     assert!(std::fs::read_to_string(&log)
@@ -228,8 +217,25 @@ fn verify_sees_the_stage_outputs_and_a_failing_verify_stops_the_run() {
         "{preprod}"
     );
     assert!(run.stderr.contains("✔ PreProd/Verify ("), "{}", run.stderr);
-    // Production, in another account and region, was deployed before its verify failed;
-    // the pipeline's artifacts reached that region through its support stack.
+    // The `pre` step ran on the source before the stage deployed.
+    let pre = std::fs::read_to_string(rehearse_dir().join("logs/PreProd.Pre.log")).unwrap();
+    assert!(pre.contains("checked the source before PreProd"), "{pre}");
+    // The protection step turned termination protection on, through the deploy role.
+    assert!(run.stderr.contains("✔ PreProd/Protect ("), "{}", run.stderr);
+    let protected = moto.python_as(
+        support::ACCOUNT,
+        support::REGION,
+        "print(json.dumps(client('cloudformation').describe_stacks(StackName='PreProd-BackendStack')['Stacks'][0]['EnableTerminationProtection']))",
+    );
+    assert_eq!(protected, serde_json::json!(true));
+    // Production is one wave: both stages, in another account (one in another region),
+    // were deployed side by side before the verify of one failed; the pipeline's
+    // artifacts reached eu-west-1 through its support stack.
+    assert!(
+        run.stderr.contains("✔ Production/Promote_to_Prod ("),
+        "{}",
+        run.stderr
+    );
     assert_created(
         &moto,
         &[
@@ -239,6 +245,7 @@ fn verify_sees_the_stage_outputs_and_a_failing_verify_stops_the_run() {
                 "VerifiedPipeline-support-eu-west-1",
             ),
             ("222222222222", "eu-west-1", "Prod-BackendStack"),
+            ("222222222222", "us-west-2", "ProdUs-BackendStack"),
         ],
     );
 }
@@ -272,7 +279,7 @@ fn a_failing_change_set_names_the_stack_and_the_reason() {
         "the service's reason: {line}"
     );
     assert!(
-        !run.stderr.contains("▶ Prod/"),
+        !run.stderr.contains("▶ Production/"),
         "nothing after the failure runs:\n{}",
         run.stderr
     );

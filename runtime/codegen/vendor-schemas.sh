@@ -37,6 +37,10 @@ TYPES=(
   AWS::ECR::Repository
   AWS::Logs::LogGroup
   AWS::SQS::Queue
+  AWS::SNS::Topic
+  AWS::SNS::TopicPolicy
+  AWS::SNS::Subscription
+  AWS::CodeStarNotifications::NotificationRule
 )
 
 python3 - "$REGION" "${TYPES[@]}" <<'PY'

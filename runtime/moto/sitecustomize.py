@@ -70,6 +70,20 @@ back:
    types whose existence moto's backends can tell (S3 buckets, SSM parameters, IAM roles,
    ECR repositories): `DELETED` when the resource is gone, `IN_SYNC` otherwise (moto
    cannot compare properties), `NOT_CHECKED` for other types.
+
+And one that `protect: true` needs:
+
+14. `UpdateTerminationProtection` is not implemented, and `DeleteStack` deletes a stack
+   created with `EnableTerminationProtection`. This fix records the setting (it is in
+   `DescribeStacks` as on AWS) and makes `DeleteStack` answer AWS's `ValidationError`
+   ("Stack [NAME] cannot be deleted while TerminationProtection is enabled") for a
+   protected stack.
+
+And one for stacks without a lambda or api (their template holds one marker parameter):
+
+15. AWS::SSM::Parameter without a `Name` crashes moto's CloudFormation (`'NoneType' object
+   has no attribute 'lower'`); AWS names such a parameter itself. This fix gives it the
+   physical name moto generates for the resource (`STACK-LOGICALID-RANDOM`).
 """
 
 import sys
@@ -687,3 +701,50 @@ try:
     _cfn_responses.CloudFormationResponse.detect_stack_resource_drift = _detect_stack_resource_drift
 except Exception as error:  # noqa: BLE001
     _report(12, error)
+
+try:
+    from moto.cloudformation import models as _cfn_models_14
+    from moto.cloudformation import responses as _cfn_responses_14
+    from moto.cloudformation.exceptions import ValidationError as _ValidationError14
+
+    def _update_termination_protection(self):
+        stack_name = self._get_param("StackName")
+        enabled = str(self._get_param("EnableTerminationProtection")).lower() == "true"
+        stack = self.cloudformation_backend.get_stack(stack_name)
+        stack.enable_termination_protection = enabled
+        return _cfn_responses_14.ActionResult({"StackId": stack.stack_id})
+
+    _cfn_responses_14.CloudFormationResponse.update_termination_protection = _update_termination_protection
+
+    _delete_stack_14 = _cfn_models_14.CloudFormationBackend.delete_stack
+
+    def _delete_stack_unless_protected(self, name_or_stack_id):
+        stack = None
+        for candidate in list(self.stacks.values()):
+            if name_or_stack_id in (candidate.name, candidate.stack_id) and candidate.status != "DELETE_COMPLETE":
+                stack = candidate
+        if stack is not None and getattr(stack, "enable_termination_protection", False):
+            raise _ValidationError14(
+                stack.name,
+                f"Stack [{stack.name}] cannot be deleted while TerminationProtection is enabled",
+            )
+        return _delete_stack_14(self, name_or_stack_id)
+
+    _cfn_models_14.CloudFormationBackend.delete_stack = _delete_stack_unless_protected
+except Exception as error:  # noqa: BLE001
+    _report(14, error)
+
+try:
+    from moto.ssm import models as _ssm_models_15
+
+    _create_parameter_15 = _ssm_models_15.Parameter.create_from_cloudformation_json.__func__
+
+    def _create_parameter_named(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        properties = cloudformation_json.setdefault("Properties", {})
+        if not properties.get("Name"):
+            properties["Name"] = resource_name
+        return _create_parameter_15(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    _ssm_models_15.Parameter.create_from_cloudformation_json = classmethod(_create_parameter_named)
+except Exception as error:  # noqa: BLE001
+    _report(15, error)

@@ -96,6 +96,8 @@ pub struct StackArtifact {
     pub depends_on: Vec<Text>,
     /// Names of its outputs.
     pub outputs: Vec<Text>,
+    /// Termination protection: on for the stacks of a `protect: true` stage.
+    pub protected: bool,
 }
 
 impl StackArtifact {
@@ -113,6 +115,11 @@ impl StackArtifact {
     }
 }
 
+/// The executable a Lambda `provided.*` runtime starts, and so the functions' handler: the
+/// one file of a bundle's zip, whatever the binary is called (AWS Lambda's name; nothing
+/// to do with the bootstrap stack of [`crate::bootstrap_stack`]).
+pub const LAMBDA_EXECUTABLE: &str = "bootstrap";
+
 /// A Lambda bundle: one binary of one package, built for one architecture.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Asset {
@@ -121,7 +128,7 @@ pub struct Asset {
     pub id: Text,
     /// The Cargo package.
     pub package: Text,
-    /// The binary, renamed `bootstrap` in the zip.
+    /// The binary, renamed [`LAMBDA_EXECUTABLE`] in the zip.
     pub bin: Text,
     /// The CPU architecture.
     pub architecture: Architecture,

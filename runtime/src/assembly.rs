@@ -20,7 +20,7 @@
 use serde_json::{json, Map, Value as Json};
 
 use crate::app::{App, Asset, StackArtifact};
-use crate::bootstrap::{self, Environment};
+use crate::bootstrap_stack::{self, Environment, Role};
 use crate::fingerprint::sha256_hex;
 use crate::plan::asset_manifest_file;
 use crate::synth::{template_configuration, template_configuration_file};
@@ -52,11 +52,8 @@ fn env_of<'a>(app: &'a App, stack: &'a StackArtifact) -> Environment<'a> {
 }
 
 /// The `${AWS::Partition}` form the CDK writes in role ARNs, resolved by the CLI.
-fn role_arn(env: &Environment<'_>, role: &str) -> String {
-    format!(
-        "arn:${{AWS::Partition}}:iam::{}:role/cdk-{}-{role}-role-{}-{}",
-        env.account, env.qualifier, env.account, env.region
-    )
+fn role_arn(env: &Environment<'_>, role: Role) -> String {
+    env.role_arn_in("${AWS::Partition}", role)
 }
 
 fn destination(env: &Environment<'_>, object_key: String) -> Json {
@@ -64,7 +61,7 @@ fn destination(env: &Environment<'_>, object_key: String) -> Json {
         "bucketName": env.assets_bucket(),
         "objectKey": object_key,
         "region": env.region,
-        "assumeRoleArn": role_arn(env, "file-publishing"),
+        "assumeRoleArn": role_arn(env, Role::FilePublishing),
     })
 }
 
@@ -114,7 +111,7 @@ pub fn files(app: &App) -> Vec<AssemblyFile> {
                 "type": "cdk:asset-manifest",
                 "properties": {
                     "file": asset_manifest,
-                    "requiresBootstrapStackVersion": bootstrap::REQUIRED_VERSION,
+                    "requiresBootstrapStackVersion": bootstrap_stack::REQUIRED_VERSION,
                     "bootstrapStackVersionSsmParameter": env.version_parameter(),
                 },
             }),
@@ -122,31 +119,33 @@ pub fn files(app: &App) -> Vec<AssemblyFile> {
         let mut dependencies: Vec<String> =
             stack.depends_on.iter().map(|d| d.to_string()).collect();
         dependencies.push(asset_artifact.clone());
-        artifacts.insert(
-            stack.name.to_string(),
-            json!({
+        let mut artifact = json!({
                 "type": "aws:cloudformation:stack",
                 "environment": format!("aws://{}/{}", stack.account, stack.region),
                 "properties": {
                     "templateFile": stack.template_file(),
                     "stackName": stack.name,
                     "validateOnSynth": false,
-                    "assumeRoleArn": role_arn(&env, "deploy"),
-                    "cloudFormationExecutionRoleArn": role_arn(&env, "cfn-exec"),
+                    "assumeRoleArn": role_arn(&env, Role::Deploy),
+                    "cloudFormationExecutionRoleArn": role_arn(&env, Role::CfnExec),
                     "stackTemplateAssetObjectUrl": format!("s3://{}/{template_id}.json", env.assets_bucket()),
-                    "requiresBootstrapStackVersion": bootstrap::REQUIRED_VERSION,
+                    "requiresBootstrapStackVersion": bootstrap_stack::REQUIRED_VERSION,
                     "bootstrapStackVersionSsmParameter": env.version_parameter(),
                     "additionalDependencies": [asset_artifact],
                     "lookupRole": {
-                        "arn": role_arn(&env, "lookup"),
-                        "requiresBootstrapStackVersion": 8,
+                        "arn": role_arn(&env, Role::Lookup),
+                        "requiresBootstrapStackVersion": bootstrap_stack::LOOKUP_ROLE_REQUIRED_VERSION,
                         "bootstrapStackVersionSsmParameter": env.version_parameter(),
                     },
                 },
                 "dependencies": dependencies,
                 "displayName": stack.name,
-            }),
-        );
+        });
+        if stack.protected {
+            // The CDK CLI turns termination protection on when it deploys the stack.
+            artifact["properties"]["terminationProtection"] = true.into();
+        }
+        artifacts.insert(stack.name.to_string(), artifact);
         files.push(AssemblyFile {
             path: stack.template_file(),
             contents: stack.template.to_string(),

@@ -35,7 +35,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::manifest::{find_workspace_root, normalize, path_dependencies, read_manifest};
+use crate::cargo_manifest::{find_workspace_root, normalize, path_dependencies, read_manifest};
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::Match;

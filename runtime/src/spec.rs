@@ -8,6 +8,44 @@
 
 use std::fmt;
 
+/// Declares a closed set of names the language accepts as identifiers.
+macro_rules! named_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// Every accepted name, in the order documented.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($variant)),+];
+
+            /// Looks a variant up by the name written in a program.
+            pub fn from_name(name: &str) -> Option<Self> {
+                match name {
+                    $(stringify!($variant) => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+
+            /// The name written in a program.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => stringify!($variant)),+
+                }
+            }
+
+            /// The value AWS uses for it.
+            pub fn aws_value(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+    };
+}
+
 /// A whole program: one pipeline, its stacks, and the stages that deploy them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Program {
@@ -15,8 +53,11 @@ pub struct Program {
     pub pipeline: Pipeline,
     /// The `stack` blocks, in the order written.
     pub stacks: Vec<Stack>,
-    /// The `stage` blocks, in deployment order.
+    /// The `stage` blocks, in deployment order: those of a `wave` where the wave is
+    /// written, in the order written inside it.
     pub stages: Vec<Stage>,
+    /// The `wave` blocks, in the order written.
+    pub waves: Vec<Wave>,
     /// The Cargo packages the lambdas are built from.
     pub packages: Vec<Package>,
     /// The name of the binary the program compiles to (its `deploy` command line); the
@@ -56,6 +97,74 @@ impl Program {
     pub fn package(&self, name: &str) -> Option<&Package> {
         self.packages.iter().find(|p| p.name == name)
     }
+
+    /// The wave of this name.
+    pub fn wave(&self, name: &str) -> Option<&Wave> {
+        self.waves.iter().find(|w| w.name == name)
+    }
+
+    /// What deploys one after the other, in order: each stage outside a wave on its own,
+    /// each wave with its stages.
+    pub fn deployments(&self) -> Vec<Deployment<'_>> {
+        let mut deployments: Vec<Deployment<'_>> = Vec::new();
+        for stage in &self.stages {
+            match (&stage.wave, deployments.last_mut()) {
+                (Some(wave), Some(Deployment::Wave { wave: w, stages })) if w.name == *wave => {
+                    stages.push(stage)
+                }
+                (Some(wave), _) => match self.wave(wave) {
+                    Some(w) => deployments.push(Deployment::Wave {
+                        wave: w,
+                        stages: vec![stage],
+                    }),
+                    None => deployments.push(Deployment::Stage(stage)),
+                },
+                (None, _) => deployments.push(Deployment::Stage(stage)),
+            }
+        }
+        deployments
+    }
+}
+
+/// One step of the deployment order: a stage on its own, or a wave of stages deployed
+/// side by side.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Deployment<'a> {
+    /// A `stage` outside any wave.
+    Stage(&'a Stage),
+    /// A `wave` and its stages, in the order written.
+    Wave {
+        /// The wave.
+        wave: &'a Wave,
+        /// Its stages.
+        stages: Vec<&'a Stage>,
+    },
+}
+
+impl<'a> Deployment<'a> {
+    /// The name of the pipeline stage it becomes: the stage's or the wave's.
+    pub fn name(&self) -> &'a str {
+        match self {
+            Deployment::Stage(stage) => &stage.name,
+            Deployment::Wave { wave, .. } => &wave.name,
+        }
+    }
+
+    /// Its stages.
+    pub fn stages(&self) -> Vec<&'a Stage> {
+        match self {
+            Deployment::Stage(stage) => vec![*stage],
+            Deployment::Wave { stages, .. } => stages.clone(),
+        }
+    }
+
+    /// The approval before it deploys: the stage's, or the wave's.
+    pub fn approval(&self) -> Option<&'a Approval> {
+        match self {
+            Deployment::Stage(stage) => stage.approval.as_ref(),
+            Deployment::Wave { wave, .. } => wave.approval.as_ref(),
+        }
+    }
 }
 
 /// The `pipeline` block: the CodePipeline that builds and deploys everything.
@@ -81,6 +190,27 @@ pub struct Pipeline {
     pub codebuild: CodeBuild,
     /// The bootstrap qualifier of the target environments (`cdk bootstrap --qualifier`).
     pub qualifier: String,
+    /// Who hears of the pipeline's events.
+    pub notifications: Option<Notifications>,
+}
+
+/// The `notifications` group: pipeline events sent to an SNS topic.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notifications {
+    /// Where they go.
+    pub target: NotifyTarget,
+    /// The events that notify.
+    pub events: Vec<PipelineEvent>,
+}
+
+/// Where a notification goes: a topic the pipeline stack creates for these email
+/// addresses, or an existing topic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotifyTarget {
+    /// Email addresses, subscribed to a topic of the pipeline stack.
+    Emails(Vec<String>),
+    /// An existing SNS topic's ARN.
+    Topic(String),
 }
 
 /// The source repository.
@@ -92,6 +222,39 @@ pub struct Source {
     pub branch: String,
     /// The CodeStar / CodeConnections connection ARN.
     pub connection: String,
+    /// Which pushes start the pipeline.
+    pub trigger: Trigger,
+}
+
+/// Which pushes start the pipeline (CodePipeline V2 trigger filters).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trigger {
+    /// A push to the branch starts it only when a changed file matches one of these.
+    pub paths: Vec<String>,
+    /// A push whose changed files all match these does not start it.
+    pub ignore_paths: Vec<String>,
+    /// A pushed tag matching one of these also starts it.
+    pub tags: Vec<String>,
+    /// Pushes start it at all (false: only by hand).
+    pub on_push: bool,
+}
+
+impl Default for Trigger {
+    fn default() -> Self {
+        Trigger {
+            paths: Vec::new(),
+            ignore_paths: Vec::new(),
+            tags: Vec::new(),
+            on_push: true,
+        }
+    }
+}
+
+impl Trigger {
+    /// Whether it filters pushes (the pipeline then has a trigger declaration).
+    pub fn filters(&self) -> bool {
+        !(self.paths.is_empty() && self.ignore_paths.is_empty() && self.tags.is_empty())
+    }
 }
 
 /// The synth step.
@@ -234,12 +397,84 @@ pub struct Stage {
     pub region: String,
     /// Environment variables for every lambda of the stage.
     pub environment: Vec<(String, String)>,
-    /// Name of the manual approval before the stage deploys.
-    pub approval: Option<String>,
+    /// The manual approval before the stage deploys.
+    pub approval: Option<Approval>,
     /// The stacks it deploys, in order.
     pub stacks: Vec<String>,
+    /// Commands run before the stage deploys.
+    pub pre: Vec<String>,
     /// Commands run after the stage deployed.
     pub verify: Vec<String>,
+    /// Termination protection on the stage's stacks.
+    pub protect: bool,
+    /// The wave it deploys in, if any.
+    pub wave: Option<String>,
+}
+
+/// A `wave` block: stages deployed side by side, as one pipeline stage.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Wave {
+    /// Block name.
+    pub name: String,
+    /// Doc comment of the block.
+    pub doc: Option<String>,
+    /// The one approval before any stage of the wave deploys.
+    pub approval: Option<Approval>,
+    /// Commands run before the wave deploys.
+    pub pre: Vec<String>,
+}
+
+/// A manual approval.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Approval {
+    /// Its name (the action's, once spaces are `_`).
+    pub name: String,
+    /// What the approver reads.
+    pub comment: Option<String>,
+    /// Who is told that it waits.
+    pub notify: Option<NotifyTarget>,
+    /// When it is needed.
+    pub when: ApprovalWhen,
+}
+
+impl Approval {
+    /// An approval of this name, always needed, with no comment or notification.
+    pub fn named(name: impl Into<String>) -> Self {
+        Approval {
+            name: name.into(),
+            comment: None,
+            notify: None,
+            when: ApprovalWhen::Always,
+        }
+    }
+}
+
+named_enum! {
+    /// When a manual approval is needed.
+    ApprovalWhen {
+        /// Every time.
+        Always = "Always",
+        /// Only when a change set widens permissions, or replaces or removes a resource.
+        Broadening = "Broadening",
+    }
+}
+
+named_enum! {
+    /// The pipeline events a notification rule can send.
+    PipelineEvent {
+        /// An execution started.
+        Started = "codepipeline-pipeline-pipeline-execution-started",
+        /// An execution succeeded.
+        Succeeded = "codepipeline-pipeline-pipeline-execution-succeeded",
+        /// An execution failed.
+        Failed = "codepipeline-pipeline-pipeline-execution-failed",
+        /// An execution was stopped.
+        Canceled = "codepipeline-pipeline-pipeline-execution-canceled",
+        /// A newer execution took over.
+        Superseded = "codepipeline-pipeline-pipeline-execution-superseded",
+        /// A manual approval waits.
+        ApprovalNeeded = "codepipeline-pipeline-manual-approval-needed",
+    }
 }
 
 impl Stage {
@@ -306,44 +541,6 @@ impl fmt::Display for Duration {
             s => write!(f, "{s}s"),
         }
     }
-}
-
-/// Declares a closed set of names the language accepts as identifiers.
-macro_rules! named_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vdoc])* $variant),+
-        }
-
-        impl $name {
-            /// Every accepted name, in the order documented.
-            pub const NAMES: &'static [&'static str] = &[$(stringify!($variant)),+];
-
-            /// Looks a variant up by the name written in a program.
-            pub fn from_name(name: &str) -> Option<Self> {
-                match name {
-                    $(stringify!($variant) => Some($name::$variant),)+
-                    _ => None,
-                }
-            }
-
-            /// The name written in a program.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $($name::$variant => stringify!($variant)),+
-                }
-            }
-
-            /// The value AWS uses for it.
-            pub fn aws_value(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text),+
-                }
-            }
-        }
-    };
 }
 
 named_enum! {
@@ -629,6 +826,68 @@ pub fn check_block_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// An email address, as SNS subscribes it: `local@domain.tld`, no spaces, at most 254
+/// characters.
+pub fn check_email(address: &str) -> Result<(), String> {
+    let ok = address.len() <= 254
+        && !address.chars().any(|c| c.is_whitespace() || c.is_control())
+        && match address.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.split('.').count() >= 2
+                    && domain.split('.').all(|part| !part.is_empty())
+            }
+            None => false,
+        };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected an email address such as `ops@example.com`, found `{address}`"
+        ))
+    }
+}
+
+/// An SNS topic ARN: `arn:<partition>:sns:<region>:<account>:<name>`.
+pub fn check_sns_topic_arn(arn: &str) -> Result<(), String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ok = match parts[..] {
+        ["arn", partition, "sns", region, account, name] => {
+            partition.starts_with("aws")
+                && partition_of(region).is_some()
+                && check_account(account).is_ok()
+                && (1..=256).contains(&name.len())
+                && name
+                    .trim_end_matches(".fifo")
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected an SNS topic ARN `arn:aws:sns:REGION:ACCOUNT:NAME`, found `{arn}`"
+        ))
+    }
+}
+
+/// A glob of a trigger filter: 1 to 255 characters, as CodePipeline takes them.
+pub fn check_glob(glob: &str) -> Result<(), String> {
+    if glob.trim().is_empty() {
+        Err("empty glob: expected a pattern such as `service/**` or `v*`".into())
+    } else if glob.len() > 255 {
+        Err(format!(
+            "the glob has {} characters: CodePipeline takes at most 255",
+            glob.len()
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// The HTTP methods API Gateway's CORS preflight can allow.
 pub const HTTP_METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
 
@@ -696,6 +955,15 @@ mod tests {
         assert!(check_iam_action("s3:Get*").is_ok());
         assert!(check_iam_action("*").is_err());
         assert!(check_iam_action("s3").is_err());
+        assert!(check_email("ops@example.com").is_ok());
+        assert!(check_email("ops@example").is_err());
+        assert!(check_email("ops example@example.com").is_err());
+        assert!(check_email("@example.com").is_err());
+        assert!(check_sns_topic_arn("arn:aws:sns:us-east-1:111111111111:releases").is_ok());
+        assert!(check_sns_topic_arn("arn:aws:sqs:us-east-1:111111111111:releases").is_err());
+        assert!(check_sns_topic_arn("arn:aws:sns:us-east-1:1111:releases").is_err());
+        assert!(check_glob("service/**").is_ok());
+        assert!(check_glob(" ").is_err());
         assert!(check_block_name("BackendServer").is_ok());
         assert!(check_block_name("backend_server").is_err());
         assert_eq!(

@@ -1,7 +1,9 @@
-//! A program for `tests/rehearse.rs`: the reference program with `verify` steps, and
-//! production in another account and region (a support stack, a cross-account key). The
-//! pre-production verify checks that the stage's API URL reached it; the production one
-//! fails on purpose (a verify that fails stops the pipeline, named, with its log). With
+//! A program for `tests/rehearse.rs`: the reference program with `pre` and `verify` steps,
+//! a protected pre-production stage, and production as a wave of two stages in another
+//! account, one in another region (a support stack, a cross-account key). The
+//! pre-production `pre` step runs on the checked-out source; its verify checks that the
+//! stage's API URL reached it; the verify of production in eu-west-1 fails on purpose (a
+//! verify that fails stops the pipeline, named, with its log). With
 //! `PIPEWRIGHT_REHEARSE_BREAK` set in the rehearsal's environment, the Synth action breaks
 //! the pre-production template (its function's code is in a bucket that does not exist)
 //! so that its change set fails.
@@ -46,6 +48,8 @@ fn main() -> std::process::ExitCode {
             account: "111111111111",
             region: "us-west-2",
             environment: { STAGE: "preprod" },
+            pre: ["test -f pipeline.rs", "echo checked the source before PreProd"],
+            protect: true,
             verify: [
                 "echo \"verifying $BackendApiUrl\"",
                 "case \"$BackendApiUrl\" in https://*.execute-api.us-west-2.amazonaws.com/prod/) ;; *) exit 1 ;; esac",
@@ -53,12 +57,20 @@ fn main() -> std::process::ExitCode {
             ],
         }
 
-        stage Prod {
-            account: "222222222222",
-            region: "eu-west-1",
-            approval: "Promote to Prod",
-            environment: { STAGE: "prod" },
-            verify: ["echo \"checking $BackendApiUrl\"", "test \"$BackendApiUrl\" = https://example.invalid/"],
+        wave Production {
+            approval: { name: "Promote to Prod", comment: "Both production regions at once." },
+
+            stage Prod {
+                account: "222222222222",
+                region: "eu-west-1",
+                environment: { STAGE: "prod" },
+                verify: ["echo \"checking $BackendApiUrl\"", "test \"$BackendApiUrl\" = https://example.invalid/"],
+            }
+            stage ProdUs {
+                account: "222222222222",
+                region: "us-west-2",
+                environment: { STAGE: "prod" },
+            }
         }
     };
     pipewright::cli::run(app)

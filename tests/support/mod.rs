@@ -210,7 +210,11 @@ pub fn spawn_deploy(env: &[(String, String)], args: &[&str]) -> Child {
 }
 
 fn deploy_command(env: &[(String, String)], args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_deploy"));
+    program_command(Path::new(env!("CARGO_BIN_EXE_deploy")), env, args)
+}
+
+fn program_command(program: &Path, env: &[(String, String)], args: &[&str]) -> Command {
+    let mut command = Command::new(program);
     command.args(args);
     for var in AWS_VARIABLES {
         command.env_remove(var);
@@ -242,7 +246,12 @@ const AWS_VARIABLES: [&str; 13] = [
 /// environment with no AWS settings but `env` (the developer's `~/.aws` files are never
 /// read: `env` names the config files), and `stdin` as its input.
 pub fn deploy(env: &[(String, String)], args: &[&str], stdin: &str) -> Run {
-    let mut command = deploy_command(env, args);
+    run_program(Path::new(env!("CARGO_BIN_EXE_deploy")), env, args, stdin)
+}
+
+/// [`deploy`] with another program's binary (an example: see [`example_program`]).
+pub fn run_program(program: &Path, env: &[(String, String)], args: &[&str], stdin: &str) -> Run {
+    let mut command = program_command(program, env, args);
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -265,6 +274,22 @@ pub fn deploy(env: &[(String, String)], args: &[&str], stdin: &str) -> Run {
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
+}
+
+/// An example program's binary, built here if needed (`cargo build --example NAME`).
+pub fn example_program(name: &str) -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "--example", name])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build --example {name} failed");
+    Path::new(env!("CARGO_BIN_EXE_deploy"))
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name)
 }
 
 /// Builds the program's Lambda zips once per test process (`deploy assets`, which keeps

@@ -129,6 +129,7 @@ fn stack(s: &StackArtifact) -> TokenStream {
     };
     let (account, region, template) = (text(&s.account), text(&s.region), text(&s.template));
     let (assets, depends_on, outputs) = (texts(&s.assets), texts(&s.depends_on), texts(&s.outputs));
+    let protected = s.protected;
     quote! {
         ::pipewright::app::StackArtifact {
             name: #name,
@@ -139,6 +140,7 @@ fn stack(s: &StackArtifact) -> TokenStream {
             assets: #assets,
             depends_on: #depends_on,
             outputs: #outputs,
+            protected: #protected,
         }
     }
 }

@@ -9,7 +9,7 @@
 //! that layout when it would compile the AWS SDK (minutes on a small machine, for a binary
 //! that never uses it), saying how to leave pipewright out.
 
-use pipewright::manifest::Toml;
+use pipewright::cargo_manifest::Toml;
 
 /// The `cfg` of pipewright's Lambda builds (`pipewright::deploy::assets::LAMBDA_CFG`, not
 /// reachable here: the macro uses pipewright without its `cli` feature).

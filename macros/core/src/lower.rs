@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use pipewright::plan::{self, Site, StageField};
 use pipewright::spec::{
-    self, Alarm, Api, Architecture, CodeBuild, ComputeType, Cors, DeploymentConfig, Duration,
-    Lambda, Package, Pipeline, PolicyGrant, Program, Source, Stack, Stage, Synth,
+    self, Alarm, Api, Approval, ApprovalWhen, Architecture, CodeBuild, ComputeType, Cors,
+    DeploymentConfig, Duration, Lambda, Notifications, NotifyTarget, Package, Pipeline,
+    PipelineEvent, PolicyGrant, Program, Source, Stack, Stage, Synth, Trigger, Wave,
 };
 use proc_macro2::Span;
 use syn::spanned::Spanned as _;
@@ -16,7 +17,7 @@ use syn::Ident;
 use crate::diagnostics::{closest, did_you_mean_or, list, suggestion, Diagnostics};
 use crate::syntax::{
     self, ApiBlock, Field, FieldName, Item, LambdaBlock, PipelineBlock, StackBlock, StackMember,
-    StageBlock, Value,
+    StageBlock, Value, WaveBlock, WaveMember,
 };
 use crate::workspace::{LocalPackage, Workspace};
 
@@ -70,14 +71,23 @@ pub fn lower(
 
     let mut pipelines = Vec::new();
     let mut stack_blocks = Vec::new();
-    let mut stage_blocks = Vec::new();
+    // Every stage in deployment order, with the wave it is written in.
+    let mut stage_blocks: Vec<(Option<&WaveBlock>, &StageBlock)> = Vec::new();
+    let mut wave_blocks = Vec::new();
     // A misspelt keyword is reported once, as misspelt, not again as a missing block.
     let mut misspelt: Vec<&str> = Vec::new();
     for item in &input.items {
         match item {
             Item::Pipeline(p) => pipelines.push(p),
             Item::Stack(s) => stack_blocks.push(s),
-            Item::Stage(s) => stage_blocks.push(s),
+            Item::Stage(s) => stage_blocks.push((None, s)),
+            Item::Wave(w) => {
+                wave_blocks.push(w);
+                stage_blocks.extend(w.members.iter().filter_map(|m| match m {
+                    WaveMember::Stage(s) => Some((Some(w), s)),
+                    _ => None,
+                }));
+            }
             Item::Unknown(u) => {
                 let keyword = u.keyword.to_string();
                 misspelt.extend(closest(
@@ -113,7 +123,7 @@ pub fn lower(
             "no `stack NAME { ... }` block: a program deploys at least one stack",
         );
     }
-    if stage_blocks.is_empty() && !misspelt.contains(&"stage") {
+    if stage_blocks.is_empty() && wave_blocks.is_empty() && !misspelt.contains(&"stage") {
         cx.diag.error(
             Span::call_site(),
             "no `stage NAME { ... }` block: a program deploys to at least one stage",
@@ -122,15 +132,17 @@ pub fn lower(
 
     let pipeline = pipelines.first().map(|p| cx.pipeline(p));
     cx.unique_names("stack", stack_blocks.iter().map(|s| &s.name));
-    cx.unique_names("stage", stage_blocks.iter().map(|s| &s.name));
+    cx.unique_names("stage", stage_blocks.iter().map(|(_, s)| &s.name));
+    cx.wave_names(&wave_blocks, &stage_blocks);
     let mut stacks: Vec<(Stack, Vec<(String, FieldSpan)>)> =
         stack_blocks.iter().map(|s| cx.stack(s)).collect();
     let stack_names: Vec<String> = stacks.iter().map(|(s, _)| s.name.clone()).collect();
     let stack_names: Vec<&str> = stack_names.iter().map(String::as_str).collect();
+    let waves: Vec<Wave> = wave_blocks.iter().map(|w| cx.wave(w)).collect();
     let stages: Vec<Stage> = stage_blocks
         .iter()
-        .map(|block| {
-            let stage = cx.stage(block, &stack_names);
+        .map(|(wave, block)| {
+            let stage = cx.stage(block, &stack_names, *wave);
             cx.verify_has_outputs(&stage, block, &stacks);
             stage
         })
@@ -141,6 +153,7 @@ pub fn lower(
         pipeline,
         stacks: stacks.into_iter().map(|(s, _)| s).collect(),
         stages,
+        waves,
         packages,
         binary: "deploy".to_owned(),
         binary_kind: Default::default(),
@@ -246,10 +259,12 @@ impl Cx {
             let connection = g
                 .required_str("connection")
                 .map(|c| g.check(c, spec::check_connection_arn));
+            let trigger = g.trigger();
             Source {
                 repo: repo.unwrap_or_default(),
                 branch: branch.unwrap_or_default(),
                 connection: connection.unwrap_or_default(),
+                trigger,
             }
         });
         let synth = f.required_group("synth", |g| {
@@ -294,11 +309,7 @@ impl Cx {
         let qualifier = f
             .str("qualifier")
             .map(|q| {
-                let ok = (1..=10).contains(&q.value.len())
-                    && q.value
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-                if !ok {
+                if !pipewright::bootstrap_stack::is_valid_qualifier(&q.value) {
                     f.diag.error(
                         q.span,
                         "expected a bootstrap qualifier of 1 to 10 letters, digits, `-` or `_`",
@@ -307,6 +318,7 @@ impl Cx {
                 q.value
             })
             .unwrap_or_else(|| spec::DEFAULT_QUALIFIER.to_owned());
+        let notifications = f.group("notifications", |g| g.notifications()).flatten();
         f.finish();
         Pipeline {
             name,
@@ -317,6 +329,7 @@ impl Cx {
                 repo: String::new(),
                 branch: String::new(),
                 connection: String::new(),
+                trigger: Default::default(),
             }),
             synth: synth.unwrap_or(Synth {
                 install: Vec::new(),
@@ -327,6 +340,7 @@ impl Cx {
             cross_account_keys,
             codebuild,
             qualifier,
+            notifications,
         }
     }
 
@@ -642,7 +656,7 @@ impl Cx {
         }
     }
 
-    fn stage(&mut self, block: &StageBlock, stacks: &[&str]) -> Stage {
+    fn stage(&mut self, block: &StageBlock, stacks: &[&str], wave: Option<&WaveBlock>) -> Stage {
         let name = self.block_name(&block.name);
         self.spans.insert(Site::stage(&name), block.name.span());
         for field in StageField::ALL {
@@ -670,7 +684,18 @@ impl Cx {
             .map(|a| f.check(a, spec::check_account));
         let region = f.required_str("region").map(|r| f.check_region(r));
         let environment = f.environment("environment").unwrap_or_default();
-        let approval = f.str("approval").map(|a| a.value);
+        let approval = match wave {
+            Some(w) => {
+                if let Some(field) = f.take("approval") {
+                    f.diag.error(
+                        field.name_span(),
+                        format!("a stage inside a wave has no approval of its own: it belongs on wave `{}`, which releases all its stages at once", w.name),
+                    );
+                }
+                None
+            }
+            None => f.approval(),
+        };
         let selected = f.list("stacks", |g, item| match item {
             Value::Ident(i) => {
                 let text = i.to_string();
@@ -704,17 +729,9 @@ impl Cx {
             }
             None => stacks.iter().map(|s| s.to_string()).collect(),
         };
-        let verify = f
-            .str_list("verify")
-            .map(|l| {
-                for (cmd, span) in &l.value {
-                    if cmd.trim().is_empty() {
-                        f.diag.error(*span, "empty command");
-                    }
-                }
-                l.value.into_iter().map(|(s, _)| s).collect()
-            })
-            .unwrap_or_default();
+        let pre = f.commands("pre");
+        let verify = f.commands("verify");
+        let protect = f.bool("protect").unwrap_or(false);
         f.finish();
         Stage {
             name,
@@ -724,7 +741,76 @@ impl Cx {
             environment,
             approval,
             stacks: stacks_of_stage,
+            pre,
             verify,
+            protect,
+            wave: wave.map(|w| w.name.to_string()),
+        }
+    }
+
+    /// Wave and stage names share one namespace: both become pipeline stage names (and
+    /// stage names, stack name prefixes).
+    fn wave_names(&mut self, waves: &[&WaveBlock], stages: &[(Option<&WaveBlock>, &StageBlock)]) {
+        let mut seen: Vec<String> = stages.iter().map(|(_, s)| s.name.to_string()).collect();
+        for wave in waves {
+            let text = wave.name.to_string();
+            if seen.contains(&text) {
+                self.diag.error(
+                    wave.name.span(),
+                    format!("duplicate name `{text}`: waves and stages share one namespace (both name pipeline stages)"),
+                );
+            } else {
+                seen.push(text);
+            }
+        }
+    }
+
+    /// A `wave` block: its approval and `pre` steps (its stages are lowered as stages).
+    fn wave(&mut self, block: &WaveBlock) -> Wave {
+        let name = self.block_name(&block.name);
+        self.spans.insert(Site::wave(&name), block.name.span());
+        let fields = block.fields();
+        for field in StageField::ALL {
+            if let Some(written) = fields.iter().find(|f| f.name.text() == field.name()) {
+                self.spans
+                    .insert(Site::wave_field(&name, field), written.value_span());
+            }
+        }
+        let doc = self.docs(&block.docs);
+        self.syntax_errors(&block.errors);
+        let mut stages = 0;
+        for member in &block.members {
+            match member {
+                WaveMember::Stage(_) => stages += 1,
+                WaveMember::Field(_) => {}
+                WaveMember::Unknown(u) => {
+                    let keyword = u.keyword.to_string();
+                    self.diag.error(
+                        u.keyword.span(),
+                        format!(
+                            "unknown block `{keyword}` in wave `{name}`{}",
+                            suggestion(&keyword, syntax::WAVE_KEYWORDS)
+                        ),
+                    )
+                }
+            }
+        }
+        if stages == 0 {
+            self.diag.error(
+                block.name.span(),
+                format!("wave `{name}` has no stage: a wave deploys one or more `stage NAME {{ ... }}` blocks side by side"),
+            );
+        }
+        let what = format!("wave `{name}`");
+        let mut f = Fields::new(&mut self.diag, what, block.name.span(), &fields);
+        let approval = f.approval();
+        let pre = f.commands("pre");
+        f.finish();
+        Wave {
+            name,
+            doc,
+            approval,
+            pre,
         }
     }
 
@@ -1260,6 +1346,220 @@ impl<'a, 'd> Fields<'a, 'd> {
             }
         }
         Some(vars)
+    }
+
+    /// A list of shell commands (`pre`, `verify`): none empty.
+    fn commands(&mut self, name: &'static str) -> Vec<String> {
+        self.str_list(name)
+            .map(|l| {
+                for (cmd, span) in &l.value {
+                    if cmd.trim().is_empty() {
+                        self.diag.error(*span, "empty command");
+                    }
+                }
+                l.value.into_iter().map(|(s, _)| s).collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// `approval`: a name, or a group `{ name, comment, notify, notify_topic, when }`.
+    fn approval(&mut self) -> Option<Approval> {
+        let field = self.take("approval")?;
+        match &field.value {
+            Value::Str(s) => Some(Approval::named(s.value())),
+            Value::Group(g) => {
+                let what = format!("the approval of {}", self.what);
+                let mut inner = Fields::new(self.diag, what, g.span(), &g.fields);
+                let approval = inner.approval_group();
+                inner.finish();
+                approval
+            }
+            _ => {
+                self.wrong_type(
+                    field,
+                    "a name `\"...\"` or a group `{ name: \"...\", ... }`",
+                );
+                None
+            }
+        }
+    }
+
+    fn approval_group(&mut self) -> Option<Approval> {
+        let name = self.required_str("name").map(|n| n.value);
+        let comment = self.str("comment").map(|c| {
+            if c.value.trim().is_empty() {
+                self.diag.error(c.span, "the comment is empty: say what the approver should check, or leave `comment` out");
+            }
+            c.value
+        });
+        let emails = self.emails("notify");
+        let topic = self.topic_arn("notify_topic");
+        let notify = match (emails, topic) {
+            (Some(_), Some(t)) => {
+                self.diag.error(t.span, "`notify` and `notify_topic` both say whom to tell: keep one (`notify` makes a topic for those addresses, `notify_topic` uses yours)");
+                None
+            }
+            (Some(emails), None) => Some(NotifyTarget::Emails(emails)),
+            (None, Some(t)) => Some(NotifyTarget::Topic(t.value)),
+            (None, None) => None,
+        };
+        let when = self.ident("when").and_then(|w| {
+            let span = w.span;
+            self.named(
+                w,
+                "approval condition",
+                ApprovalWhen::NAMES,
+                ApprovalWhen::from_name,
+            )
+            .map(|when| (when, span))
+        });
+        let when = match when {
+            Some((ApprovalWhen::Broadening, span)) => {
+                self.diag.error(span, "`when: Broadening` is not supported by this version of pipewright yet: the approval would always be needed; write `when: Always` (the default) or leave `when` out");
+                ApprovalWhen::Always
+            }
+            Some((when, _)) => when,
+            None => ApprovalWhen::Always,
+        };
+        Some(Approval {
+            name: name?,
+            comment,
+            notify,
+            when,
+        })
+    }
+
+    /// A list of email addresses, at least one.
+    fn emails(&mut self, name: &'static str) -> Option<Vec<String>> {
+        let list = self.str_list(name)?;
+        if list.value.is_empty() {
+            self.diag.error(
+                list.span,
+                format!("`{name}` is empty: expected at least one email address"),
+            );
+        }
+        for (address, span) in &list.value {
+            if let Err(m) = spec::check_email(address) {
+                self.diag.error(*span, m);
+            }
+        }
+        Some(list.value.into_iter().map(|(s, _)| s).collect())
+    }
+
+    /// An SNS topic ARN.
+    fn topic_arn(&mut self, name: &'static str) -> Option<Located<String>> {
+        let topic = self.str(name)?;
+        if let Err(m) = spec::check_sns_topic_arn(&topic.value) {
+            self.diag.error(topic.span, m);
+        }
+        Some(topic)
+    }
+
+    /// The `notifications` group of the pipeline.
+    fn notifications(&mut self) -> Option<Notifications> {
+        let emails = self.emails("emails");
+        let topic = self.topic_arn("topic");
+        let events = self
+            .list("on", |f, item| match item {
+                Value::Ident(i) => f.named(
+                    Located {
+                        value: i.clone(),
+                        span: i.span(),
+                    },
+                    "pipeline event",
+                    PipelineEvent::NAMES,
+                    PipelineEvent::from_name,
+                ),
+                other => {
+                    f.diag.error(
+                        other.span(),
+                        format!(
+                            "expected a pipeline event ({}), found {}",
+                            list(PipelineEvent::NAMES),
+                            other.describe()
+                        ),
+                    );
+                    None
+                }
+            })
+            .unwrap_or_else(|| vec![PipelineEvent::Failed]);
+        let target = match (emails, topic) {
+            (Some(_), Some(t)) => {
+                self.diag.error(t.span, "`emails` and `topic` both say where events go: keep one (`emails` makes a topic for those addresses, `topic` uses yours)");
+                return None;
+            }
+            (Some(emails), None) => NotifyTarget::Emails(emails),
+            (None, Some(t)) => NotifyTarget::Topic(t.value),
+            (None, None) => {
+                self.diag.error(self.block_span, "`notifications` says where events go with `emails: [\"...\"]` or `topic: \"arn:aws:sns:...\"`");
+                return None;
+            }
+        };
+        if events.is_empty() {
+            if let Some(field) = self.fields.iter().find(|f| f.name.text() == "on") {
+                self.diag.error(
+                    field.value_span(),
+                    "`on` is empty: expected at least one event, or leave it out for `[Failed]`",
+                );
+            }
+        }
+        let mut unique = Vec::new();
+        for event in events {
+            if !unique.contains(&event) {
+                unique.push(event);
+            }
+        }
+        Some(Notifications {
+            target,
+            events: unique,
+        })
+    }
+
+    /// The trigger fields of the `source` group.
+    fn trigger(&mut self) -> Trigger {
+        let globs = |f: &mut Self, name: &'static str| -> Vec<String> {
+            let Some(list) = f.str_list(name) else {
+                return Vec::new();
+            };
+            for (glob, span) in &list.value {
+                if let Err(m) = spec::check_glob(glob) {
+                    f.diag.error(*span, m);
+                }
+            }
+            if list.value.len() > plan::MAX_TRIGGER_GLOBS {
+                f.diag.error(
+                    list.span,
+                    format!(
+                        "`{name}` has {} globs: a CodePipeline trigger filter takes at most {}",
+                        list.value.len(),
+                        plan::MAX_TRIGGER_GLOBS
+                    ),
+                );
+            }
+            list.value.into_iter().map(|(s, _)| s).collect()
+        };
+        let paths = globs(self, "paths");
+        let ignore_paths = globs(self, "ignore_paths");
+        let tags = globs(self, "tags");
+        let on_push = self.take("on_push").map(|field| match &field.value {
+            Value::Bool(b) => (b.value, b.span()),
+            _ => {
+                self.wrong_type(field, "`true` or `false`");
+                (true, field.value_span())
+            }
+        });
+        let trigger = Trigger {
+            paths,
+            ignore_paths,
+            tags,
+            on_push: on_push.map(|(b, _)| b).unwrap_or(true),
+        };
+        if let Some((false, span)) = on_push {
+            if trigger.filters() {
+                self.diag.error(span, "`on_push: false` starts the pipeline only by hand: `paths`, `ignore_paths` and `tags` would never apply; remove them or `on_push: false`");
+            }
+        }
+        trigger
     }
 
     fn policy_grant(&mut self, item: &Value) -> Option<PolicyGrant> {

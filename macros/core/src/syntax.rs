@@ -20,12 +20,15 @@ pub mod kw {
     syn::custom_keyword!(pipeline);
     syn::custom_keyword!(stack);
     syn::custom_keyword!(stage);
+    syn::custom_keyword!(wave);
     syn::custom_keyword!(lambda);
     syn::custom_keyword!(api);
 }
 
 /// The keywords allowed at the top level.
-pub const TOP_LEVEL_KEYWORDS: &[&str] = &["pipeline", "stack", "stage"];
+pub const TOP_LEVEL_KEYWORDS: &[&str] = &["pipeline", "stack", "stage", "wave"];
+/// The keywords allowed inside a `wave` block.
+pub const WAVE_KEYWORDS: &[&str] = &["stage"];
 /// The keywords allowed inside a `stack` block.
 pub const STACK_KEYWORDS: &[&str] = &["lambda", "api"];
 
@@ -45,8 +48,54 @@ pub enum Item {
     Stack(StackBlock),
     /// `stage NAME { ... }`
     Stage(StageBlock),
+    /// `wave NAME { field: value, ... stage NAME { ... } ... }`
+    Wave(WaveBlock),
     /// A block whose keyword the language does not know.
     Unknown(UnknownBlock),
+}
+
+/// `wave NAME { field: value, ..., stage NAME { ... } ... }`: stages deployed side by side.
+pub struct WaveBlock {
+    /// Doc comments.
+    pub docs: Docs,
+    /// The keyword.
+    pub keyword: kw::wave,
+    /// The block's name.
+    pub name: Ident,
+    /// The braces of its body.
+    pub brace: token::Brace,
+    /// Its fields and stages, in the order written.
+    pub members: Vec<WaveMember>,
+    /// Syntax errors that parsing recovered from.
+    pub errors: Vec<syn::Error>,
+}
+
+/// What a `wave` block holds.
+pub enum WaveMember {
+    /// A `field: value`.
+    Field(Field),
+    /// `stage NAME { ... }`
+    Stage(StageBlock),
+    /// A block with an unknown keyword.
+    Unknown(UnknownBlock),
+}
+
+impl WaveBlock {
+    /// The span of the whole body, for errors about what is missing from it.
+    pub fn span(&self) -> Span {
+        self.brace.span.join()
+    }
+
+    /// Its fields, in the order written.
+    pub fn fields(&self) -> Vec<Field> {
+        self.members
+            .iter()
+            .filter_map(|m| match m {
+                WaveMember::Field(f) => Some(f.clone()),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// `pipeline NAME { field: value, ... }`
@@ -612,10 +661,68 @@ fn parse_item(input: ParseStream) -> syn::Result<Item> {
             name: block_name(input, "stage")?,
             fields: input.parse()?,
         }))
+    } else if lookahead.peek(kw::wave) {
+        Ok(Item::Wave(parse_wave(input, docs)?))
     } else if input.peek(Ident) {
         Ok(Item::Unknown(parse_unknown(input)?))
     } else {
-        Err(syn::Error::new(input.span(), "expected a block: `pipeline NAME { ... }`, `stack NAME { ... }` or `stage NAME { ... }`"))
+        Err(syn::Error::new(input.span(), "expected a block: `pipeline NAME { ... }`, `stack NAME { ... }`, `stage NAME { ... }` or `wave NAME { ... }`"))
+    }
+}
+
+/// `wave NAME { ... }`: its fields and stages, recovering from a bad member.
+fn parse_wave(input: ParseStream, docs: Docs) -> syn::Result<WaveBlock> {
+    let keyword = input.parse()?;
+    let name = block_name(input, "wave")?;
+    let content;
+    let brace = braced!(content in input);
+    let mut members = Vec::new();
+    let mut errors = Vec::new();
+    while !content.is_empty() {
+        match parse_wave_member(&content) {
+            Ok(member) => members.push(member),
+            Err(e) => {
+                errors.push(e);
+                skip_past_block(&content);
+            }
+        }
+        let _ = content.parse::<Option<Token![,]>>();
+    }
+    Ok(WaveBlock {
+        docs,
+        keyword,
+        name,
+        brace,
+        members,
+        errors,
+    })
+}
+
+fn parse_wave_member(input: ParseStream) -> syn::Result<WaveMember> {
+    let docs: Docs = input.parse()?;
+    if input.peek(kw::stage) && !input.peek2(Token![:]) {
+        Ok(WaveMember::Stage(StageBlock {
+            docs,
+            keyword: input.parse()?,
+            name: block_name(input, "stage")?,
+            fields: input.parse()?,
+        }))
+    } else if input.peek(Ident) && input.peek2(Token![:]) {
+        let field = input.parse()?;
+        if !input.is_empty() && !input.peek(Token![,]) {
+            return Err(syn::Error::new(
+                input.span(),
+                "expected `,` after the field",
+            ));
+        }
+        Ok(WaveMember::Field(field))
+    } else if input.peek(Ident) {
+        Ok(WaveMember::Unknown(parse_unknown(input)?))
+    } else {
+        Err(syn::Error::new(
+            input.span(),
+            "expected a field `name: value` or `stage NAME { ... }`",
+        ))
     }
 }
 

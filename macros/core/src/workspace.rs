@@ -7,7 +7,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use pipewright::manifest::{
+use pipewright::cargo_manifest::{
     find_workspace_root, normalize, path_dependencies, read_manifest, Toml,
 };
 

@@ -75,7 +75,13 @@ fn reference_program_lowers_to_the_model() {
     let stages: Vec<_> = p
         .stages
         .iter()
-        .map(|s| (&*s.name, s.approval.as_deref(), s.stacks.clone()))
+        .map(|s| {
+            (
+                &*s.name,
+                s.approval.as_ref().map(|a| a.name.as_str()),
+                s.stacks.clone(),
+            )
+        })
         .collect();
     assert_eq!(
         stages,
@@ -237,4 +243,82 @@ fn no_input_makes_the_macro_panic() {
         parsed > 1000,
         "only {parsed} mutations were valid token streams"
     );
+}
+
+#[test]
+fn waves_approvals_notifications_triggers_and_protection_lower_to_the_model() {
+    use pipewright::spec::{ApprovalWhen, NotifyTarget, PipelineEvent};
+
+    let source = std::fs::read_to_string(repo_root().join("examples/waves.rs")).unwrap();
+    let start = source.find("pipeline! {").unwrap() + "pipeline! ".len();
+    let end = source.rfind("};").unwrap() + 1;
+    let group: TokenStream = source[start..end].parse().unwrap();
+    let Some(TokenTree::Group(body)) = group.into_iter().next() else {
+        panic!("the macro's braces")
+    };
+    let ws = Workspace::load(&repo_root()).unwrap();
+    let parsed: syntax::Program = syn::parse2(body.stream()).unwrap();
+    let p = lower::lower(&parsed, Ok(&ws))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .program;
+
+    let trigger = &p.pipeline.source.trigger;
+    assert_eq!(trigger.paths, ["service/**", "pipeline.rs", "Cargo.lock"]);
+    assert_eq!(trigger.ignore_paths, ["**/*.md"]);
+    assert_eq!(trigger.tags, ["release-*"]);
+    assert!(trigger.on_push);
+    let notifications = p.pipeline.notifications.as_ref().unwrap();
+    assert_eq!(
+        notifications.target,
+        NotifyTarget::Emails(vec!["oncall@example.com".into()])
+    );
+    assert_eq!(
+        notifications.events,
+        [PipelineEvent::Failed, PipelineEvent::ApprovalNeeded]
+    );
+
+    // Stages in deployment order, each with the wave it is in.
+    let stages: Vec<(&str, Option<&str>, bool)> = p
+        .stages
+        .iter()
+        .map(|s| (s.name.as_str(), s.wave.as_deref(), s.protect))
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            ("Beta", None, false),
+            ("StagingUs", Some("Staging"), false),
+            ("StagingEu", Some("Staging"), false),
+            ("ProdUs", Some("Production"), true),
+            ("ProdEu", Some("Production"), true),
+        ]
+    );
+    let beta = &p.stages[0];
+    assert_eq!(beta.pre, ["./scripts/check-change-freeze.sh beta"]);
+    let beta_approval = beta.approval.as_ref().unwrap();
+    assert_eq!(
+        beta_approval.notify,
+        Some(NotifyTarget::Topic(
+            "arn:aws:sns:us-east-1:111111111111:shop-releases".into()
+        ))
+    );
+    let production = p.wave("Production").unwrap();
+    let approval = production.approval.as_ref().unwrap();
+    assert_eq!(approval.name, "Promote to Prod");
+    assert!(approval
+        .comment
+        .as_deref()
+        .unwrap()
+        .starts_with("Check the staging"));
+    assert_eq!(
+        approval.notify,
+        Some(NotifyTarget::Emails(
+            vec!["release-team@example.com".into()]
+        ))
+    );
+    assert_eq!(approval.when, ApprovalWhen::Always);
+    assert_eq!(production.pre, ["./scripts/check-change-freeze.sh prod"]);
+    assert!(p.wave("Staging").unwrap().approval.is_none());
+    let names: Vec<&str> = p.deployments().iter().map(|d| d.name()).collect();
+    assert_eq!(names, ["Beta", "Staging", "Production"]);
 }

@@ -211,6 +211,7 @@ struct Uses {
     value: bool,
     json: bool,
     policy: bool,
+    action_configuration: bool,
     map: bool,
 }
 
@@ -232,7 +233,11 @@ fn resource_module(r: &Resource) -> TokenStream {
     for s in &r.structs[1..] {
         items.push(struct_item(s, &mut uses));
     }
-    let mut imports = vec![type_ident("Attribute")];
+    let mut imports = Vec::new();
+    if uses.action_configuration {
+        imports.push(type_ident("ActionConfiguration"));
+    }
+    imports.push(type_ident("Attribute"));
     if uses.json {
         imports.push(type_ident("Json"));
     }
@@ -319,6 +324,15 @@ fn ty_tokens(ty: &Ty, uses: &mut Uses) -> TokenStream {
         Ty::Policy => {
             uses.policy = true;
             quote!(PolicyDocument)
+        }
+        Ty::ActionConfiguration => {
+            uses.action_configuration = true;
+            quote!(ActionConfiguration)
+        }
+        Ty::Value(inner) => {
+            uses.value = true;
+            let inner = ty_tokens(inner, uses);
+            quote!(Value<#inner>)
         }
         Ty::Vec(inner) => {
             let inner = ty_tokens(inner, uses);

@@ -24,6 +24,11 @@ pub enum Ty {
     Json,
     /// `PolicyDocument`, by [`OVERRIDES`].
     Policy,
+    /// `ActionConfiguration`, by [`OVERRIDES`].
+    ActionConfiguration,
+    /// `Value<T>` of a list or struct type, by [`OVERRIDES`]: the property may be an
+    /// intrinsic function as a whole (`Fn::If` with `AWS::NoValue`, a list parameter).
+    Value(Box<Ty>),
     /// `Vec<T>`.
     Vec(Box<Ty>),
     /// `BTreeMap<String, T>`.
@@ -35,13 +40,15 @@ pub enum Ty {
 impl Ty {
     /// Whether the Rust type is a `Value<...>` (so `new` takes `impl Into<...>`).
     pub fn is_value(&self) -> bool {
-        matches!(self, Ty::Str | Ty::Int | Ty::Num | Ty::Bool)
+        matches!(self, Ty::Str | Ty::Int | Ty::Num | Ty::Bool | Ty::Value(_))
     }
 }
 
 /// Properties whose schema type is replaced: policy documents are free-form JSON in the
-/// schemas but typed `crate::cfn::PolicyDocument`s in pipewright, and a few maps whose schema allows
-/// several value types have one that makes sense.
+/// schemas but typed `crate::cfn::PolicyDocument`s in pipewright, as are CodePipeline's
+/// action configurations (`crate::cfn::ActionConfiguration`); a few maps whose schema allows
+/// several value types have one that makes sense; a few list or object properties that
+/// templates set with an intrinsic function as a whole are `Value`s.
 ///
 /// Each entry is (type name, where the property is declared in the schema, Rust type,
 /// why). An entry that matches no property of a vendored schema is an error, so the table
@@ -76,6 +83,37 @@ pub const OVERRIDES: &[(&str, &str, Override, &str)] = &[
         "/properties/PolicyDocument",
         Override::PolicyDocument,
         "bucket policy",
+    ),
+    (
+        "AWS::SNS::TopicPolicy",
+        "/properties/PolicyDocument",
+        Override::PolicyDocument,
+        "topic policy",
+    ),
+    (
+        "AWS::ECR::Repository",
+        "/properties/RepositoryPolicyText",
+        Override::PolicyDocument,
+        "repository policy",
+    ),
+    (
+        "AWS::CodePipeline::Pipeline",
+        "/definitions/ActionDeclaration/properties/Configuration",
+        Override::ActionConfiguration,
+        "the configuration of an action, whose keys depend on its provider",
+    ),
+    (
+        "AWS::IAM::Role",
+        "/properties/ManagedPolicyArns",
+        Override::Intrinsic,
+        "the bootstrap template's execution role takes a list parameter, or no property, \
+         by `Fn::If`",
+    ),
+    (
+        "AWS::S3::Bucket",
+        "/properties/PublicAccessBlockConfiguration",
+        Override::Intrinsic,
+        "the bootstrap template blocks public access, or sets no property, by `Fn::If`",
     ),
     (
         "AWS::KMS::Key",
@@ -113,14 +151,21 @@ pub enum Override {
     StringMap,
     /// `BTreeMap<String, Value<bool>>`.
     BoolMap,
+    /// `crate::cfn::ActionConfiguration`.
+    ActionConfiguration,
+    /// The schema's type, as a `Value` of it.
+    Intrinsic,
 }
 
 impl Override {
-    fn ty(self) -> Ty {
+    /// The replacement type; `None` for [`Override::Intrinsic`], which wraps the schema's.
+    fn ty(self) -> Option<Ty> {
         match self {
-            Override::PolicyDocument => Ty::Policy,
-            Override::StringMap => Ty::Map(Box::new(Ty::Str)),
-            Override::BoolMap => Ty::Map(Box::new(Ty::Bool)),
+            Override::PolicyDocument => Some(Ty::Policy),
+            Override::StringMap => Some(Ty::Map(Box::new(Ty::Str))),
+            Override::BoolMap => Some(Ty::Map(Box::new(Ty::Bool))),
+            Override::ActionConfiguration => Some(Ty::ActionConfiguration),
+            Override::Intrinsic => None,
         }
     }
 }
@@ -464,8 +509,25 @@ impl<'a> Builder<'a> {
     fn map(&mut self, node: &Json, location: &str, hint: &str, owner: &str) -> Result<Ty, String> {
         if let Some(o) = self.overrides.iter_mut().find(|(l, ..)| *l == location) {
             o.2 = true;
-            return Ok(o.1.ty());
+            return match o.1.ty() {
+                Some(ty) => Ok(ty),
+                None => Ok(Ty::Value(Box::new(
+                    self.map_schema(node, location, hint, owner)?,
+                ))),
+            };
         }
+        self.map_schema(node, location, hint, owner)
+    }
+
+    /// The Rust type of the schema `node` declared at `location`, whatever [`OVERRIDES`]
+    /// says.
+    fn map_schema(
+        &mut self,
+        node: &Json,
+        location: &str,
+        hint: &str,
+        owner: &str,
+    ) -> Result<Ty, String> {
         if let Some(reference) = node.get("$ref") {
             let reference = reference.as_str().ok_or_else(|| {
                 format!("{}: $ref of {location} is not a string", self.type_name())
@@ -890,6 +952,11 @@ fn summary(ty: &Ty, node: &Json) -> String {
             None => "free-form JSON".to_owned(),
         },
         Ty::Policy => "an IAM policy document".to_owned(),
+        Ty::ActionConfiguration => "an action configuration".to_owned(),
+        Ty::Value(inner) => format!(
+            "{}, or an intrinsic function evaluating to one",
+            summary(inner, node)
+        ),
         Ty::Struct(name) => format!("see [`{name}`]"),
         Ty::Vec(inner) => format!("a list of {}", plural(inner)),
         Ty::Map(inner) => format!("a map of names to {}", plural(inner)),
@@ -904,6 +971,8 @@ fn plural(ty: &Ty) -> String {
         Ty::Bool => "booleans".to_owned(),
         Ty::Json => "JSON values".to_owned(),
         Ty::Policy => "IAM policy documents".to_owned(),
+        Ty::ActionConfiguration => "action configurations".to_owned(),
+        Ty::Value(inner) => plural(inner),
         Ty::Struct(name) => format!("[`{name}`] values"),
         Ty::Vec(inner) => format!("lists of {}", plural(inner)),
         Ty::Map(inner) => format!("maps of names to {}", plural(inner)),

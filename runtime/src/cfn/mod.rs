@@ -2,17 +2,22 @@
 //! documents, and one struct per resource type the project emits (generated from the
 //! CloudFormation registry schemas by `runtime/codegen`).
 
+pub mod actions;
 mod policy;
 mod references;
 pub mod resources;
 mod template;
 mod value;
 
-pub use policy::{Effect, PolicyDocument, Principal, Statement};
+pub use actions::ActionConfiguration;
+pub use policy::{
+    ConditionOperator, ConditionValues, Effect, PolicyDocument, Principal, Statement,
+    StatementConditions,
+};
 pub use references::{check as check_references, targets as reference_targets};
 pub use template::{
-    Assertion, Attribute, Attributes, Export, Handle, Mapping, Output, Parameter, ParameterName,
-    RemovalPolicy, Resource, ResourceType, Rule, Template, TemplateError, UpdatePolicy,
+    Assertion, Attribute, Attributes, CheckovMetadata, CheckovSkip, Export, Handle, Mapping,
+    Metadata, Output, Parameter, ParameterName, RemovalPolicy, Resource, ResourceType, Rule,
+    Template, TemplateError, UpdatePolicy,
 };
-pub(crate) use value::to_json as value_json;
 pub use value::{Condition, ConditionName, Intrinsic, Json, Pseudo, Value};

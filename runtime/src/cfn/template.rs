@@ -129,7 +129,7 @@ pub struct Attributes {
     deletion_policy: Option<RemovalPolicy>,
     update_replace_policy: Option<RemovalPolicy>,
     update_policy: Option<UpdatePolicy>,
-    metadata: Option<Json>,
+    metadata: Option<Metadata>,
 }
 
 impl Attributes {
@@ -165,10 +165,52 @@ impl Attributes {
     }
 
     /// Sets the `Metadata`.
-    pub fn metadata(mut self, metadata: Json) -> Self {
+    pub fn metadata(mut self, metadata: Metadata) -> Self {
         self.metadata = Some(metadata);
         self
     }
+}
+
+/// A resource's `Metadata`: what tools reading the template make of the resource.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Metadata {
+    /// What checkov reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkov: Option<CheckovMetadata>,
+}
+
+impl Metadata {
+    /// Metadata that skips checkov checks, each `(id, comment)` with the reason it does not
+    /// apply: the justification travels with the template.
+    pub fn checkov_skips(skips: &[(&str, &str)]) -> Self {
+        Metadata {
+            checkov: Some(CheckovMetadata {
+                skip: skips
+                    .iter()
+                    .map(|(id, comment)| CheckovSkip {
+                        id: (*id).to_owned(),
+                        comment: (*comment).to_owned(),
+                    })
+                    .collect(),
+            }),
+        }
+    }
+}
+
+/// checkov's part of a resource's [`Metadata`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CheckovMetadata {
+    /// The checks skipped on this resource.
+    pub skip: Vec<CheckovSkip>,
+}
+
+/// A skipped checkov check and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CheckovSkip {
+    /// The check, e.g. `CKV_AWS_18`.
+    pub id: String,
+    /// Why it does not apply.
+    pub comment: String,
 }
 
 /// A declared resource: its type, its properties and its attributes.
@@ -242,6 +284,32 @@ pub struct Parameter {
     /// The values it may take.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allowed_values: Vec<String>,
+    /// A regular expression its value has to match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_pattern: Option<String>,
+    /// What the console says when the value breaks a constraint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub constraint_description: Option<String>,
+}
+
+impl Parameter {
+    /// A parameter of this type with a default value, the other fields empty.
+    pub fn new(type_name: impl Into<String>, default: impl Into<String>) -> Self {
+        Parameter {
+            type_name: type_name.into(),
+            default: Some(default.into()),
+            description: None,
+            allowed_values: Vec::new(),
+            allowed_pattern: None,
+            constraint_description: None,
+        }
+    }
+
+    /// With a description, shown in the console.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
 }
 
 /// A typed reference to a declared parameter.
@@ -252,6 +320,11 @@ impl ParameterName {
     /// `Ref` to the parameter.
     pub fn value<T>(&self) -> Value<T> {
         Value::intrinsic(Intrinsic::Ref(self.0.clone()))
+    }
+
+    /// The `${Name}` placeholder, for [`Value::sub`].
+    pub fn sub_ref(&self) -> String {
+        format!("${{{}}}", self.0)
     }
 }
 
@@ -282,7 +355,7 @@ pub struct Export {
 #[serde(rename_all = "PascalCase")]
 pub struct Assertion {
     /// The condition that must hold.
-    pub assert: Json,
+    pub assert: Condition,
     /// The message when it does not.
     pub assert_description: String,
 }

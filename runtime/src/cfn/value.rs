@@ -62,6 +62,21 @@ impl<T> Value<T> {
         })
     }
 
+    /// `Ref` to `AWS::NoValue`: as a branch of [`Value::if_`], removes the property (or
+    /// the list element) it stands for.
+    pub fn no_value() -> Self {
+        Pseudo::NoValue.value()
+    }
+
+    /// `Fn::If` with `AWS::NoValue` as the other branch: `value` when the condition holds,
+    /// no property at all (or no list element) when it does not.
+    pub fn only_if(condition: &ConditionName, value: Value<T>) -> Self
+    where
+        T: Serialize,
+    {
+        Value::if_(condition, value, Value::no_value())
+    }
+
     /// `Fn::FindInMap`.
     pub fn find_in_map(
         map: impl Into<String>,
@@ -109,7 +124,22 @@ impl Value<String> {
     ) -> Self {
         Value::intrinsic(Intrinsic::Join {
             delimiter: delimiter.into(),
-            parts: parts.into_iter().collect(),
+            parts: Value::Literal(parts.into_iter().collect()),
+        })
+    }
+
+    /// `Fn::Join` of a whole list value, e.g. a `CommaDelimitedList` parameter:
+    /// `{"Fn::Join": ["", {"Ref": "Accounts"}]}`.
+    pub fn join_list(delimiter: impl Into<String>, list: Value<Vec<String>>) -> Self {
+        let parts = match list {
+            Value::Literal(items) => {
+                Value::Literal(items.into_iter().map(Value::Literal).collect())
+            }
+            Value::Intrinsic(f) => Value::Intrinsic(f),
+        };
+        Value::intrinsic(Intrinsic::Join {
+            delimiter: delimiter.into(),
+            parts,
         })
     }
 
@@ -263,8 +293,8 @@ pub enum Intrinsic {
     Join {
         /// Put between the parts.
         delimiter: String,
-        /// The parts.
-        parts: Vec<Value<String>>,
+        /// The parts: a list, or an intrinsic evaluating to one.
+        parts: Value<Vec<Value<String>>>,
     },
     /// `Fn::Select`.
     Select {
@@ -392,6 +422,8 @@ pub enum Condition {
     Or(Vec<Condition>),
     /// Another declared condition.
     Named(ConditionName),
+    /// `Fn::Contains`: whether the list holds the value. Only in a rule's assertions.
+    Contains(Vec<Value<String>>, Value<String>),
 }
 
 impl Serialize for Condition {
@@ -403,6 +435,9 @@ impl Serialize for Condition {
             Condition::And(cs) => map.serialize_entry("Fn::And", cs)?,
             Condition::Or(cs) => map.serialize_entry("Fn::Or", cs)?,
             Condition::Named(name) => map.serialize_entry("Condition", &name.0)?,
+            Condition::Contains(list, value) => {
+                map.serialize_entry("Fn::Contains", &(list, value))?
+            }
         }
         map.end()
     }
@@ -449,5 +484,27 @@ mod tests {
         let cond = ConditionName("IsProd".into());
         let v: Value<i64> = Value::if_(&cond, 1.into(), 2.into());
         assert_eq!(to_json(&v), json!({"Fn::If": ["IsProd", 1, 2]}));
+        let v: Value<Vec<String>> = Value::only_if(&cond, vec!["a".to_owned()].into());
+        assert_eq!(
+            to_json(&v),
+            json!({"Fn::If": ["IsProd", ["a"], {"Ref": "AWS::NoValue"}]})
+        );
+        let accounts = ConditionName("Accounts".into());
+        let c = Condition::Equals(
+            "".into(),
+            Value::join_list("", Value::intrinsic(Intrinsic::Ref(accounts.0))),
+        );
+        assert_eq!(
+            to_json(&c),
+            json!({"Fn::Equals": ["", {"Fn::Join": ["", {"Ref": "Accounts"}]}]})
+        );
+        let c = Condition::Not(Box::new(Condition::Contains(
+            vec!["1".into(), "2".into()],
+            Pseudo::Region.value(),
+        )));
+        assert_eq!(
+            to_json(&c),
+            json!({"Fn::Not": [{"Fn::Contains": [["1", "2"], {"Ref": "AWS::Region"}]}]})
+        );
     }
 }

@@ -182,7 +182,7 @@ pub struct BootstrapArgs {
     #[arg(long)]
     pub qualifier: Option<String>,
     /// The name of the bootstrap stack.
-    #[arg(long, default_value = crate::bootstrap::TOOLKIT_STACK_NAME)]
+    #[arg(long, default_value = crate::bootstrap_stack::TOOLKIT_STACK_NAME)]
     pub toolkit_stack_name: String,
     /// An account trusted to publish assets and deploy here (the pipeline's account);
     /// added to the ones already trusted. Repeatable.

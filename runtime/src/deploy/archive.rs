@@ -1,17 +1,17 @@
-//! The Lambda zip: one executable `bootstrap`, written byte for byte the same from the same
-//! binary (fixed 1980-01-01 timestamp, fixed permissions and creator system, fixed deflate
-//! level, no extra fields), so that equal binaries give equal zips and equal hashes.
+//! The Lambda zip: one executable, [`LAMBDA_EXECUTABLE`] (`bootstrap`), written byte for
+//! byte the same from the same binary (fixed 1980-01-01 timestamp, fixed permissions and
+//! creator system, fixed deflate level, no extra fields), so that equal binaries give equal
+//! zips and equal hashes.
 
 use std::io::{Cursor, Write};
 
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
-/// The name of the executable in a `provided.*` runtime's zip.
-pub const BOOTSTRAP: &str = "bootstrap";
+use crate::app::LAMBDA_EXECUTABLE;
 
-/// Zips `binary` as the executable `bootstrap`.
-pub fn bootstrap_zip(binary: &[u8]) -> std::io::Result<Vec<u8>> {
+/// Zips `binary` as the executable [`LAMBDA_EXECUTABLE`].
+pub fn lambda_zip(binary: &[u8]) -> std::io::Result<Vec<u8>> {
     let options = SimpleFileOptions::DEFAULT
         .compression_method(CompressionMethod::Deflated)
         .compression_level(Some(9))
@@ -20,7 +20,7 @@ pub fn bootstrap_zip(binary: &[u8]) -> std::io::Result<Vec<u8>> {
         .unix_permissions(0o755)
         .large_file(false);
     let mut zip = ZipWriter::new(Cursor::new(Vec::with_capacity(binary.len() / 2)));
-    zip.start_file(BOOTSTRAP, options)
+    zip.start_file(LAMBDA_EXECUTABLE, options)
         .map_err(std::io::Error::other)?;
     zip.write_all(binary)?;
     Ok(zip.finish().map_err(std::io::Error::other)?.into_inner())
@@ -38,9 +38,9 @@ mod tests {
         let binary: Vec<u8> = (0..100_000u32)
             .flat_map(|i| (i % 251).to_le_bytes())
             .collect();
-        let a = bootstrap_zip(&binary).unwrap();
+        let a = lambda_zip(&binary).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(1100));
-        let b = bootstrap_zip(&binary).unwrap();
+        let b = lambda_zip(&binary).unwrap();
         assert_eq!(a, b, "a zip does not depend on when it was written");
         assert!(a.len() < binary.len(), "deflated");
 

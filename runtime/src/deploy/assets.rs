@@ -119,7 +119,7 @@ impl AssetBuilder {
                 format!("cannot read {}: {e}", binary.display()),
             )
         })?;
-        let zip = archive::bootstrap_zip(&bytes)
+        let zip = archive::lambda_zip(&bytes)
             .map_err(|e| Error::new(describe(asset), format!("cannot zip: {e}")))?;
         let path = self.cached_zip(asset);
         write_atomically(&path, &zip).map_err(|e| Error::new(describe(asset), e))?;
@@ -176,7 +176,9 @@ impl AssetBuilder {
                 ),
             ));
         }
-        let binary = lambda_dir.join(asset.bin.as_ref()).join(archive::BOOTSTRAP);
+        let binary = lambda_dir
+            .join(asset.bin.as_ref())
+            .join(crate::app::LAMBDA_EXECUTABLE);
         if !binary.is_file() {
             return Err(Error::new(
                 &what,

@@ -1,5 +1,5 @@
 //! `bootstrap`: creates or updates the bootstrap stack (`CDKToolkit`) of environments, as
-//! `cdk bootstrap` does and with the same contract (see [`crate::bootstrap`]).
+//! `cdk bootstrap` does and with the same contract (see [`crate::bootstrap_stack`]).
 //!
 //! Like the CDK CLI: parameters not given keep their current values; `--trust` accounts are
 //! added to the trusted ones (`--untrust` removes); a new stack encrypts its bucket with the
@@ -15,7 +15,7 @@ use super::error::{Error, Result};
 use super::repair::{self, Removal};
 use super::session::Session;
 use super::stack::{self, deploy_stack, DeployOptions, Outcome, ParameterValue, StackSpec, State};
-use crate::bootstrap::{
+use crate::bootstrap_stack::{
     parameters as p, template, AWS_MANAGED_KEY, DEFAULT_VARIANT, TEMPLATE_VERSION,
     TOOLKIT_STACK_NAME, VERSION_OUTPUT,
 };

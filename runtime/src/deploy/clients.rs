@@ -30,7 +30,7 @@ use tokio::sync::OnceCell;
 
 use super::error::{aws_reason, Error, Result};
 use super::settings as check;
-use crate::bootstrap::Environment as BootstrapNames;
+use crate::bootstrap_stack::Environment as BootstrapNames;
 
 /// Where the AWS settings come from, besides the environment.
 #[derive(Clone, Debug, Default)]
@@ -537,7 +537,7 @@ impl Environment {
     /// Whether the default bootstrap stack exists (best effort: `false` when it cannot be
     /// read).
     async fn has_bootstrap_stack(&self) -> bool {
-        super::stack::describe(self, crate::bootstrap::TOOLKIT_STACK_NAME)
+        super::stack::describe(self, crate::bootstrap_stack::TOOLKIT_STACK_NAME)
             .await
             .is_ok_and(|stack| stack.is_some())
     }
@@ -564,7 +564,7 @@ impl Environment {
                 return Err(Error::msg(format!(
                     "{}: the bootstrap version parameter {parameter} is missing (deleted outside CloudFormation; the bootstrap stack {} is there): {run_bootstrap} to repair it",
                     self.url(),
-                    crate::bootstrap::TOOLKIT_STACK_NAME
+                    crate::bootstrap_stack::TOOLKIT_STACK_NAME
                 )));
             }
             return Err(Error::msg(format!(
@@ -572,11 +572,11 @@ impl Environment {
                 self.url(),
             )));
         };
-        if version < crate::bootstrap::REQUIRED_VERSION {
+        if version < crate::bootstrap_stack::REQUIRED_VERSION {
             return Err(Error::msg(format!(
                 "{}: bootstrap version {version} is older than the required {}: {run_bootstrap}",
                 self.url(),
-                crate::bootstrap::REQUIRED_VERSION
+                crate::bootstrap_stack::REQUIRED_VERSION
             )));
         }
         Ok(version)

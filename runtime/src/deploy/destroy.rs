@@ -34,6 +34,7 @@ pub async fn run(
 ) -> Result<Vec<(String, Destroyed)>> {
     let console = &session.console;
     let stacks = select(app, names, all, false)?;
+    refuse_protected(session, app, &stacks).await?;
     let list: Vec<&str> = stacks.iter().map(|s| s.name.as_ref()).collect();
     if !force
         && !console
@@ -73,6 +74,43 @@ pub async fn run(
         report.len() - deleted
     ));
     Ok(report)
+}
+
+/// Refuses, before anything is deleted, when a stack to delete has termination
+/// protection, and says how to lift it.
+async fn refuse_protected(session: &Session, app: &App, stacks: &[&StackArtifact]) -> Result<()> {
+    let described = join_all(stacks.iter().map(|artifact| async move {
+        let env = session
+            .environment(&artifact.account, &artifact.region, &app.qualifier)
+            .await?;
+        stack::describe(&env, &artifact.name).await
+    }))
+    .await;
+    let mut protected = Vec::new();
+    for (artifact, found) in stacks.iter().zip(described) {
+        if found?.is_some_and(|s| s.enable_termination_protection() == Some(true)) {
+            protected.push(*artifact);
+        }
+    }
+    let Some(first) = protected.first() else {
+        return Ok(());
+    };
+    let names: Vec<&str> = protected.iter().map(|s| s.name.as_ref()).collect();
+    Err(Error::msg(format!(
+        "{} termination protection on (`protect: true`): nothing deleted. To delete {}, remove `protect: true` from {}, then lift it: \
+         aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name {} --region {}",
+        match names.len() {
+            1 => format!("{} has", names[0]),
+            _ => format!("{} have", names.join(", ")),
+        },
+        if names.len() == 1 { "it" } else { "them" },
+        match first.stage() {
+            Some(stage) => format!("stage `{stage}`"),
+            None => "its stage".to_owned(),
+        },
+        first.name,
+        first.region
+    )))
 }
 
 fn plural(n: usize) -> String {

@@ -9,7 +9,7 @@
 //! questions), [`select`] (which stacks, in which order), [`repair`] (bootstrap resources
 //! deleted behind CloudFormation's back), and one module per command: [`bootstrap`],
 //! [`deployment`], [`diff`], [`destroy`]. The model and the synthesis they deploy are pure
-//! ([`crate::synth`], [`crate::bootstrap`]); nothing here runs at compile time.
+//! ([`crate::synth`], [`crate::bootstrap_stack`]); nothing here runs at compile time.
 
 pub mod archive;
 pub mod assets;

@@ -182,7 +182,7 @@ mod tests {
     use super::*;
 
     fn bootstrap() -> Json {
-        serde_json::from_str(&crate::bootstrap::template()).unwrap()
+        serde_json::from_str(&crate::bootstrap_stack::template()).unwrap()
     }
 
     fn set(items: &[&str]) -> BTreeSet<String> {

@@ -206,6 +206,7 @@ mod tests {
             assets: Vec::new(),
             depends_on: depends_on.iter().map(|d| (*d).to_owned().into()).collect(),
             outputs: Vec::new(),
+            protected: false,
         }
     }
 

@@ -34,9 +34,10 @@ pub const MAX_TEMPLATE_BODY: usize = 51_200;
 /// gives up.
 const MAX_THROTTLED_POLLS: u32 = 10;
 
-/// The tag every stack deployed by `deploy` carries: the pipeline it belongs to (how
-/// `diff` finds deployed stacks that the program no longer has).
-pub const PIPELINE_TAG: &str = "pipewright:pipeline";
+/// The tag every stack deployed by `deploy` carries, as the pipeline's change sets set it:
+/// the pipeline it belongs to (how `diff` finds deployed stacks that the program no longer
+/// has).
+pub use crate::synth::PIPELINE_TAG;
 
 /// A parameter value to pass.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,6 +188,27 @@ pub fn outputs_of(stack: &Stack) -> Vec<(String, String)> {
             )
         })
         .collect()
+}
+
+/// Turns termination protection on for a deployed stack (a `protect: true` stage's) when
+/// it is off: a change set cannot.
+pub async fn protect(env: &Environment, name: &str, console: &Console) -> Result<()> {
+    let Some(stack) = describe(env, name).await? else {
+        return Ok(());
+    };
+    if stack.enable_termination_protection() == Some(true) {
+        return Ok(());
+    }
+    env.clients
+        .cloudformation
+        .update_termination_protection()
+        .stack_name(name)
+        .enable_termination_protection(true)
+        .send()
+        .await
+        .map_err(|e| Error::aws(format!("{name}: cannot turn termination protection on"), &e))?;
+    console.note(&format!("{name}: termination protection on"));
+    Ok(())
 }
 
 /// Deploys one stack.

@@ -1,19 +1,19 @@
 //! Lays the pipeline out: its stages and their actions, in the order CodePipeline runs
 //! them.
 
-use crate::spec::{Program, Stage};
+use crate::spec::{Approval, Deployment, Program, Stage};
 use crate::synth::output_names;
 
 use super::names::{
     approval_action_name, artifact_key_alias, asset_action_name_of, asset_manifest_file_of,
     deploy_action_name, prepare_action_name, source_action_name, support_bucket_name,
-    support_stack_name, template_file, ASSETS_STAGE, BUILD_STAGE, SELF_MUTATE_DEPLOY_ACTION,
-    SELF_MUTATE_PREPARE_ACTION, SOURCE_STAGE, SUPPORT_STACKS_ACTION, SYNTH_ACTION,
-    UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
+    support_stack_name, template_file, wave_action_name, ASSETS_STAGE, BUILD_STAGE, PRE_ACTION,
+    PROTECT_ACTION, SELF_MUTATE_DEPLOY_ACTION, SELF_MUTATE_PREPARE_ACTION, SOURCE_STAGE,
+    SUPPORT_STACKS_ACTION, SYNTH_ACTION, UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
 };
 use super::{
-    Action, ActionKind, ActionRole, Artifact, Bundle, DeployedStack, PipelinePlan, PipelineStage,
-    Site, StageKind, SupportRegion, Target,
+    Action, ActionKind, ActionRole, ApprovalStep, Artifact, Bundle, DeployedStack, PipelinePlan,
+    PipelineStage, Site, StageKind, SupportRegion, Target,
 };
 
 /// The plan of a program's pipeline, limits unchecked.
@@ -66,7 +66,7 @@ pub(super) fn lay_out(program: &Program) -> PipelinePlan {
                 .collect(),
         });
     }
-    stages.extend(program.stages.iter().map(|s| deployment(program, s)));
+    stages.extend(program.deployments().iter().map(|d| deployment(program, d)));
     PipelinePlan {
         name: p.name.clone(),
         targets: targets(program),
@@ -128,6 +128,7 @@ fn update_pipeline(program: &Program, home: &Target) -> PipelineStage {
             SELF_MUTATE_DEPLOY_ACTION.to_owned(),
         ),
         DeployedStack {
+            stage: name.clone(),
             stack_name: name.clone(),
             template_file: template_file(name),
         },
@@ -151,35 +152,96 @@ fn update_pipeline(program: &Program, home: &Target) -> PipelineStage {
     }
 }
 
-/// The stage of one `stage` block: every stack's change set, then the approval (which
-/// waits for the change sets it is about; alone in its stage, it comes first), then the
-/// executions, then the verify step.
-fn deployment(program: &Program, stage: &Stage) -> PipelineStage {
-    let target = Target {
-        account: stage.account.clone(),
-        region: stage.region.clone(),
+/// The pipeline stage of one deployment (a `stage` block, or a `wave` of them): every
+/// stack's change set and the `pre` steps, then the approval (which waits for the change
+/// sets it is about; alone in its stage, it comes first), then the executions, then the
+/// verify and protection steps. In a wave, each stage's actions are named after it.
+fn deployment(program: &Program, deployment: &Deployment<'_>) -> PipelineStage {
+    let stages = deployment.stages();
+    let has_stacks = stages.iter().any(|s| !s.stacks.is_empty());
+    let (approve, execute) = match (deployment.approval(), has_stacks) {
+        (Some(_), true) => (2, 3),
+        (Some(_), false) | (None, _) => (1, 2),
     };
-    let region = (stage.region != program.pipeline.region).then_some(stage.region.as_str());
-    let (approve, execute) = match (&stage.approval, stage.stacks.is_empty()) {
-        (Some(_), false) => (2, 3),
-        (Some(_), true) | (None, _) => (1, 2),
+    let in_wave = matches!(deployment, Deployment::Wave { .. });
+    let name_of = |stage: &Stage, action: &str| match in_wave {
+        true => wave_action_name(&stage.name, action),
+        false => action.to_owned(),
     };
     let mut prepares = Vec::new();
+    let mut pres = Vec::new();
     let mut executes = Vec::new();
-    let mut variables = Vec::new();
+    let mut afterwards = Vec::new();
+    if let Deployment::Wave { wave, .. } = deployment {
+        pres.extend(pre_action(&wave.name, PRE_ACTION.to_owned(), &wave.pre));
+    }
+    for stage in &stages {
+        let [stage_prepares, stage_executes] = stage_change_sets(program, stage, execute, &name_of);
+        prepares.extend(stage_prepares);
+        executes.extend(stage_executes);
+        pres.extend(pre_action(
+            &stage.name,
+            name_of(stage, PRE_ACTION),
+            &stage.pre,
+        ));
+        afterwards.extend(verify_action(
+            program,
+            stage,
+            name_of(stage, VERIFY_ACTION),
+            execute + 1,
+        ));
+        afterwards.extend(protect_action(
+            stage,
+            name_of(stage, PROTECT_ACTION),
+            execute + 1,
+        ));
+    }
+    let mut actions = prepares;
+    actions.extend(pres);
+    if let Some(approval) = deployment.approval() {
+        actions.push(approval_action(deployment, approval, approve));
+    }
+    actions.extend(executes);
+    actions.extend(afterwards);
+    PipelineStage {
+        name: deployment.name().to_owned(),
+        kind: StageKind::Deploy {
+            stages: stages.iter().map(|s| s.name.clone()).collect(),
+        },
+        actions,
+    }
+}
+
+/// The environment a stage deploys to.
+fn target_of(stage: &Stage) -> Target {
+    Target {
+        account: stage.account.clone(),
+        region: stage.region.clone(),
+    }
+}
+
+/// A stage's change-set actions: the prepares (run order 1), and the executions.
+fn stage_change_sets(
+    program: &Program,
+    stage: &Stage,
+    execute: u32,
+    name_of: &dyn Fn(&Stage, &str) -> String,
+) -> [Vec<Action>; 2] {
+    let target = target_of(stage);
+    let region = (stage.region != program.pipeline.region).then_some(stage.region.as_str());
+    let mut prepares = Vec::new();
+    let mut executes = Vec::new();
     for block in &stage.stacks {
         let stack_name = stage.stack_name(block);
         // The stack's name is also the namespace of its outputs.
         let namespace = stack_name.clone();
-        if let Some(stack) = program.stack(block) {
-            for output in output_names(stack) {
-                let variable = format!("#{{{namespace}.{output}}}");
-                variables.push((output, variable));
-            }
-        }
         let [prepare, deploy] = change_set_actions(
-            (prepare_action_name(block), deploy_action_name(block)),
+            (
+                name_of(stage, &prepare_action_name(block)),
+                name_of(stage, &deploy_action_name(block)),
+            ),
             DeployedStack {
+                stage: stage.name.clone(),
                 template_file: template_file(&stack_name),
                 stack_name,
             },
@@ -191,37 +253,92 @@ fn deployment(program: &Program, stage: &Stage) -> PipelineStage {
         prepares.push(prepare);
         executes.push(deploy);
     }
-    let mut actions = prepares;
-    if let Some(label) = &stage.approval {
-        let stacks = stage.stacks.iter().map(|s| stage.stack_name(s)).collect();
-        actions.push(Action::new(
-            approval_action_name(label),
-            ActionKind::Approval {
-                label: label.clone(),
-                stacks,
+    [prepares, executes]
+}
+
+/// The `pre` step of a stage or wave, when it has commands.
+fn pre_action(owner: &str, name: String, commands: &[String]) -> Option<Action> {
+    (!commands.is_empty()).then(|| Action {
+        inputs: vec![Artifact::Source],
+        ..Action::new(
+            name,
+            ActionKind::Pre {
+                owner: owner.to_owned(),
+                commands: commands.to_vec(),
             },
-            approve,
-        ));
+            1,
+        )
+    })
+}
+
+/// The manual approval of a deployment, about every change set of its stages.
+fn approval_action(deployment: &Deployment<'_>, approval: &Approval, run_order: u32) -> Action {
+    let change_sets = deployment
+        .stages()
+        .iter()
+        .map(|stage| {
+            let stacks = stage.stacks.iter().map(|s| stage.stack_name(s)).collect();
+            (target_of(stage), stacks)
+        })
+        .collect();
+    Action::new(
+        approval_action_name(&approval.name),
+        ActionKind::Approval(ApprovalStep {
+            owner: deployment.name().to_owned(),
+            label: approval.name.clone(),
+            comment: approval.comment.clone(),
+            notify: approval.notify.clone(),
+            change_sets,
+        }),
+        run_order,
+    )
+}
+
+/// A stage's verify step, when it has commands: every output of its stacks as an
+/// environment variable.
+fn verify_action(program: &Program, stage: &Stage, name: String, run_order: u32) -> Option<Action> {
+    if stage.verify.is_empty() {
+        return None;
     }
-    actions.extend(executes);
-    if !stage.verify.is_empty() {
-        actions.push(Action {
-            inputs: vec![Artifact::Source],
-            ..Action::new(
-                VERIFY_ACTION.to_owned(),
-                ActionKind::Verify {
-                    commands: stage.verify.clone(),
-                    variables,
-                },
-                execute + 1,
-            )
-        });
+    let mut variables = Vec::new();
+    for block in &stage.stacks {
+        let namespace = stage.stack_name(block);
+        if let Some(stack) = program.stack(block) {
+            for output in output_names(stack) {
+                let variable = format!("#{{{namespace}.{output}}}");
+                variables.push((output, variable));
+            }
+        }
     }
-    PipelineStage {
-        name: stage.name.clone(),
-        kind: StageKind::Deploy { target },
-        actions,
-    }
+    Some(Action {
+        inputs: vec![Artifact::Source],
+        ..Action::new(
+            name,
+            ActionKind::Verify {
+                stage: stage.name.clone(),
+                commands: stage.verify.clone(),
+                variables,
+            },
+            run_order,
+        )
+    })
+}
+
+/// A stage's protection step, when it is protected and deploys a stack.
+fn protect_action(stage: &Stage, name: String, run_order: u32) -> Option<Action> {
+    // CodeBuild actions take an input artifact; the script reads none of it.
+    (stage.protect && !stage.stacks.is_empty()).then(|| Action {
+        inputs: vec![Artifact::Synth],
+        ..Action::new(
+            name,
+            ActionKind::Protect {
+                stage: stage.name.clone(),
+                stacks: stage.stacks.iter().map(|s| stage.stack_name(s)).collect(),
+                target: target_of(stage),
+            },
+            run_order,
+        )
+    })
 }
 
 /// The distinct bundles of the lambdas the stages deploy, in deployment order. A lambda

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::spec::{check_account as check_account_id, Program, Stage};
+use crate::spec::{check_account as check_account_id, Approval, Deployment, Program, Stage};
 use crate::synth::output_names;
 
 use super::names::{approval_action_name, OWN_STAGES};
@@ -22,6 +22,12 @@ pub const MAX_STAGES: usize = 50;
 /// service has answered `Member must have length less than or equal to 50000` since at
 /// least 2022 (aws-cdk#19767, terraform-provider-aws#41023).
 pub const MAX_CONFIGURATION_VALUE_LENGTH: usize = 50_000;
+
+/// CodePipeline's limit on the globs of one trigger filter (its includes, or excludes).
+pub const MAX_TRIGGER_GLOBS: usize = 8;
+
+/// CodePipeline's limit on what an approval shows its approver (`CustomData`, characters).
+pub const MAX_APPROVAL_COMMENT_LENGTH: usize = 500;
 
 /// A CodePipeline stage, action or namespace name: 1 to 100 characters of
 /// `A-Za-z0-9.@-_` (namespaces also exclude `.`).
@@ -96,16 +102,18 @@ pub(super) fn check(program: &Program, plan: &PipelinePlan) -> Vec<PlanError> {
         ));
     }
     let own = plan.stages.len() - plan.deployments().count();
-    let mut approvals: Vec<(String, &str)> = Vec::new();
-    for (i, (stage, planned)) in program.stages.iter().zip(plan.deployments()).enumerate() {
-        let site = Site::stage(&stage.name);
-        if OWN_STAGES.contains(&stage.name.as_str()) {
+    let mut approvals: Vec<(String, String)> = Vec::new();
+    let deployments = program.deployments();
+    for (i, (deployment, planned)) in deployments.iter().zip(plan.deployments()).enumerate() {
+        let site = site_of(deployment, None);
+        let name = deployment.name();
+        if OWN_STAGES.contains(&name) {
             let own_stages: Vec<String> = OWN_STAGES.iter().map(|s| format!("`{s}`")).collect();
             errors.push(PlanError::at(
                 site.clone(),
                 format!(
-                    "stage name `{}` is taken by the pipeline's own stages ({})",
-                    stage.name,
+                    "{} name `{name}` is taken by the pipeline's own stages ({})",
+                    kind_of(deployment),
                     own_stages.join(", ")
                 ),
             ));
@@ -116,33 +124,87 @@ pub(super) fn check(program: &Program, plan: &PipelinePlan) -> Vec<PlanError> {
                 format!("a CodePipeline pipeline has at most {MAX_STAGES} stages: the pipeline's own {own} and {} of these", MAX_STAGES - own),
             ));
         }
-        if let Err(m) = check_codepipeline_name(&stage.name) {
-            errors.push(PlanError::at(site.clone(), format!("stage name: {m}")));
+        if let Err(m) = check_codepipeline_name(name) {
+            errors.push(PlanError::at(
+                site.clone(),
+                format!("{} name: {m}", kind_of(deployment)),
+            ));
         }
-        check_account(program, stage, &mut errors);
-        check_deployment(program, stage, planned, &mut errors);
-        if let Some(label) = &stage.approval {
-            let site = Site::stage_field(&stage.name, StageField::Approval);
-            let action = approval_action_name(label);
-            if let Err(m) = check_approval_label(label) {
-                errors.push(PlanError::at(site.clone(), format!("approval name: {m}")));
-            }
-            if let Some((_, other)) = approvals.iter().find(|(a, _)| *a == action) {
-                errors.push(PlanError::at(
-                    site,
-                    format!("approval `{label}` is already the approval of stage `{other}`: give each approval its own name, so the approver knows which stage it releases"),
-                ));
-            } else if planned.actions.iter().filter(|a| a.name == action).count() > 1 {
-                errors.push(PlanError::at(
-                    site,
-                    format!("approval `{label}` has the name of another action of stage `{}` (`{action}`)", stage.name),
-                ));
-            }
-            approvals.push((action, &stage.name));
+        for stage in deployment.stages() {
+            check_account(program, stage, &mut errors);
+            check_stack_names(stage, &mut errors);
+            check_verify(program, stage, planned, &mut errors);
         }
-        check_verify(program, stage, planned, &mut errors);
+        check_actions(program, deployment, planned, &mut errors);
+        if let Some(approval) = deployment.approval() {
+            check_approval(deployment, approval, planned, &mut approvals, &mut errors);
+        }
     }
     errors
+}
+
+/// Where a deployment, or one of its fields, is written.
+fn site_of(deployment: &Deployment<'_>, field: Option<StageField>) -> Site {
+    match (deployment, field) {
+        (Deployment::Stage(s), None) => Site::stage(&s.name),
+        (Deployment::Stage(s), Some(f)) => Site::stage_field(&s.name, f),
+        (Deployment::Wave { wave, .. }, None) => Site::wave(&wave.name),
+        (Deployment::Wave { wave, .. }, Some(f)) => Site::wave_field(&wave.name, f),
+    }
+}
+
+/// "stage" or "wave".
+fn kind_of(deployment: &Deployment<'_>) -> &'static str {
+    match deployment {
+        Deployment::Stage(_) => "stage",
+        Deployment::Wave { .. } => "wave",
+    }
+}
+
+/// An approval's name, comment, and uniqueness in the pipeline and in its stage.
+fn check_approval(
+    deployment: &Deployment<'_>,
+    approval: &Approval,
+    planned: &PipelineStage,
+    approvals: &mut Vec<(String, String)>,
+    errors: &mut Vec<PlanError>,
+) {
+    let site = site_of(deployment, Some(StageField::Approval));
+    let label = &approval.name;
+    let action = approval_action_name(label);
+    if let Err(m) = check_approval_label(label) {
+        errors.push(PlanError::at(site.clone(), format!("approval name: {m}")));
+    }
+    if let Some(comment) = &approval.comment {
+        if comment.chars().count() > MAX_APPROVAL_COMMENT_LENGTH {
+            errors.push(PlanError::at(
+                site.clone(),
+                format!(
+                    "the approval's comment has {} characters: CodePipeline shows at most {MAX_APPROVAL_COMMENT_LENGTH}",
+                    comment.chars().count()
+                ),
+            ));
+        }
+    }
+    if let Some((_, other)) = approvals.iter().find(|(a, _)| *a == action) {
+        errors.push(PlanError::at(
+            site,
+            format!("approval `{label}` is already the approval of {other}: give each approval its own name, so the approver knows which stage it releases"),
+        ));
+    } else if planned.actions.iter().filter(|a| a.name == action).count() > 1 {
+        errors.push(PlanError::at(
+            site,
+            format!(
+                "approval `{label}` has the name of another action of {} `{}` (`{action}`)",
+                kind_of(deployment),
+                deployment.name()
+            ),
+        ));
+    }
+    approvals.push((
+        action,
+        format!("{} `{}`", kind_of(deployment), deployment.name()),
+    ));
 }
 
 /// The artifact store is shared with the stage's account: another account than the
@@ -181,21 +243,14 @@ fn check_bundles(plan: &PipelinePlan, errors: &mut Vec<PlanError>) {
     }
 }
 
-/// The stacks and actions of one deployment stage. Each stack becomes a CloudFormation
-/// stack and a variable namespace named `<Stage>-<Stack>`, and two actions
-/// `<Stack>.Prepare` and `<Stack>.Deploy`.
-fn check_deployment(
-    program: &Program,
-    stage: &Stage,
-    planned: &PipelineStage,
-    errors: &mut Vec<PlanError>,
-) {
-    let site = Site::stage(&stage.name);
+/// Each stack becomes a CloudFormation stack and a variable namespace named
+/// `<Stage>-<Stack>`.
+fn check_stack_names(stage: &Stage, errors: &mut Vec<PlanError>) {
     for stack in &stage.stacks {
         let stack_name = stage.stack_name(stack);
         if stack_name.len() > MAX_NAME_LENGTH {
             errors.push(PlanError::at(
-                site.clone(),
+                Site::stage(&stage.name),
                 format!(
                     "stack `{stack_name}` has {} characters: it also names the variables of the stack's outputs, and CodePipeline takes at most {MAX_NAME_LENGTH}; shorten the stage or stack name",
                     stack_name.len(),
@@ -203,14 +258,38 @@ fn check_deployment(
             ));
         }
     }
-    let change_sets = planned
-        .actions
-        .iter()
-        .filter(|a| matches!(a.kind, ActionKind::Prepare(_) | ActionKind::Execute(_)));
-    for action in change_sets {
+}
+
+/// The actions of one deployment's pipeline stage: their names (`<Stack>.Prepare`,
+/// `<Stack>.Deploy`, in a wave `<Stage>.<Stack>.Prepare`...), at least one, at most
+/// [`MAX_ACTIONS_PER_STAGE`].
+fn check_actions(
+    program: &Program,
+    deployment: &Deployment<'_>,
+    planned: &PipelineStage,
+    errors: &mut Vec<PlanError>,
+) {
+    // One name error per stage or wave: its longest names share the same cause.
+    let mut reported: Vec<&str> = Vec::new();
+    for action in &planned.actions {
+        let stage = match &action.kind {
+            ActionKind::Prepare(s) | ActionKind::Execute(s) => &s.stage,
+            ActionKind::Pre { owner: stage, .. }
+            | ActionKind::Verify { stage, .. }
+            | ActionKind::Protect { stage, .. } => stage,
+            _ => continue,
+        };
+        if reported.contains(&stage.as_str()) {
+            continue;
+        }
         if let Err(m) = check_codepipeline_name(&action.name) {
+            reported.push(stage);
+            let site = match deployment {
+                Deployment::Wave { wave, .. } if wave.name == *stage => Site::wave(stage),
+                _ => Site::stage(stage),
+            };
             errors.push(PlanError::at(
-                site.clone(),
+                site,
                 format!("action `{}`: {m}", action.name),
             ));
         }
@@ -218,16 +297,17 @@ fn check_deployment(
     // (A program without any stack is reported as such already.)
     if planned.actions.is_empty() && !program.stacks.is_empty() {
         errors.push(PlanError::at(
-            Site::stage_field(&stage.name, StageField::Stacks),
-            format!("stage `{}` deploys no stack and has no approval: a CodePipeline stage needs at least one action; list a stack in `stacks` or remove the stage", stage.name),
+            site_of(deployment, Some(StageField::Stacks)),
+            format!("{0} `{1}` deploys no stack and has no approval: a CodePipeline stage needs at least one action; list a stack in `stacks` or remove the {0}", kind_of(deployment), deployment.name()),
         ));
     }
     if planned.actions.len() > MAX_ACTIONS_PER_STAGE {
         errors.push(PlanError::at(
-            site,
+            site_of(deployment, None),
             format!(
-                "stage `{}` would have {} actions (two per stack, the approval, the verify step): a CodePipeline stage has at most {MAX_ACTIONS_PER_STAGE}; split its stacks over several stages",
-                stage.name,
+                "{} `{}` would have {} actions (two per stack, the approval, the pre, verify and protection steps): a CodePipeline stage has at most {MAX_ACTIONS_PER_STAGE}; split its stacks over several stages",
+                kind_of(deployment),
+                deployment.name(),
                 planned.actions.len()
             ),
         ));
@@ -244,7 +324,11 @@ fn check_verify(
     errors: &mut Vec<PlanError>,
 ) {
     let Some(variables) = planned.actions.iter().find_map(|a| match &a.kind {
-        ActionKind::Verify { variables, .. } => Some(variables),
+        ActionKind::Verify {
+            stage: of,
+            variables,
+            ..
+        } if *of == stage.name => Some(variables),
         _ => None,
     }) else {
         return;

@@ -22,21 +22,21 @@ mod site;
 #[cfg(test)]
 mod tests;
 
-use crate::bootstrap::Environment;
-use crate::spec::{Architecture, Program};
+use crate::bootstrap_stack::Environment;
+use crate::spec::{Architecture, NotifyTarget, Program};
 
 pub(crate) use limits::environment_variables_value;
 pub use limits::{
-    check_codepipeline_name, MAX_ACTIONS_PER_STAGE, MAX_CONFIGURATION_VALUE_LENGTH,
-    MAX_NAME_LENGTH, MAX_STAGES,
+    check_codepipeline_name, MAX_ACTIONS_PER_STAGE, MAX_APPROVAL_COMMENT_LENGTH,
+    MAX_CONFIGURATION_VALUE_LENGTH, MAX_NAME_LENGTH, MAX_STAGES, MAX_TRIGGER_GLOBS,
 };
 pub use names::{
     approval_action_name, artifact_key_alias, asset_action_name, asset_action_name_of,
     asset_manifest_file, deploy_action_name, prepare_action_name, source_action_name,
-    support_bucket_name, support_stack_name, template_file, ASSETS_STAGE, BUILD_STAGE, CHANGE_SET,
-    OWN_STAGES, SELF_MUTATE_DEPLOY_ACTION, SELF_MUTATE_PREPARE_ACTION, SOURCE_ARTIFACT,
-    SOURCE_STAGE, SUPPORT_STACKS_ACTION, SYNTH_ACTION, SYNTH_ARTIFACT, UPDATE_PIPELINE_STAGE,
-    VERIFY_ACTION,
+    support_bucket_name, support_stack_name, template_file, wave_action_name, ASSETS_STAGE,
+    BUILD_STAGE, CHANGE_SET, OWN_STAGES, PRE_ACTION, PROTECT_ACTION, SELF_MUTATE_DEPLOY_ACTION,
+    SELF_MUTATE_PREPARE_ACTION, SOURCE_ARTIFACT, SOURCE_STAGE, SUPPORT_STACKS_ACTION, SYNTH_ACTION,
+    SYNTH_ARTIFACT, UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
 };
 pub use site::{PlanError, Site, StageField};
 
@@ -135,10 +135,10 @@ pub enum StageKind {
     UpdatePipeline,
     /// Publishes the Lambda bundles.
     Assets,
-    /// Deploys a `stage` block of the program.
+    /// Deploys a `stage` block of the program, or the stages of a `wave` side by side.
     Deploy {
-        /// The environment the stage deploys to.
-        target: Target,
+        /// The program's stages it deploys, in order.
+        stages: Vec<String>,
     },
 }
 
@@ -181,26 +181,59 @@ pub enum ActionKind {
     Prepare(DeployedStack),
     /// Executes a stack's change set (CloudFormation).
     Execute(DeployedStack),
-    /// Waits for a person to approve the stage's change sets.
-    Approval {
-        /// The approval's label, as the program writes it.
-        label: String,
-        /// The stacks whose change sets it releases.
-        stacks: Vec<String>,
+    /// Waits for a person to approve the change sets of a stage (or wave).
+    Approval(ApprovalStep),
+    /// Runs the `pre` commands of a stage or wave (CodeBuild) on the source, before
+    /// anything of it deploys.
+    Pre {
+        /// The stage or wave whose commands they are.
+        owner: String,
+        /// The commands.
+        commands: Vec<String>,
     },
     /// Runs a stage's verify commands (CodeBuild) with its stacks' outputs.
     Verify {
+        /// The program's stage.
+        stage: String,
         /// The commands.
         commands: Vec<String>,
         /// The environment variables: each output's name, and the variable of the
         /// CloudFormation action that holds its value (`#{namespace.Output}`).
         variables: Vec<(String, String)>,
     },
+    /// Turns termination protection on for a stage's stacks (CodeBuild, through the
+    /// environment's deploy role): CloudFormation actions cannot.
+    Protect {
+        /// The program's stage.
+        stage: String,
+        /// The stacks' names.
+        stacks: Vec<String>,
+        /// Where they are.
+        target: Target,
+    },
+}
+
+/// A manual approval, and what it is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApprovalStep {
+    /// The stage or wave it releases.
+    pub owner: String,
+    /// The approval's name, as the program writes it.
+    pub label: String,
+    /// What the approver reads, as the program writes it.
+    pub comment: Option<String>,
+    /// Who is told that it waits.
+    pub notify: Option<NotifyTarget>,
+    /// The change sets it releases: for each stage, where it deploys and its stacks'
+    /// names.
+    pub change_sets: Vec<(Target, Vec<String>)>,
 }
 
 /// The stack a CloudFormation action deploys.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeployedStack {
+    /// The program's stage it belongs to (the pipeline's own name for its own stack).
+    pub stage: String,
     /// The CloudFormation stack's name.
     pub stack_name: String,
     /// Its template in the cloud assembly.

@@ -38,6 +38,10 @@ pub const SELF_MUTATE_PREPARE_ACTION: &str = "SelfMutate.Prepare";
 pub const SELF_MUTATE_DEPLOY_ACTION: &str = "SelfMutate.Deploy";
 /// The name of the action that runs a stage's `verify` commands.
 pub const VERIFY_ACTION: &str = "Verify";
+/// The name of the action that runs a stage's (or wave's) `pre` commands.
+pub const PRE_ACTION: &str = "Pre";
+/// The name of the action that turns termination protection on for a stage's stacks.
+pub const PROTECT_ACTION: &str = "Protect";
 
 /// Artifact of the source action.
 pub const SOURCE_ARTIFACT: &str = "Source_Output";
@@ -61,6 +65,12 @@ pub fn prepare_action_name(stack: &str) -> String {
 /// The action that executes a stack's change set.
 pub fn deploy_action_name(stack: &str) -> String {
     format!("{stack}.Deploy")
+}
+
+/// The name of a stage's action inside a wave, whose pipeline stage holds the actions
+/// of several stages: the stage's name first.
+pub fn wave_action_name(stage: &str, action: &str) -> String {
+    format!("{stage}.{action}")
 }
 
 /// The action of a stage's manual approval: its label with spaces as `_`.

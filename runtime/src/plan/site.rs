@@ -42,9 +42,21 @@ pub enum Site {
         /// The field.
         field: StageField,
     },
+    /// A `wave` block.
+    Wave {
+        /// The wave's name.
+        wave: String,
+    },
+    /// A field of a `wave` block (the block itself when the field is not written).
+    WaveField {
+        /// The wave's name.
+        wave: String,
+        /// The field.
+        field: StageField,
+    },
 }
 
-/// The fields of a `stage` block the pipeline's layout depends on.
+/// The fields of a `stage` (or `wave`) block the pipeline's layout depends on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StageField {
     /// `account`: where the stage deploys.
@@ -93,6 +105,21 @@ impl Site {
         }
     }
 
+    /// A `wave` block.
+    pub fn wave(wave: &str) -> Site {
+        Site::Wave {
+            wave: wave.to_owned(),
+        }
+    }
+
+    /// A field of a `wave` block.
+    pub fn wave_field(wave: &str, field: StageField) -> Site {
+        Site::WaveField {
+            wave: wave.to_owned(),
+            field,
+        }
+    }
+
     /// A `stack` block.
     pub fn stack(stack: &str) -> Site {
         Site::Stack {
@@ -122,8 +149,9 @@ impl Site {
     pub fn enclosing(&self) -> Option<Site> {
         match self {
             Site::StageField { stage, .. } => Some(Site::stage(stage)),
+            Site::WaveField { wave, .. } => Some(Site::wave(wave)),
             Site::Lambda { stack, .. } | Site::Api { stack, .. } => Some(Site::stack(stack)),
-            Site::Pipeline | Site::Stack { .. } | Site::Stage { .. } => None,
+            Site::Pipeline | Site::Stack { .. } | Site::Stage { .. } | Site::Wave { .. } => None,
         }
     }
 }
@@ -142,6 +170,8 @@ impl fmt::Display for Site {
             }
             Site::Stage { stage } => write!(f, "stage:{stage}"),
             Site::StageField { stage, field } => write!(f, "stage:{stage}.{}", field.name()),
+            Site::Wave { wave } => write!(f, "wave:{wave}"),
+            Site::WaveField { wave, field } => write!(f, "wave:{wave}.{}", field.name()),
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The plan of small programs: its layout, and its errors at their sites.
 
 use crate::spec::{
-    Architecture, CodeBuild, ComputeType, DeploymentConfig, Lambda, Pipeline, Program, Source,
-    Stack, Stage, Synth, DEFAULT_MEMORY_MB, DEFAULT_QUALIFIER, DEFAULT_TIMEOUT,
+    Approval, Architecture, CodeBuild, ComputeType, DeploymentConfig, Lambda, Pipeline, Program,
+    Source, Stack, Stage, Synth, DEFAULT_MEMORY_MB, DEFAULT_QUALIFIER, DEFAULT_TIMEOUT,
 };
 
 use super::*;
@@ -31,7 +31,10 @@ fn stage(name: &str, region: &str, stacks: &[&str]) -> Stage {
         environment: Vec::new(),
         approval: None,
         stacks: stacks.iter().map(|s| s.to_string()).collect(),
+        pre: Vec::new(),
         verify: Vec::new(),
+        protect: false,
+        wave: None,
     }
 }
 
@@ -47,6 +50,7 @@ fn program(stages: Vec<Stage>) -> Program {
                 repo: "acme/shop".into(),
                 branch: "main".into(),
                 connection: "arn:aws:codeconnections:us-east-1:111111111111:connection/x".into(),
+                trigger: Default::default(),
             },
             synth: Synth {
                 install: Vec::new(),
@@ -62,6 +66,7 @@ fn program(stages: Vec<Stage>) -> Program {
                 image: None,
             },
             qualifier: DEFAULT_QUALIFIER.into(),
+            notifications: None,
         },
         stacks: vec![Stack {
             name: "Shop".into(),
@@ -70,6 +75,7 @@ fn program(stages: Vec<Stage>) -> Program {
             apis: Vec::new(),
         }],
         stages,
+        waves: Vec::new(),
         packages: Vec::new(),
         binary: "deploy".into(),
         binary_kind: Default::default(),
@@ -79,7 +85,7 @@ fn program(stages: Vec<Stage>) -> Program {
 #[test]
 fn the_pipeline_is_laid_out_in_cdk_order() {
     let mut prod = stage("Prod", "eu-west-1", &["Shop"]);
-    prod.approval = Some("Promote to prod".into());
+    prod.approval = Some(Approval::named("Promote to prod"));
     prod.verify = vec!["curl $OrdersFunctionName".into()];
     let plan = plan(&program(vec![stage("Beta", "us-east-1", &["Shop"]), prod])).unwrap();
 
@@ -152,7 +158,7 @@ fn the_pipeline_is_laid_out_in_cdk_order() {
 #[test]
 fn an_approval_alone_in_its_stage_comes_first() {
     let mut gate = stage("Gate", "us-east-1", &[]);
-    gate.approval = Some("Go".into());
+    gate.approval = Some(Approval::named("Go"));
     let plan = plan(&program(vec![gate])).unwrap();
     let gate = plan.stage("Gate").unwrap();
     assert_eq!(gate.action_names(), ["Go"]);
@@ -163,7 +169,7 @@ fn an_approval_alone_in_its_stage_comes_first() {
 #[test]
 fn errors_name_the_block_or_field_they_come_from() {
     let mut build = stage("Build", "us-east-1", &["Shop"]);
-    build.approval = Some("Shop.Deploy".into());
+    build.approval = Some(Approval::named("Shop.Deploy"));
     let mut empty = stage("Later", "us-east-1", &[]);
     empty.approval = None;
     let errors = plan(&program(vec![build, empty])).unwrap_err();
@@ -187,4 +193,115 @@ fn too_many_stages_is_reported_at_the_first_one_too_many() {
     let errors = plan(&program(stages)).unwrap_err();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].site, Site::stage("Stage47"));
+}
+
+/// A wave of two stages, with an approval and `pre` commands on the wave and on a stage.
+fn wave_program() -> Program {
+    let mut us = stage("ProdUs", "us-east-1", &["Shop"]);
+    let mut eu = stage("ProdEu", "eu-west-1", &["Shop"]);
+    for s in [&mut us, &mut eu] {
+        s.wave = Some("Prod".into());
+        s.protect = true;
+    }
+    eu.pre = vec!["./check-eu.sh".into()];
+    us.verify = vec!["test -n \"$OrdersFunctionName\"".into()];
+    let mut program = program(vec![stage("Beta", "us-east-1", &["Shop"]), us, eu]);
+    program.waves.push(crate::spec::Wave {
+        name: "Prod".into(),
+        doc: None,
+        approval: Some(Approval {
+            comment: Some("Look at the dashboards".into()),
+            ..Approval::named("Promote")
+        }),
+        pre: vec!["./freeze.sh".into()],
+    });
+    program
+}
+
+#[test]
+fn a_wave_is_one_stage_that_prepares_everything_before_its_approval() {
+    let plan = plan(&wave_program()).unwrap();
+    let stages: Vec<&str> = plan.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        stages,
+        [
+            "Source",
+            "Build",
+            "UpdatePipeline",
+            "Assets",
+            "Beta",
+            "Prod"
+        ]
+    );
+    let prod = plan.stage("Prod").unwrap();
+    let actions: Vec<(&str, u32)> = prod
+        .actions
+        .iter()
+        .map(|a| (a.name.as_str(), a.run_order))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("ProdUs.Shop.Prepare", 1),
+            ("ProdEu.Shop.Prepare", 1),
+            ("Pre", 1),
+            ("ProdEu.Pre", 1),
+            ("Promote", 2),
+            ("ProdUs.Shop.Deploy", 3),
+            ("ProdEu.Shop.Deploy", 3),
+            ("ProdUs.Verify", 4),
+            ("ProdUs.Protect", 4),
+            ("ProdEu.Protect", 4),
+        ]
+    );
+    assert_eq!(
+        prod.kind,
+        StageKind::Deploy {
+            stages: vec!["ProdUs".into(), "ProdEu".into()]
+        }
+    );
+    let ActionKind::Approval(step) = &prod.action("Promote").unwrap().kind else {
+        panic!("an approval")
+    };
+    assert_eq!(step.comment.as_deref(), Some("Look at the dashboards"));
+    assert_eq!(step.change_sets.len(), 2, "both stages' change sets");
+    let ActionKind::Protect { stacks, target, .. } = &prod.action("ProdEu.Protect").unwrap().kind
+    else {
+        panic!("a protection step")
+    };
+    assert_eq!(stacks, &["ProdEu-Shop"]);
+    assert_eq!(target.region, "eu-west-1");
+    // The stacks keep their names (and namespaces) inside a wave.
+    assert_eq!(
+        plan.namespaces().collect::<Vec<_>>(),
+        ["Beta-Shop", "ProdUs-Shop", "ProdEu-Shop"]
+    );
+}
+
+#[test]
+fn a_wave_shares_the_stage_limits() {
+    let mut program = wave_program();
+    program.waves[0].name = "Assets".into();
+    for s in &mut program.stages {
+        if s.wave.is_some() {
+            s.wave = Some("Assets".into());
+        }
+    }
+    program.stages[1].name = "P".repeat(95);
+    let errors = plan(&program).unwrap_err();
+    let sites: Vec<String> = errors.iter().map(|e| e.site.to_string()).collect();
+    assert_eq!(
+        sites,
+        [
+            "wave:Assets".to_owned(),
+            format!("stage:{}", "P".repeat(95)),
+        ],
+        "{errors:?}"
+    );
+    assert!(errors[0].message.starts_with("wave name `Assets` is taken"));
+    assert!(
+        errors[1].message.contains("characters"),
+        "{}",
+        errors[1].message
+    );
 }

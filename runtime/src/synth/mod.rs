@@ -14,8 +14,8 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 
 use crate::app::{App, Asset, StackArtifact, StackRole, Text};
-use crate::bootstrap;
-use crate::cfn::{Assertion, Parameter, Rule, Template, TemplateError};
+use crate::bootstrap_stack;
+use crate::cfn::{Assertion, Condition, Parameter, Rule, Template, TemplateError, Value};
 use crate::plan::{PlanError, Site, StageField};
 use crate::spec::{Architecture, Lambda, Program, Stack};
 
@@ -93,6 +93,7 @@ pub fn synthesize(program: &Program, workspace_root: &str) -> Result<App, Vec<Sy
                     assets: Vec::new(),
                     depends_on: support_stacks.iter().map(|s| s.name.clone()).collect(),
                     outputs: vec!["PipelineName".into()],
+                    protected: false,
                 }),
                 Err(e) => errors.push(e),
             }
@@ -164,6 +165,7 @@ fn stage_stacks(
                     assets: stack_assets,
                     depends_on: Vec::new(),
                     outputs: outputs.into_iter().map(Text::from).collect(),
+                    protected: stage.protect,
                 }),
                 Err(e) => errors.push(e),
             }
@@ -190,6 +192,7 @@ fn support_stacks(
                 assets: Vec::new(),
                 depends_on: Vec::new(),
                 outputs: vec!["ArtifactsBucketName".into()],
+                protected: false,
             }),
             Err(e) => errors.push(e),
         }
@@ -267,28 +270,25 @@ pub const MAX_TEMPLATE_SIZE: usize = 460_800;
 fn require_bootstrap(template: &mut Template, qualifier: &str) -> Result<(), TemplateError> {
     let version = template.add_parameter(
         "BootstrapVersion",
-        Parameter {
-            type_name: "AWS::SSM::Parameter::Value<String>".into(),
-            default: Some(bootstrap::version_parameter(qualifier)),
-            description: Some(
-                "Version of the bootstrap resources in this environment, read from SSM Parameter Store.".into(),
-            ),
-            allowed_values: Vec::new(),
-        },
+        Parameter::new(
+            "AWS::SSM::Parameter::Value<String>",
+            bootstrap_stack::version_parameter(qualifier),
+        )
+        .description(
+            "Version of the bootstrap resources in this environment, read from SSM Parameter Store.",
+        ),
     )?;
-    let too_old: Vec<String> = (1..bootstrap::REQUIRED_VERSION)
-        .map(|v| v.to_string())
+    let too_old: Vec<Value<String>> = (1..bootstrap_stack::REQUIRED_VERSION)
+        .map(|v| v.to_string().into())
         .collect();
     template.add_rule(
         "CheckBootstrapVersion",
         Rule {
             assertions: vec![Assertion {
-                assert: serde_json::json!({
-                    "Fn::Not": [{"Fn::Contains": [too_old, crate::cfn::value_json(&version.value::<String>())]}]
-                }),
+                assert: Condition::Not(Box::new(Condition::Contains(too_old, version.value()))),
                 assert_description: format!(
                     "Bootstrap stack version {} required. Run `cargo run --bin deploy -- bootstrap` (or `cdk bootstrap`).",
-                    bootstrap::REQUIRED_VERSION
+                    bootstrap_stack::REQUIRED_VERSION
                 ),
             }],
         },

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use sha2::{Digest, Sha256};
 
 use crate::app::Asset;
-use crate::bootstrap::Environment;
+use crate::bootstrap_stack::Environment;
 use crate::cfn::resources::{api_gateway, cloud_watch, code_deploy, iam, lambda, logs, ssm};
 use crate::cfn::{
     Attributes, Handle, Output, PolicyDocument, RemovalPolicy, Template, TemplateError,
@@ -129,12 +129,8 @@ pub fn output_names(stack: &Stack) -> Vec<String> {
 
 /// `Metadata` that skips checkov checks, each with the reason it does not apply to what
 /// the language generates: the justification travels with the template.
-fn checkov_skips(skips: &[(&str, &str)]) -> serde_json::Value {
-    let skip: Vec<serde_json::Value> = skips
-        .iter()
-        .map(|(id, comment)| serde_json::json!({"id": id, "comment": comment}))
-        .collect();
-    serde_json::json!({"checkov": {"skip": skip}})
+fn checkov_skips(skips: &[(&str, &str)]) -> crate::cfn::Metadata {
+    crate::cfn::Metadata::checkov_skips(skips)
 }
 
 /// Why the log groups use CloudWatch Logs' own encryption (checkov CKV_AWS_158).
@@ -230,9 +226,9 @@ fn function_version(
         format!("{n}Role"),
         iam::Role {
             description: Some(format!("Execution role of the {n} function").into()),
-            managed_policy_arns: Some(vec![managed_policy(
-                "service-role/AWSLambdaBasicExecutionRole",
-            )]),
+            managed_policy_arns: Some(
+                vec![managed_policy("service-role/AWSLambdaBasicExecutionRole")].into(),
+            ),
             ..iam::Role::new(PolicyDocument::assumed_by_service("lambda.amazonaws.com"))
         },
     )?;
@@ -242,7 +238,7 @@ fn function_version(
     let function_props = lambda::Function {
         description: l.description.clone().map(Into::into),
         runtime: Some("provided.al2023".into()),
-        handler: Some("bootstrap".into()),
+        handler: Some(crate::app::LAMBDA_EXECUTABLE.into()),
         architectures: Some(vec![l.architecture.aws_value().into()]),
         memory_size: Some(i64::from(l.memory).into()),
         timeout: Some((l.timeout.as_secs() as i64).into()),
@@ -331,9 +327,12 @@ fn rollback_deployment(
             description: Some(
                 format!("CodeDeploy service role shifting traffic to new versions of {n}").into(),
             ),
-            managed_policy_arns: Some(vec![managed_policy(
-                "service-role/AWSCodeDeployRoleForLambdaLimited",
-            )]),
+            managed_policy_arns: Some(
+                vec![managed_policy(
+                    "service-role/AWSCodeDeployRoleForLambdaLimited",
+                )]
+                .into(),
+            ),
             ..iam::Role::new(PolicyDocument::assumed_by_service(
                 "codedeploy.amazonaws.com",
             ))
@@ -389,9 +388,12 @@ fn api_gateway_account(t: &mut Template) -> Result<Handle<api_gateway::Account>,
             description: Some(
                 "Lets API Gateway write execution and access logs to CloudWatch".into(),
             ),
-            managed_policy_arns: Some(vec![managed_policy(
-                "service-role/AmazonAPIGatewayPushToCloudWatchLogs",
-            )]),
+            managed_policy_arns: Some(
+                vec![managed_policy(
+                    "service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+                )]
+                .into(),
+            ),
             ..iam::Role::new(PolicyDocument::assumed_by_service(
                 "apigateway.amazonaws.com",
             ))

@@ -9,7 +9,7 @@ pub use pipeline::{Pipeline, PipelineAttribute};
 
 /// `AWS::CodePipeline::Pipeline`: [`Pipeline`] and its property types.
 pub mod pipeline {
-    use crate::cfn::{Attribute, Json, ResourceType, Value};
+    use crate::cfn::{ActionConfiguration, Attribute, Json, ResourceType, Value};
 
     /// The properties of an `AWS::CodePipeline::Pipeline` resource, typed from its registry
     /// schema.
@@ -269,9 +269,9 @@ pub mod pipeline {
         /// The `Commands` property: a list of strings.
         #[serde(rename = "Commands", skip_serializing_if = "Option::is_none")]
         pub commands: Option<Vec<Value<String>>>,
-        /// The `Configuration` property: JSON of type `object` or `string`.
+        /// The `Configuration` property: an action configuration.
         #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
-        pub configuration: Option<Json>,
+        pub configuration: Option<ActionConfiguration>,
         /// The `EnvironmentVariables` property: a list of [`EnvironmentVariable`] values.
         #[serde(
             rename = "EnvironmentVariables",

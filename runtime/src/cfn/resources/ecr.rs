@@ -9,7 +9,7 @@ pub use repository::{Repository, RepositoryAttribute};
 
 /// `AWS::ECR::Repository`: [`Repository`] and its property types.
 pub mod repository {
-    use crate::cfn::{Attribute, Json, ResourceType, Value};
+    use crate::cfn::{Attribute, PolicyDocument, ResourceType, Value};
 
     /// The properties of an `AWS::ECR::Repository` resource, typed from its registry schema.
     ///
@@ -55,12 +55,12 @@ pub mod repository {
         /// resource.
         #[serde(rename = "RepositoryName", skip_serializing_if = "Option::is_none")]
         pub repository_name: Option<Value<String>>,
-        /// The `RepositoryPolicyText` property: JSON of type `object` or `string`.
+        /// The `RepositoryPolicyText` property: an IAM policy document.
         #[serde(
             rename = "RepositoryPolicyText",
             skip_serializing_if = "Option::is_none"
         )]
-        pub repository_policy_text: Option<Json>,
+        pub repository_policy_text: Option<PolicyDocument>,
         /// The `Tags` property: a list of [`Tag`] values (at most 50 items).
         #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
         pub tags: Option<Vec<Tag>>,

@@ -185,9 +185,10 @@ pub mod role {
         /// The `Description` property: a string of 0 to 1000 characters.
         #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
         pub description: Option<Value<String>>,
-        /// The `ManagedPolicyArns` property: a list of strings (0 to 20 items).
+        /// The `ManagedPolicyArns` property: a list of strings, or an intrinsic function evaluating
+        /// to one.
         #[serde(rename = "ManagedPolicyArns", skip_serializing_if = "Option::is_none")]
-        pub managed_policy_arns: Option<Vec<Value<String>>>,
+        pub managed_policy_arns: Option<Value<Vec<Value<String>>>>,
         /// The `MaxSessionDuration` property: an integer from 3600 to 43200.
         #[serde(rename = "MaxSessionDuration", skip_serializing_if = "Option::is_none")]
         pub max_session_duration: Option<Value<i64>>,

@@ -16,12 +16,14 @@ pub mod cloud_watch;
 pub mod code_build;
 pub mod code_deploy;
 pub mod code_pipeline;
+pub mod code_star_notifications;
 pub mod ecr;
 pub mod iam;
 pub mod kms;
 pub mod lambda;
 pub mod logs;
 pub mod s3;
+pub mod sns;
 pub mod sqs;
 pub mod ssm;
 
@@ -38,6 +40,7 @@ pub const TYPE_NAMES: &[&str] = &[
     "AWS::CodeDeploy::Application",
     "AWS::CodeDeploy::DeploymentGroup",
     "AWS::CodePipeline::Pipeline",
+    "AWS::CodeStarNotifications::NotificationRule",
     "AWS::ECR::Repository",
     "AWS::IAM::ManagedPolicy",
     "AWS::IAM::Policy",
@@ -51,6 +54,9 @@ pub const TYPE_NAMES: &[&str] = &[
     "AWS::Logs::LogGroup",
     "AWS::S3::Bucket",
     "AWS::S3::BucketPolicy",
+    "AWS::SNS::Subscription",
+    "AWS::SNS::Topic",
+    "AWS::SNS::TopicPolicy",
     "AWS::SQS::Queue",
     "AWS::SSM::Parameter",
 ];
@@ -70,6 +76,7 @@ pub fn attribute_names(type_name: &str) -> Option<&'static [&'static str]> {
         "AWS::CodeDeploy::Application" => Some(&[]),
         "AWS::CodeDeploy::DeploymentGroup" => Some(&[]),
         "AWS::CodePipeline::Pipeline" => Some(&["Version"]),
+        "AWS::CodeStarNotifications::NotificationRule" => Some(&["Arn"]),
         "AWS::ECR::Repository" => Some(&["Arn", "RepositoryUri"]),
         "AWS::IAM::ManagedPolicy" => {
             Some(
@@ -122,6 +129,26 @@ pub fn attribute_names(type_name: &str) -> Option<&'static [&'static str]> {
             )
         }
         "AWS::S3::BucketPolicy" => Some(&[]),
+        "AWS::SNS::Subscription" => Some(&["Arn"]),
+        "AWS::SNS::Topic" => {
+            Some(
+                &[
+                    "ContentBasedDeduplication",
+                    "DeliveryStatusLogging",
+                    "DisplayName",
+                    "FifoThroughputScope",
+                    "FifoTopic",
+                    "KmsMasterKeyId",
+                    "SignatureVersion",
+                    "Subscription",
+                    "Tags",
+                    "TopicArn",
+                    "TopicName",
+                    "TracingConfig",
+                ],
+            )
+        }
+        "AWS::SNS::TopicPolicy" => Some(&["Id"]),
         "AWS::SQS::Queue" => {
             Some(
                 &[

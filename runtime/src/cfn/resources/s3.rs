@@ -124,12 +124,15 @@ pub mod bucket {
         /// The `OwnershipControls` property: see [`OwnershipControls`].
         #[serde(rename = "OwnershipControls", skip_serializing_if = "Option::is_none")]
         pub ownership_controls: Option<OwnershipControls>,
-        /// The `PublicAccessBlockConfiguration` property: see [`PublicAccessBlockConfiguration`].
+        /// The `PublicAccessBlockConfiguration` property: see [`PublicAccessBlockConfiguration`],
+        /// or an intrinsic function evaluating to one.
         #[serde(
             rename = "PublicAccessBlockConfiguration",
             skip_serializing_if = "Option::is_none"
         )]
-        pub public_access_block_configuration: Option<PublicAccessBlockConfiguration>,
+        pub public_access_block_configuration: Option<
+            Value<PublicAccessBlockConfiguration>,
+        >,
         /// The `ReplicationConfiguration` property: see [`ReplicationConfiguration`].
         #[serde(
             rename = "ReplicationConfiguration",

@@ -24,6 +24,7 @@
 //!   (which CodePipeline cannot deploy before their artifact bucket exists) go through a
 //!   small CodeBuild action.
 
+mod notify;
 mod projects;
 mod roles;
 mod stages;
@@ -93,7 +94,15 @@ pub fn template_configuration_file(stack: &str) -> String {
 
 /// The contents of every stack's template configuration: the pipeline's tag.
 pub fn template_configuration(pipeline: &str) -> String {
-    let configuration = serde_json::json!({"Tags": {PIPELINE_TAG: pipeline}});
+    /// A template configuration file of CodePipeline's CloudFormation actions.
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct TemplateConfiguration<'a> {
+        tags: std::collections::BTreeMap<&'a str, &'a str>,
+    }
+    let configuration = TemplateConfiguration {
+        tags: [(PIPELINE_TAG, pipeline)].into(),
+    };
     serde_json::to_string_pretty(&configuration).expect("configurations serialize to JSON")
 }
 
@@ -114,10 +123,18 @@ pub(super) fn pipeline_stack(
     let store = storage::home_store(&mut t, program, plan).map_err(err)?;
     let source_role = roles::source_role(&mut t, program, &store).map_err(err)?;
     let projects = projects::projects(&mut t, program, plan, &store).map_err(err)?;
-    let pipeline_role =
-        roles::pipeline_role(&mut t, program, plan, &store, &source_role, &projects)
-            .map_err(err)?;
-    let declared = stages::declarations(program, plan, &source_role, &projects);
+    let topics = notify::topics(&mut t, program, plan).map_err(err)?;
+    let pipeline_role = roles::pipeline_role(
+        &mut t,
+        program,
+        plan,
+        &store,
+        &source_role,
+        &projects,
+        topics.publisher_statements(),
+    )
+    .map_err(err)?;
+    let declared = stages::declarations(program, plan, &source_role, &projects, &topics);
     let (artifact_store, artifact_stores) = storage::artifact_stores(program, plan, &store);
     t.add(
         "Pipeline",
@@ -128,6 +145,7 @@ pub(super) fn pipeline_stack(
             restart_execution_on_update: Some(plan.mutates_itself().into()),
             artifact_store,
             artifact_stores,
+            triggers: triggers(program, plan),
             ..code_pipeline::Pipeline::new(
                 pipeline_role.get_att(crate::cfn::resources::iam::RoleAttribute::Arn),
                 declared,
@@ -135,6 +153,7 @@ pub(super) fn pipeline_stack(
         },
     )
     .map_err(err)?;
+    notify::notification_rule(&mut t, program, &topics).map_err(err)?;
     t.add_output(
         "PipelineName",
         Output {
@@ -147,12 +166,57 @@ pub(super) fn pipeline_stack(
     Ok(t)
 }
 
+/// The pipeline's trigger filters (CodePipeline V2), when the program's `source` has any:
+/// pushes to the branch that change a matching file, and pushed tags that match.
+fn triggers(
+    program: &Program,
+    plan: &PipelinePlan,
+) -> Option<Vec<code_pipeline::pipeline::PipelineTriggerDeclaration>> {
+    use code_pipeline::pipeline::{
+        GitBranchFilterCriteria, GitConfiguration, GitFilePathFilterCriteria, GitPushFilter,
+        GitTagFilterCriteria, PipelineTriggerDeclaration,
+    };
+    let source = &program.pipeline.source;
+    let trigger = &source.trigger;
+    if !trigger.filters() {
+        return None;
+    }
+    let globs =
+        |g: &[String]| (!g.is_empty()).then(|| g.iter().map(|g| g.as_str().into()).collect());
+    let mut push = vec![GitPushFilter {
+        branches: Some(GitBranchFilterCriteria {
+            includes: Some(vec![source.branch.as_str().into()]),
+            excludes: None,
+        }),
+        file_paths: (!trigger.paths.is_empty() || !trigger.ignore_paths.is_empty()).then(|| {
+            GitFilePathFilterCriteria {
+                includes: globs(&trigger.paths),
+                excludes: globs(&trigger.ignore_paths),
+            }
+        }),
+        ..GitPushFilter::default()
+    }];
+    if !trigger.tags.is_empty() {
+        push.push(GitPushFilter {
+            tags: Some(GitTagFilterCriteria {
+                includes: globs(&trigger.tags),
+                excludes: None,
+            }),
+            ..GitPushFilter::default()
+        });
+    }
+    let source_action = plan.stages[0].actions[0].name.clone();
+    Some(vec![PipelineTriggerDeclaration {
+        git_configuration: Some(GitConfiguration {
+            push: Some(push),
+            ..GitConfiguration::new(source_action)
+        }),
+        ..PipelineTriggerDeclaration::new("CodeStarSourceConnection")
+    }])
+}
+
 /// `Metadata` that skips checkov checks, each with the reason it does not apply: the
 /// justification travels with the template.
-fn checkov_skips(skips: &[(&str, &str)]) -> crate::cfn::Json {
-    let skip: Vec<crate::cfn::Json> = skips
-        .iter()
-        .map(|(id, comment)| serde_json::json!({"id": id, "comment": comment}))
-        .collect();
-    serde_json::json!({"checkov": {"skip": skip}})
+fn checkov_skips(skips: &[(&str, &str)]) -> crate::cfn::Metadata {
+    crate::cfn::Metadata::checkov_skips(skips)
 }

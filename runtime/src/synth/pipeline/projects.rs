@@ -3,11 +3,12 @@
 
 use serde::Serialize;
 
+use crate::bootstrap_stack::{Environment, Role};
 use crate::cfn::resources::{code_build, iam};
 use crate::cfn::{
-    Attributes, Handle, Json, PolicyDocument, Statement, Template, TemplateError, Value,
+    Attributes, Handle, Metadata, PolicyDocument, Statement, Template, TemplateError, Value,
 };
-use crate::plan::{ActionKind, PipelinePlan};
+use crate::plan::{ActionKind, PipelinePlan, Target};
 use crate::spec::{Architecture, Program};
 
 use super::storage::{bucket_statements, kms_statement, Store};
@@ -20,6 +21,10 @@ pub(super) struct Projects {
     pub(super) assets: Option<Handle<code_build::Project>>,
     /// Each stage's verify project, by stage name.
     pub(super) verify: Vec<(String, Handle<code_build::Project>)>,
+    /// Each stage's or wave's `pre` project, by its name.
+    pub(super) pre: Vec<(String, Handle<code_build::Project>)>,
+    /// The project that turns termination protection on, when a stage is protected.
+    pub(super) protect: Option<Handle<code_build::Project>>,
 }
 
 impl Projects {
@@ -29,6 +34,8 @@ impl Projects {
             .chain(&self.support_stacks)
             .chain(&self.assets)
             .chain(self.verify.iter().map(|(_, p)| p))
+            .chain(self.pre.iter().map(|(_, p)| p))
+            .chain(&self.protect)
             .map(|p| p.get_att(code_build::ProjectAttribute::Arn))
             .collect()
     }
@@ -36,6 +43,11 @@ impl Projects {
     /// The verify project of a stage.
     pub(super) fn verify_of(&self, stage: &str) -> Option<&Handle<code_build::Project>> {
         self.verify.iter().find(|(s, _)| s == stage).map(|(_, p)| p)
+    }
+
+    /// The `pre` project of a stage or wave.
+    pub(super) fn pre_of(&self, owner: &str) -> Option<&Handle<code_build::Project>> {
+        self.pre.iter().find(|(s, _)| s == owner).map(|(_, p)| p)
     }
 }
 
@@ -59,19 +71,35 @@ pub(super) fn projects(
         Some(assets_project(t, &builder, program, plan)?)
     };
     let mut verify = Vec::new();
-    for stage in plan.deployments() {
-        for action in &stage.actions {
-            if let ActionKind::Verify { commands, .. } = &action.kind {
-                let project = verify_project(t, &builder, &stage.name, commands.clone())?;
-                verify.push((stage.name.clone(), project));
-            }
+    let mut pre = Vec::new();
+    let mut protected = Vec::new();
+    for action in plan.deployments().flat_map(|s| &s.actions) {
+        match &action.kind {
+            ActionKind::Verify {
+                stage, commands, ..
+            } => verify.push((
+                stage.clone(),
+                verify_project(t, &builder, stage, commands.clone())?,
+            )),
+            ActionKind::Pre { owner, commands } => pre.push((
+                owner.clone(),
+                pre_project(t, &builder, owner, commands.clone())?,
+            )),
+            ActionKind::Protect { target, .. } => protected.push(target.clone()),
+            _ => {}
         }
     }
+    let protect = match protected.is_empty() {
+        true => None,
+        false => Some(protect_project(t, &builder, program, &protected)?),
+    };
     Ok(Projects {
         synth,
         support_stacks,
         assets,
         verify,
+        pre,
+        protect,
     })
 }
 
@@ -170,7 +198,7 @@ struct Builder<'a> {
     encryption_key: Value<String>,
     user_image: String,
     user_statements: Vec<Statement>,
-    user_role_metadata: Option<Json>,
+    user_role_metadata: Option<Metadata>,
 }
 
 impl<'a> Builder<'a> {
@@ -319,7 +347,7 @@ fn codebuild_role(
     logical_id: &str,
     description: String,
     statements: Vec<Statement>,
-    metadata: Option<Json>,
+    metadata: Option<Metadata>,
 ) -> Result<Handle<iam::Role>, TemplateError> {
     let mut attributes = Attributes::new();
     if let Some(m) = metadata {
@@ -415,6 +443,14 @@ fn synth_project(
     )
 }
 
+/// The bootstrap roles of the environment the support stacks' script deploys to, as the
+/// script names them (its variables).
+const SCRIPT_ROLES: Environment<'static> = Environment {
+    qualifier: "$QUALIFIER",
+    account: "$ACCOUNT",
+    region: "$region",
+};
+
 /// UpdatePipeline, first action: the support stacks of the other regions, deployed with
 /// the AWS CLI through the pipeline account's bootstrap roles of their region.
 /// CodePipeline cannot run an action in a region before that region's artifact bucket
@@ -428,11 +464,12 @@ fn support_stacks_project(
 ) -> Result<Handle<code_build::Project>, TemplateError> {
     let p = &program.pipeline;
     let partition = plan.home.environment(&p.qualifier).partition();
-    let deploy_roles = format!(
-        "arn:{partition}:iam::{acct}:role/cdk-{q}-deploy-role-{acct}-*",
-        acct = p.account,
-        q = p.qualifier
-    );
+    let deploy_roles = Environment {
+        qualifier: &p.qualifier,
+        account: &p.account,
+        region: "*",
+    }
+    .role_arn_in(partition, Role::Deploy);
     let mut statements = builder.role_statements("SupportStacks", false);
     // Any region: the running pipeline deploys the support stacks of the assembly it
     // just built, including regions it has never deployed to.
@@ -451,14 +488,16 @@ fn support_stacks_project(
          \x20 stack=\"${{template%.template.json}}\"\n\
          \x20 region=\"${{stack##*-support-}}\"\n\
          \x20 echo \"deploying $stack to $region\"\n\
-         \x20 credentials=\"$(aws sts assume-role --role-arn \"arn:$PARTITION:iam::$ACCOUNT:role/cdk-$QUALIFIER-deploy-role-$ACCOUNT-$region\" --role-session-name pipewright-support-stacks --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)\"\n\
+         \x20 credentials=\"$(aws sts assume-role --role-arn \"{deploy_role}\" --role-session-name pipewright-support-stacks --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)\"\n\
          \x20 read -r key secret token <<< \"$credentials\"\n\
          \x20 AWS_ACCESS_KEY_ID=\"$key\" AWS_SECRET_ACCESS_KEY=\"$secret\" AWS_SESSION_TOKEN=\"$token\" \\\n\
          \x20   aws cloudformation deploy --region \"$region\" --stack-name \"$stack\" --template-file \"$template\" \\\n\
-         \x20   --role-arn \"arn:$PARTITION:iam::$ACCOUNT:role/cdk-$QUALIFIER-cfn-exec-role-$ACCOUNT-$region\" --no-fail-on-empty-changeset \\\n\
+         \x20   --role-arn \"{exec_role}\" --no-fail-on-empty-changeset \\\n\
          \x20   --tags \"{PIPELINE_TAG}={pipeline}\"\n\
          done )",
-        pipeline = p.name
+        pipeline = p.name,
+        deploy_role = SCRIPT_ROLES.role_arn_in("$PARTITION", Role::Deploy),
+        exec_role = SCRIPT_ROLES.role_arn_in("$PARTITION", Role::CfnExec),
     );
     builder.add_project(
         t,
@@ -523,32 +562,128 @@ fn assets_project(
     )
 }
 
-/// Verify: one project per stage with `verify` commands, with the program's CodeBuild
-/// settings and statements (its commands may call AWS).
+/// The `verify` commands of a stage, once it is deployed.
 fn verify_project(
     t: &mut Template,
     builder: &Builder<'_>,
     stage: &str,
     commands: Vec<String>,
 ) -> Result<Handle<code_build::Project>, TemplateError> {
-    let suffix = format!("{stage}-Verify");
+    let step = CommandsStep {
+        owner: stage,
+        kind: "Verify",
+        role_description: format!("Runs the verify commands of the {stage} stage"),
+        description: format!("Checks the {stage} stage once it is deployed"),
+    };
+    commands_project(t, builder, step, commands)
+}
+
+/// The `pre` commands of a stage or wave, on the checked-out source, before it deploys.
+fn pre_project(
+    t: &mut Template,
+    builder: &Builder<'_>,
+    owner: &str,
+    commands: Vec<String>,
+) -> Result<Handle<code_build::Project>, TemplateError> {
+    let step = CommandsStep {
+        owner,
+        kind: "Pre",
+        role_description: format!("Runs the pre commands of {owner}"),
+        description: format!("Checks {owner} before it deploys"),
+    };
+    commands_project(t, builder, step, commands)
+}
+
+/// A step of a stage (or wave) that runs the program's commands.
+struct CommandsStep<'a> {
+    /// The stage or wave.
+    owner: &'a str,
+    /// `Pre` or `Verify`: names the project (`<owner>-<kind>`), its role and logical ids.
+    kind: &'a str,
+    role_description: String,
+    description: String,
+}
+
+/// One project per step, with the program's CodeBuild settings and statements (its
+/// commands may call AWS).
+fn commands_project(
+    t: &mut Template,
+    builder: &Builder<'_>,
+    step: CommandsStep<'_>,
+    commands: Vec<String>,
+) -> Result<Handle<code_build::Project>, TemplateError> {
+    let CommandsStep { owner, kind, .. } = step;
+    let suffix = format!("{owner}-{kind}");
     let role = codebuild_role(
         t,
-        &format!("{stage}VerifyRole"),
-        format!("Runs the verify commands of the {stage} stage"),
+        &format!("{owner}{kind}Role"),
+        step.role_description,
         builder.user_role_statements(&suffix, false),
         builder.user_role_metadata.clone(),
     )?;
     builder.add_project(
         t,
-        &format!("{stage}VerifyProject"),
+        &format!("{owner}{kind}Project"),
         &suffix,
         &role,
         ProjectSpec {
-            description: format!("Checks the {stage} stage once it is deployed"),
+            description: step.description,
             environment: builder.user_environment(),
             spec: BuildSpec::new(None, commands),
             timeout_minutes: 30,
+            cache: false,
+        },
+    )
+}
+
+/// Protect: turns termination protection on for the stacks of a protected stage, through
+/// the deploy role of its environment (the CDK's deploy role may
+/// `cloudformation:UpdateTerminationProtection`). A CloudFormation action cannot, and CDK
+/// Pipelines ignores the setting (aws-cdk#17871). The action names the stacks, their
+/// region and the role; the project's own role may assume only the deploy roles of the
+/// protected stages.
+fn protect_project(
+    t: &mut Template,
+    builder: &Builder<'_>,
+    program: &Program,
+    targets: &[Target],
+) -> Result<Handle<code_build::Project>, TemplateError> {
+    let qualifier = &program.pipeline.qualifier;
+    let mut roles: Vec<String> = targets
+        .iter()
+        .map(|target| target.environment(qualifier).deploy_role_arn())
+        .collect();
+    roles.dedup();
+    let mut statements = builder.role_statements("Protect", false);
+    statements.push(Statement::allow(["sts:AssumeRole"]).on(roles));
+    let role = codebuild_role(
+        t,
+        "ProtectRole",
+        "Turns termination protection on for the protected stages' stacks".into(),
+        statements,
+        None,
+    )?;
+    let script = "( set -euo pipefail\n\
+         credentials=\"$(aws sts assume-role --role-arn \"$DEPLOY_ROLE\" --role-session-name pipewright-protect --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)\"\n\
+         read -r key secret token <<< \"$credentials\"\n\
+         for stack in $STACKS; do\n\
+         \x20 echo \"termination protection on for $stack\"\n\
+         \x20 AWS_ACCESS_KEY_ID=\"$key\" AWS_SECRET_ACCESS_KEY=\"$secret\" AWS_SESSION_TOKEN=\"$token\" \\\n\
+         \x20   aws cloudformation update-termination-protection --region \"$STACKS_REGION\" --stack-name \"$stack\" --enable-termination-protection\n\
+         done )";
+    builder.add_project(
+        t,
+        "ProtectProject",
+        "Protect",
+        &role,
+        ProjectSpec {
+            description: format!(
+                "Turns termination protection on for the protected stacks of the {} pipeline",
+                program.pipeline.name
+            ),
+            environment: builder.own_environment(Vec::new()),
+            spec: BuildSpec::new(None, vec![script.to_owned()]),
+            timeout_minutes: 10,
             cache: false,
         },
     )

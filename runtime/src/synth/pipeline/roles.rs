@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 
 use crate::cfn::resources::{iam, s3};
-use crate::cfn::{Handle, PolicyDocument, Principal, Statement, Template, TemplateError, Value};
+use crate::cfn::{
+    ConditionOperator, Handle, PolicyDocument, Principal, Statement, Template, TemplateError, Value,
+};
 use crate::plan::PipelinePlan;
 use crate::spec::Program;
 
@@ -71,6 +73,7 @@ pub(super) fn pipeline_role(
     store: &Store,
     source_role: &Handle<iam::Role>,
     projects: &Projects,
+    publisher: Vec<Statement>,
 ) -> Result<Handle<iam::Role>, TemplateError> {
     let p = &program.pipeline;
     let partition = plan.home.environment(&p.qualifier).partition();
@@ -112,7 +115,11 @@ pub(super) fn pipeline_role(
             statements.push(
                 Statement::allow(read_write(KEY_READ, KEY_WRITE, true))
                     .on(keys)
-                    .when(serde_json::json!({"ForAnyValue:StringEquals": {"kms:ResourceAliases": aliases}})),
+                    .when(
+                        ConditionOperator::ForAnyValueStringEquals,
+                        "kms:ResourceAliases",
+                        aliases,
+                    ),
             );
         }
     }
@@ -125,6 +132,7 @@ pub(super) fn pipeline_role(
         .on(projects.arns()),
     );
     statements.push(Statement::allow(["sts:AssumeRole"]).on(assumed));
+    statements.extend(publisher);
     t.add(
         "PipelineRole",
         iam::Role {

@@ -1,15 +1,18 @@
 //! Each planned stage and action as CodePipeline declares it: its type, configuration,
 //! role and artifacts.
 
-use serde::Serialize;
-
-use crate::cfn::resources::{code_build, code_pipeline, iam};
-use crate::cfn::{Handle, Json};
-use crate::plan::{
-    environment_variables_value, Action, ActionKind, ActionRole, DeployedStack, PipelinePlan,
-    PipelineStage, StageKind, Target, CHANGE_SET, SYNTH_ARTIFACT,
+use crate::cfn::actions::{
+    ActionMode, CloudFormation, CodeBuild, ManualApproval, SourceConnection,
 };
-use crate::spec::Program;
+use crate::cfn::resources::{code_build, code_pipeline, iam};
+use crate::cfn::{ActionConfiguration, Handle, Value};
+use crate::plan::{
+    environment_variables_value, Action, ActionKind, ActionRole, ApprovalStep, DeployedStack,
+    PipelinePlan, PipelineStage, StageKind, Target, CHANGE_SET, SYNTH_ARTIFACT,
+};
+use crate::spec::{Program, Source};
+
+use super::notify::Topics;
 
 use super::projects::Projects;
 use super::{template_configuration_file, CAPABILITIES};
@@ -24,11 +27,13 @@ pub(super) fn declarations(
     plan: &PipelinePlan,
     source_role: &Handle<iam::Role>,
     projects: &Projects,
+    topics: &Topics,
 ) -> Vec<StageDeclaration> {
     let renderer = Renderer {
         program,
         source_role,
         projects,
+        topics,
     };
     plan.stages
         .iter()
@@ -48,6 +53,7 @@ struct Renderer<'a> {
     program: &'a Program,
     source_role: &'a Handle<iam::Role>,
     projects: &'a Projects,
+    topics: &'a Topics,
 }
 
 impl Renderer<'_> {
@@ -85,7 +91,11 @@ impl Renderer<'_> {
     }
 
     /// The action's type and its configuration.
-    fn configuration(&self, stage: &PipelineStage, action: &Action) -> (ActionTypeId, Json) {
+    fn configuration(
+        &self,
+        stage: &PipelineStage,
+        action: &Action,
+    ) -> (ActionTypeId, ActionConfiguration) {
         let p = &self.program.pipeline;
         let project = |project: Option<&Handle<code_build::Project>>| {
             project
@@ -95,47 +105,58 @@ impl Renderer<'_> {
         match &action.kind {
             ActionKind::Source => (
                 action_type("Source", "CodeStarSourceConnection"),
-                serde_json::json!({
-                    "ConnectionArn": p.source.connection,
-                    "FullRepositoryId": p.source.repo,
-                    "BranchName": p.source.branch,
-                }),
+                source_configuration(&p.source),
             ),
             ActionKind::Synth => (
                 action_type("Build", "CodeBuild"),
-                serde_json::json!({"ProjectName": project(Some(&self.projects.synth))}),
+                CodeBuild::new(project(Some(&self.projects.synth))).into(),
             ),
             ActionKind::SupportStacks => (
                 action_type("Build", "CodeBuild"),
-                serde_json::json!({"ProjectName": project(self.projects.support_stacks.as_ref())}),
+                CodeBuild::new(project(self.projects.support_stacks.as_ref())).into(),
             ),
             ActionKind::Asset { manifest_file } => (
                 action_type("Build", "CodeBuild"),
-                serde_json::json!({
-                    "ProjectName": project(self.projects.assets.as_ref()),
-                    "EnvironmentVariables": environment_variables_value(&[
-                        ("ASSET_MANIFEST".to_owned(), manifest_file.clone()),
-                    ]),
-                }),
+                with_variables(
+                    project(self.projects.assets.as_ref()),
+                    &[("ASSET_MANIFEST".to_owned(), manifest_file.clone())],
+                ),
             ),
             ActionKind::Prepare(stack) => (
                 action_type("Deploy", "CloudFormation"),
-                to_json(&ChangeSetConfig::prepare(stack, self.deploy_target(action))),
+                prepare_change_set(stack, self.deploy_target(action)).into(),
             ),
             ActionKind::Execute(stack) => (
                 action_type("Deploy", "CloudFormation"),
-                to_json(&ChangeSetConfig::execute(stack)),
+                execute_change_set(stack).into(),
             ),
-            ActionKind::Approval { label, stacks } => (
+            ActionKind::Approval(step) => (
                 action_type("Approval", "Manual"),
-                approval_configuration(stage, label, stacks),
+                approval_configuration(stage, step, self.topics.approval(&step.owner)),
             ),
-            ActionKind::Verify { variables, .. } => (
+            ActionKind::Pre { owner, .. } => (
                 action_type("Build", "CodeBuild"),
-                serde_json::json!({
-                    "ProjectName": project(self.projects.verify_of(&stage.name)),
-                    "EnvironmentVariables": environment_variables_value(variables),
-                }),
+                CodeBuild::new(project(self.projects.pre_of(owner))).into(),
+            ),
+            ActionKind::Verify {
+                stage, variables, ..
+            } => (
+                action_type("Build", "CodeBuild"),
+                with_variables(project(self.projects.verify_of(stage)), variables),
+            ),
+            ActionKind::Protect { stacks, target, .. } => (
+                action_type("Build", "CodeBuild"),
+                with_variables(
+                    project(self.projects.protect.as_ref()),
+                    &[
+                        ("STACKS".to_owned(), stacks.join(" ")),
+                        ("STACKS_REGION".to_owned(), target.region.clone()),
+                        (
+                            "DEPLOY_ROLE".to_owned(),
+                            target.environment(&p.qualifier).deploy_role_arn(),
+                        ),
+                    ],
+                ),
             ),
         }
     }
@@ -158,73 +179,92 @@ fn action_type(category: &str, provider: &str) -> ActionTypeId {
     }
 }
 
-fn to_json(value: &impl Serialize) -> Json {
-    serde_json::to_value(value).expect("action configurations serialize to JSON")
+/// A CodeBuild action that runs its project with these variables.
+fn with_variables(
+    project_name: Value<String>,
+    variables: &[(String, String)],
+) -> ActionConfiguration {
+    CodeBuild {
+        environment_variables: Some(environment_variables_value(variables).into()),
+        ..CodeBuild::new(project_name)
+    }
+    .into()
 }
 
-/// The configuration of a CloudFormation action; CodePipeline takes it as a free-form
-/// map.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ChangeSetConfig {
-    action_mode: &'static str,
-    stack_name: String,
-    change_set_name: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    template_path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    template_configuration: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    capabilities: Option<&'static str>,
-    #[serde(rename = "RoleArn", skip_serializing_if = "Option::is_none")]
-    role_arn: Option<String>,
-}
-
-impl ChangeSetConfig {
-    /// Creates the change set from the stack's template in the assembly, tagged by its
-    /// template configuration; CloudFormation runs as the environment's execution role.
-    fn prepare(stack: &DeployedStack, target: Option<(&Target, &str)>) -> Self {
-        ChangeSetConfig {
-            action_mode: "CHANGE_SET_REPLACE",
-            stack_name: stack.stack_name.clone(),
-            change_set_name: CHANGE_SET,
-            template_path: Some(format!("{SYNTH_ARTIFACT}::{}", stack.template_file)),
-            template_configuration: Some(format!(
+/// Creates the change set from the stack's template in the assembly, tagged by its
+/// template configuration; CloudFormation runs as the environment's execution role.
+fn prepare_change_set(stack: &DeployedStack, target: Option<(&Target, &str)>) -> CloudFormation {
+    CloudFormation {
+        change_set_name: Some(CHANGE_SET.into()),
+        template_path: Some(format!("{SYNTH_ARTIFACT}::{}", stack.template_file).into()),
+        template_configuration: Some(
+            format!(
                 "{SYNTH_ARTIFACT}::{}",
                 template_configuration_file(&stack.stack_name)
-            )),
-            capabilities: Some(CAPABILITIES),
-            role_arn: target.map(|(t, qualifier)| t.environment(qualifier).cfn_exec_role_arn()),
-        }
+            )
+            .into(),
+        ),
+        capabilities: Some(CAPABILITIES.into()),
+        role_arn: target.map(|(t, qualifier)| t.environment(qualifier).cfn_exec_role_arn().into()),
+        ..CloudFormation::new(ActionMode::ChangeSetReplace, stack.stack_name.clone())
     }
+}
 
-    /// Executes the change set.
-    fn execute(stack: &DeployedStack) -> Self {
-        ChangeSetConfig {
-            action_mode: "CHANGE_SET_EXECUTE",
-            stack_name: stack.stack_name.clone(),
-            change_set_name: CHANGE_SET,
-            template_path: None,
-            template_configuration: None,
-            capabilities: None,
-            role_arn: None,
-        }
+/// Executes the change set.
+fn execute_change_set(stack: &DeployedStack) -> CloudFormation {
+    CloudFormation {
+        change_set_name: Some(CHANGE_SET.into()),
+        ..CloudFormation::new(ActionMode::ChangeSetExecute, stack.stack_name.clone())
     }
 }
 
 /// CodePipeline's limit on an approval's `CustomData` (characters).
 const MAX_CUSTOM_DATA_LENGTH: usize = 500;
 
-/// What the approver reads: which change sets to review, where, and a link to them.
-fn approval_configuration(stage: &PipelineStage, label: &str, stacks: &[String]) -> Json {
-    let StageKind::Deploy { target } = &stage.kind else {
-        unreachable!("approvals are planned in deployment stages only")
+/// What the approver reads (the program's comment, or which change sets to review and
+/// where), a link to the change sets, and the topic told that the approval waits.
+fn approval_configuration(
+    stage: &PipelineStage,
+    step: &ApprovalStep,
+    topic: Option<&Value<String>>,
+) -> ActionConfiguration {
+    let custom_data = match &step.comment {
+        Some(comment) => comment.clone(),
+        None => review_text(step),
     };
+    ManualApproval {
+        custom_data: Some(custom_data),
+        external_entity_link: change_sets_link(stage, step),
+        notification_arn: topic.cloned(),
+    }
+    .into()
+}
+
+/// Which change sets to review, and where, cut to what CodePipeline shows.
+fn review_text(step: &ApprovalStep) -> String {
+    let mut places: Vec<(&Target, Vec<&str>)> = Vec::new();
+    for (target, names) in &step.change_sets {
+        let names = names.iter().map(String::as_str);
+        match places.iter_mut().find(|(t, _)| *t == target) {
+            Some((_, stacks)) => stacks.extend(names),
+            None => places.push((target, names.collect())),
+        }
+    }
+    let places: Vec<String> = places
+        .iter()
+        .map(|(target, stacks)| {
+            format!(
+                "{} in {} ({})",
+                stacks.join(", "),
+                target.account,
+                target.region
+            )
+        })
+        .collect();
     let mut custom_data = format!(
-        "{label}: review the change sets `{CHANGE_SET}` of {} in {} ({}), then approve to deploy them.",
-        stacks.join(", "),
-        target.account,
-        target.region
+        "{}: review the change sets `{CHANGE_SET}` of {}, then approve to deploy them.",
+        step.label,
+        places.join("; ")
     );
     if custom_data.len() > MAX_CUSTOM_DATA_LENGTH {
         let mut end = MAX_CUSTOM_DATA_LENGTH - 3;
@@ -234,19 +274,36 @@ fn approval_configuration(stage: &PipelineStage, label: &str, stacks: &[String])
         custom_data.truncate(end);
         custom_data.push_str("...");
     }
-    let mut configuration = serde_json::json!({"CustomData": custom_data});
-    if let Some(link) = change_sets_link(&stage.name, &target.region) {
-        configuration["ExternalEntityLink"] = link.into();
-    }
-    configuration
+    custom_data
 }
 
-/// The CloudFormation console's list of a stage's stacks, where the approver reads the
-/// change sets (`aws` partition only: the others have their own console domains).
-fn change_sets_link(stage: &str, region: &str) -> Option<String> {
-    (crate::spec::partition_of(region) == Some("aws")).then(|| {
+/// The source action's configuration: no change detection when the pipeline runs only
+/// when started (`on_push: false`).
+fn source_configuration(source: &Source) -> ActionConfiguration {
+    SourceConnection {
+        connection_arn: source.connection.clone().into(),
+        full_repository_id: source.repo.clone().into(),
+        branch_name: source.branch.clone().into(),
+        detect_changes: (!source.trigger.on_push).then(|| "false".into()),
+    }
+    .into()
+}
+
+/// The CloudFormation console's list of the stacks an approval is about, where the
+/// approver reads the change sets: those of one region, filtered by the stage's prefix
+/// when they are one stage's (`aws` partition only: the others have their own console
+/// domains).
+fn change_sets_link(stage: &PipelineStage, step: &ApprovalStep) -> Option<String> {
+    let (first, _) = step.change_sets.first()?;
+    let region = &first.region;
+    let one_region = step.change_sets.iter().all(|(t, _)| t.region == *region);
+    let filter = match &stage.kind {
+        StageKind::Deploy { stages } if stages.len() == 1 => format!("{}-", stages[0]),
+        _ => String::new(),
+    };
+    (one_region && crate::spec::partition_of(region) == Some("aws")).then(|| {
         format!(
-            "https://{region}.console.aws.amazon.com/cloudformation/home?region={region}#/stacks?filteringText={stage}-&filteringStatus=active&viewNested=true",
+            "https://{region}.console.aws.amazon.com/cloudformation/home?region={region}#/stacks?filteringText={filter}&filteringStatus=active&viewNested=true",
         )
     })
 }

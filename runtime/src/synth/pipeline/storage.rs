@@ -4,8 +4,8 @@
 
 use crate::cfn::resources::{code_pipeline, kms, s3};
 use crate::cfn::{
-    Attributes, Handle, Output, PolicyDocument, Principal, RemovalPolicy, Statement, Template,
-    TemplateError, Value,
+    Attributes, ConditionOperator, Handle, Output, PolicyDocument, Principal, RemovalPolicy,
+    Statement, Template, TemplateError, Value,
 };
 use crate::plan::{PipelinePlan, Site, SupportRegion};
 use crate::spec::Program;
@@ -144,7 +144,7 @@ fn other_account_grant(readers: &Readers, actions: &[&str], sid: &str) -> Option
                     .map(|a| Value::sub(format!("arn:${{AWS::Partition}}:iam::{a}:root")))
                     .collect(),
             ))
-            .when(serde_json::json!({"ArnEquals": {"aws:PrincipalArn": roles}})),
+            .when(ConditionOperator::ArnEquals, "aws:PrincipalArn", roles),
     )
 }
 
@@ -175,12 +175,15 @@ fn artifact_bucket(
                     ..s3::bucket::ServerSideEncryptionRule::new()
                 },
             ])),
-            public_access_block_configuration: Some(s3::bucket::PublicAccessBlockConfiguration {
-                block_public_acls: Some(true.into()),
-                block_public_policy: Some(true.into()),
-                ignore_public_acls: Some(true.into()),
-                restrict_public_buckets: Some(true.into()),
-            }),
+            public_access_block_configuration: Some(
+                s3::bucket::PublicAccessBlockConfiguration {
+                    block_public_acls: Some(true.into()),
+                    block_public_policy: Some(true.into()),
+                    ignore_public_acls: Some(true.into()),
+                    restrict_public_buckets: Some(true.into()),
+                }
+                .into(),
+            ),
             versioning_configuration: Some(s3::bucket::VersioningConfiguration::new("Enabled")),
             ownership_controls: Some(s3::bucket::OwnershipControls::new(vec![
                 s3::bucket::OwnershipControlsRule {
@@ -218,7 +221,7 @@ fn artifact_bucket(
         .sid("RequireTls")
         .principal(Principal::Anyone)
         .on(bucket_arns(&bucket))
-        .when(serde_json::json!({"Bool": {"aws:SecureTransport": "false"}}))];
+        .when(ConditionOperator::Bool, "aws:SecureTransport", "false")];
     // The bootstrap deploy role may read other accounts' buckets by its own policy, but
     // not its own account's: that grant has to come from here.
     if !readers.same_account.is_empty() {
@@ -248,6 +251,17 @@ fn artifact_bucket(
     Ok(bucket)
 }
 
+/// The first statement of every key policy of the pipeline stack: the account administers
+/// the key through IAM, as every key created by the CDK.
+pub(super) fn account_administers_key() -> Statement {
+    Statement::allow(["kms:*"])
+        .sid("AccountAdministersTheKey")
+        .principal(Principal::Aws(vec![Value::sub(
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:root",
+        )]))
+        .on(["*"])
+}
+
 /// A customer-managed key for the artifacts (rotated yearly), usable by the target
 /// accounts' deploy roles: CodePipeline cannot share artifacts across accounts with the
 /// AWS-managed key.
@@ -256,13 +270,7 @@ fn artifact_key(
     readers: &Readers,
     alias: String,
 ) -> Result<Handle<kms::Key>, TemplateError> {
-    // The account administers the key through IAM, as every key created by the CDK.
-    let mut statements = vec![Statement::allow(["kms:*"])
-        .sid("AccountAdministersTheKey")
-        .principal(Principal::Aws(vec![Value::sub(
-            "arn:${AWS::Partition}:iam::${AWS::AccountId}:root",
-        )]))
-        .on(["*"])];
+    let mut statements = vec![account_administers_key()];
     if let Some(grant) = other_account_grant(readers, KEY_READ, "TargetAccountsReadArtifacts") {
         statements.push(grant.on(["*"]));
     }

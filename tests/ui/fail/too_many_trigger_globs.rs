@@ -1,0 +1,29 @@
+use pipewright_macros::pipeline;
+
+fn main() {
+    let _app = pipeline! {
+        pipeline Delivery {
+            account: "111111111111",
+            region: "us-east-1",
+            source: {
+                repo: "acme/shop",
+                branch: "main",
+                connection: "arn:aws:codeconnections:us-east-1:111111111111:connection/0f1e2d3c",
+                ignore_paths: ["a/**", "b/**", "c/**", "d/**", "e/**", "f/**", "g/**", "h/**", "i/**"],
+            },
+            synth: { commands: ["cargo run --bin deploy -- synth"] },
+        }
+
+        stack Shop {
+            lambda Orders {
+                package: "service",
+            }
+        }
+
+        stage Prod {
+            account: "111111111111",
+            region: "us-east-1",
+        }
+
+    };
+}

@@ -24,6 +24,8 @@
 //!
 //! Needs cargo-lambda and zig, cfn-lint, unzip (`.ci/setup` installs them).
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -191,17 +193,6 @@ fn assert_cfn_lint_finds_nothing(assembly: &Path) {
     assert!(findings.trim().is_empty(), "cfn-lint findings:\n{findings}");
 }
 
-/// The one zip `assets` wrote into `assembly`.
-fn the_zip(assembly: &Path) -> PathBuf {
-    let zips: Vec<PathBuf> = std::fs::read_dir(assembly)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "zip"))
-        .collect();
-    assert_eq!(zips.len(), 1, "{zips:?}");
-    zips[0].clone()
-}
-
 /// Unzips the zip (which must hold an executable `bootstrap` and nothing else) and returns
 /// the path of its `bootstrap`, an x86-64 ELF executable.
 fn unpack_bootstrap(zip: &Path, into: &Path) -> PathBuf {
@@ -277,7 +268,7 @@ fn http_get(address: &str, path: &str) -> String {
 fn assert_assets_serve(project: &Path) {
     deploy(project, &["assets", "--out", "cdk.out"]);
     let bootstrap = unpack_bootstrap(
-        &the_zip(&project.join("cdk.out")),
+        &support::only_zip(&project.join("cdk.out")),
         &project.join("unpacked"),
     );
     let (_server, address) = serve(&bootstrap);

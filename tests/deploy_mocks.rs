@@ -75,6 +75,7 @@ fn spec(template: &str) -> StackSpec {
         template: template.into(),
         parameters: Vec::new(),
         tags: vec![("pipewright:pipeline".into(), "BackendPipeline".into())],
+        protected: false,
     }
 }
 

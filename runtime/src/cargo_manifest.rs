@@ -9,6 +9,19 @@ use std::path::{Component, Path, PathBuf};
 /// A parsed `Cargo.toml`.
 pub type Toml = toml::Table;
 
+/// The strings of a TOML array (`members`, `features`...): none when the value is missing
+/// or not an array; items that are not strings are left out.
+pub fn string_list(value: Option<&toml::Value>) -> Vec<String> {
+    value
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Reads and parses a manifest; the error names the file.
 pub fn read_manifest(path: &Path) -> Result<Toml, String> {
     let text =

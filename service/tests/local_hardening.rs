@@ -65,6 +65,16 @@ impl Server {
             timeout,
         )
     }
+
+    /// The health check's answer within `timeout`; otherwise panics with the server's log.
+    fn answered_health_check(&self, timeout: Duration, while_: &str) -> String {
+        self.health_check(timeout).unwrap_or_else(|error| {
+            panic!(
+                "no health check answer {while_}: {error}; log:\n{}",
+                self.process.log_text()
+            )
+        })
+    }
 }
 
 fn with_port<'a>(envs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
@@ -140,14 +150,8 @@ fn health_checks_get_through_a_flood_of_silent_and_slow_connections() {
     let slow: Vec<TcpStream> = (0..150).map(|_| server.connect()).collect();
     let _tricklers = Tricklers::start(slow, Duration::from_millis(200));
 
-    let answer = server
-        .health_check(Duration::from_secs(15))
-        .unwrap_or_else(|error| {
-            panic!(
-                "no health check answer with 300 slow connections open: {error}; log:\n{}",
-                server.process.log_text()
-            )
-        });
+    let answer =
+        server.answered_health_check(Duration::from_secs(15), "with 300 slow connections open");
     assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
     assert!(answer.ends_with(r#"{"message":"ok"}"#), "{answer}");
     assert!(
@@ -174,14 +178,7 @@ fn accept_errors_back_off_and_recover() {
     let _silent: Vec<TcpStream> = (0..40).map(|_| server.connect()).collect();
     let slow: Vec<TcpStream> = (0..150).map(|_| server.connect()).collect();
     let _tricklers = Tricklers::start(slow, Duration::from_millis(200));
-    let answer = server
-        .health_check(Duration::from_secs(15))
-        .unwrap_or_else(|error| {
-            panic!(
-                "no health check answer: {error}; log:\n{}",
-                server.process.log_text()
-            )
-        });
+    let answer = server.answered_health_check(Duration::from_secs(15), "after accept errors");
     assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
     let log = server.process.log_text();
     assert!(log.contains("accept failed, backing off"), "{log}");

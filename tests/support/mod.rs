@@ -313,7 +313,11 @@ pub fn lambda_assets() -> &'static Path {
 
 /// The one Lambda zip of the reference program (built by [`lambda_assets`]): its file.
 pub fn service_zip() -> PathBuf {
-    let dir = lambda_assets();
+    only_zip(lambda_assets())
+}
+
+/// The one zip in a directory (an assembly `assets` wrote into, or its keep directory).
+pub fn only_zip(dir: &Path) -> PathBuf {
     let zips: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())

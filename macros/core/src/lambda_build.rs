@@ -9,7 +9,7 @@
 //! that layout when it would compile the AWS SDK (minutes on a small machine, for a binary
 //! that never uses it), saying how to leave pipewright out.
 
-use pipewright::cargo_manifest::Toml;
+use pipewright::cargo_manifest::{string_list, Toml};
 
 /// The `cfg` of pipewright's Lambda builds (`pipewright::deploy::assets::LAMBDA_CFG`, not
 /// reachable here: the macro uses pipewright without its `cli` feature).
@@ -107,16 +107,6 @@ fn resolve_workspace(
 
 /// One entry of a dependency table: `"1"` or a table.
 fn read_dependency(key: &str, spec: &toml::Value) -> Dependency {
-    let strings = |name: &str| -> Vec<String> {
-        spec.get(name)
-            .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     let flag = |name: &str| spec.get(name).and_then(|v| v.as_bool());
     Dependency {
         package: spec
@@ -128,7 +118,7 @@ fn read_dependency(key: &str, spec: &toml::Value) -> Dependency {
         default_features: flag("default-features")
             .or_else(|| flag("default_features"))
             .unwrap_or(true),
-        features: strings("features"),
+        features: string_list(spec.get("features")),
     }
 }
 
@@ -144,9 +134,7 @@ fn default_features(manifest: &Toml) -> Vec<String> {
         if enabled.contains(&feature) {
             continue;
         }
-        if let Some(implied) = table.get(&feature).and_then(|f| f.as_array()) {
-            pending.extend(implied.iter().filter_map(|v| v.as_str().map(str::to_owned)));
-        }
+        pending.extend(string_list(table.get(&feature)));
         enabled.push(feature);
     }
     enabled

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use pipewright::cargo_manifest::{
-    find_workspace_root, normalize, path_dependencies, read_manifest, Toml,
+    find_workspace_root, normalize, path_dependencies, read_manifest, string_list, Toml,
 };
 
 /// The packages a program can build lambdas from.
@@ -173,23 +173,12 @@ fn workspace_dependencies(dir: &Path, manifest: &Toml, root: &Path) -> Option<To
 
 /// The member directories of a `[workspace]` table; `*` and `?` globs are expanded.
 fn workspace_members(root: &Path, workspace: &Toml) -> Vec<PathBuf> {
-    let strings = |key: &str| -> Vec<String> {
-        workspace
-            .get(key)
-            .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let excluded: Vec<PathBuf> = strings("exclude")
+    let excluded: Vec<PathBuf> = string_list(workspace.get("exclude"))
         .iter()
         .map(|e| normalize(&root.join(e)))
         .collect();
     let mut members = Vec::new();
-    for pattern in strings("members") {
+    for pattern in string_list(workspace.get("members")) {
         let full = root.join(&pattern);
         let paths: Vec<PathBuf> = if pattern.contains(['*', '?', '[']) {
             glob::glob(&full.to_string_lossy())

@@ -251,6 +251,8 @@ async fn one(
                     .collect()
             })
             .unwrap_or_default(),
+        // `cdk bootstrap --termination-protection` may have set it: left as it is.
+        protected: false,
     };
     let repaired = match &current {
         Some(stack) if stack::state_of(stack::status(stack)) == State::Stable => {

@@ -13,7 +13,7 @@ use super::error::{Error, Result};
 use super::publish::{self, Remote};
 use super::select::{select, waves};
 use super::session::Session;
-use super::stack::{deploy_stack, protect, DeployOptions, Outcome, StackSpec, PIPELINE_TAG};
+use super::stack::{deploy_stack, DeployOptions, Outcome, StackSpec, PIPELINE_TAG};
 use crate::app::{App, Asset, StackArtifact};
 
 /// What `deploy` did to each stack, in deployment order.
@@ -83,14 +83,9 @@ pub async fn run(
                 template: stack.template.to_string(),
                 parameters: Vec::new(),
                 tags: vec![(PIPELINE_TAG.to_owned(), app.pipeline.to_string())],
+                protected: stack.protected,
             };
-            async move {
-                let outcome = deploy_stack(&env, &spec, options, console).await?;
-                if stack.protected {
-                    protect(&env, &spec.name, console).await?;
-                }
-                Ok(outcome)
-            }
+            async move { deploy_stack(&env, &spec, options, console).await }
         }))
         .await;
         let mut failures = Vec::new();

@@ -59,6 +59,8 @@ pub struct StackSpec {
     pub parameters: Vec<(String, ParameterValue)>,
     /// Stack tags.
     pub tags: Vec<(String, String)>,
+    /// Termination protection on (it is never turned off here).
+    pub protected: bool,
 }
 
 /// How stacks are deployed.
@@ -190,15 +192,13 @@ pub fn outputs_of(stack: &Stack) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Turns termination protection on for a deployed stack (a `protect: true` stage's) when
-/// it is off: a change set cannot.
-pub async fn protect(env: &Environment, name: &str, console: &Console) -> Result<()> {
-    let Some(stack) = describe(env, name).await? else {
-        return Ok(());
-    };
-    if stack.enable_termination_protection() == Some(true) {
-        return Ok(());
-    }
+/// Turns termination protection on for a deployed stack (a `protect: true` stage's): a
+/// change set cannot.
+async fn enable_termination_protection(
+    env: &Environment,
+    name: &str,
+    console: &Console,
+) -> Result<()> {
     env.clients
         .cloudformation
         .update_termination_protection()
@@ -211,7 +211,9 @@ pub async fn protect(env: &Environment, name: &str, console: &Console) -> Result
     Ok(())
 }
 
-/// Deploys one stack.
+/// Deploys one stack, and turns its termination protection on when `spec.protected` asks
+/// for it and the stack does not have it yet (the setting outlives updates, so the stack
+/// as found before the change tells).
 pub async fn deploy_stack(
     env: &Environment,
     spec: &StackSpec,
@@ -221,6 +223,27 @@ pub async fn deploy_stack(
     let name = spec.name.as_str();
     let change_set_name = runs::change_set_name();
     runs::wait_for_other_runs(env, name, &change_set_name, options.poll_interval, console).await?;
+    let current = updatable(env, name, options, console).await?;
+    let protect = spec.protected
+        && current
+            .as_ref()
+            .is_none_or(|s| s.enable_termination_protection() != Some(true));
+    let outcome = deploy_change(env, spec, options, console, current, &change_set_name).await?;
+    if protect {
+        enable_termination_protection(env, name, console).await?;
+    }
+    Ok(outcome)
+}
+
+/// The stack as a change set can update it: another run's operation waited for, a failed
+/// first create deleted (`None`: created again); a stack CloudFormation cannot update is an
+/// error.
+async fn updatable(
+    env: &Environment,
+    name: &str,
+    options: &DeployOptions,
+    console: &Console,
+) -> Result<Option<Stack>> {
     let mut current = describe(env, name).await?;
 
     if let Some(stack) = &current {
@@ -255,6 +278,20 @@ pub async fn deploy_stack(
             _ => {}
         }
     }
+    Ok(current)
+}
+
+/// Deploys the change of one stack (as [`updatable`] found it) through a change set
+/// named `change_set_name`, unless nothing changed.
+async fn deploy_change(
+    env: &Environment,
+    spec: &StackSpec,
+    options: &DeployOptions,
+    console: &Console,
+    current: Option<Stack>,
+    change_set_name: &str,
+) -> Result<Outcome> {
+    let name = spec.name.as_str();
     let exists = current
         .as_ref()
         .is_some_and(|s| state_of(status(s)) == State::Stable);
@@ -276,7 +313,7 @@ pub async fn deploy_stack(
     };
     let template = template_source(env, spec, console).await?;
     let Some((change_set_id, stack_id)) =
-        create_change_set(env, spec, &change_set_name, &change_set_type, &template).await?
+        create_change_set(env, spec, change_set_name, &change_set_type, &template).await?
     else {
         console.note(&format!("{name}: no changes"));
         let outputs = current.as_ref().map(outputs_of).unwrap_or_default();

@@ -199,7 +199,12 @@ fn deployment(program: &Program, deployment: &Deployment<'_>) -> PipelineStage {
     let mut actions = prepares;
     actions.extend(pres);
     if let Some(approval) = deployment.approval() {
-        actions.push(approval_action(deployment, approval, approve));
+        actions.push(approval_action(
+            deployment.name(),
+            &stages,
+            approval,
+            approve,
+        ));
     }
     actions.extend(executes);
     actions.extend(afterwards);
@@ -271,10 +276,10 @@ fn pre_action(owner: &str, name: String, commands: &[String]) -> Option<Action> 
     })
 }
 
-/// The manual approval of a deployment, about every change set of its stages.
-fn approval_action(deployment: &Deployment<'_>, approval: &Approval, run_order: u32) -> Action {
-    let change_sets = deployment
-        .stages()
+/// The manual approval of a deployment (`owner`: the stage's or wave's name), about every
+/// change set of its stages.
+fn approval_action(owner: &str, stages: &[&Stage], approval: &Approval, run_order: u32) -> Action {
+    let change_sets = stages
         .iter()
         .map(|stage| {
             let stacks = stage.stacks.iter().map(|s| stage.stack_name(s)).collect();
@@ -284,7 +289,7 @@ fn approval_action(deployment: &Deployment<'_>, approval: &Approval, run_order: 
     Action::new(
         approval_action_name(&approval.name),
         ActionKind::Approval(ApprovalStep {
-            owner: deployment.name().to_owned(),
+            owner: owner.to_owned(),
             label: approval.name.clone(),
             comment: approval.comment.clone(),
             notify: approval.notify.clone(),

@@ -118,6 +118,7 @@ fn example(name: &str) -> App {
     let context = pipewright_macros_core::Context {
         manifest_dir: Some(programs::repo_root()),
         bin_name: Some(name.to_owned()),
+        package_name: Some("backend-pipeline".into()),
     };
     pipewright_macros_core::synthesize(programs::program_body(&file), &context)
         .unwrap_or_else(|e| panic!("{name}: {e}"))

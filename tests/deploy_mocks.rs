@@ -980,6 +980,7 @@ fn app(template: &str) -> App {
         assets: Vec::new(),
         qualifier: "hnb659fds".into(),
         workspace_root: env!("CARGO_MANIFEST_DIR").into(),
+        package: env!("CARGO_PKG_NAME").into(),
     }
 }
 

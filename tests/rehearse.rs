@@ -55,6 +55,7 @@ fn command(program_name: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
         }
     }
     command.env("PIPEWRIGHT_PROGRESS", "events");
+    command.env(support::ENGINE.0, support::ENGINE.1);
     for profile in ["RELEASE", "RELEASE_LAMBDA"] {
         command.env(format!("CARGO_PROFILE_{profile}_OPT_LEVEL"), "0");
         command.env(format!("CARGO_PROFILE_{profile}_LTO"), "off");

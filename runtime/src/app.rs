@@ -7,6 +7,8 @@
 
 use std::borrow::Cow;
 
+use serde::{Deserialize, Serialize};
+
 use crate::spec::Architecture;
 
 /// Text that is a literal in the compiled program, or owned when built at run time.
@@ -47,7 +49,7 @@ pub type Text = Cow<'static, str>;
 /// assert_eq!(prod.assets, [app.assets[0].id.clone()]);
 /// assert_eq!(app.assets[0].package, "service");
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct App {
     /// Name of the pipeline stack.
     pub pipeline: Text,
@@ -59,10 +61,13 @@ pub struct App {
     pub qualifier: Text,
     /// The workspace the assets are built from (absolute, where the program was compiled).
     pub workspace_root: Text,
+    /// The Cargo package the program was compiled in: its [`ENGINE_BINARY`] runs the
+    /// commands that talk to AWS.
+    pub package: Text,
 }
 
 /// What a stack is for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StackRole {
     /// The pipeline stack.
     Pipeline,
@@ -78,7 +83,7 @@ pub enum StackRole {
 }
 
 /// One synthesized stack.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StackArtifact {
     /// The CloudFormation stack name.
     pub name: Text,
@@ -120,8 +125,15 @@ impl StackArtifact {
 /// to do with the bootstrap stack of [`crate::bootstrap_stack`]).
 pub const LAMBDA_EXECUTABLE: &str = "bootstrap";
 
+/// The binary of the program's package that runs the commands that talk to AWS (`bootstrap`,
+/// `diff`, `deploy`, `destroy`, `rehearse`), built with pipewright's `aws` feature. The
+/// program hands it the [`App`]: the program itself does not link the AWS SDK, so the link
+/// after each edit of the program stays small (see [`crate::cli`]). Its whole source:
+/// `fn main() -> std::process::ExitCode { pipewright::cli::run_engine() }`.
+pub const ENGINE_BINARY: &str = "pipewright-engine";
+
 /// A Lambda bundle: one binary of one package, built for one architecture.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Asset {
     /// Content id: SHA-256 (hex) of the sources and the build recipe. The zip is
     /// uploaded as `<id>.zip`.

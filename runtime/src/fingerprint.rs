@@ -327,6 +327,7 @@ mod tests {
             assets: Vec::new(),
             qualifier: "hnb659fds".into(),
             workspace_root: "/w".into(),
+            package: "pipeline".into(),
         };
         for file in crate::assembly::files(&app) {
             write(&dir.join(&file.path), &file.contents);

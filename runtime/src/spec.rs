@@ -12,7 +12,7 @@ use std::fmt;
 macro_rules! named_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         pub enum $name {
             $($(#[$vdoc])* $variant),+
         }
@@ -63,6 +63,9 @@ pub struct Program {
     /// The name of the binary the program compiles to (its `deploy` command line); the
     /// pipeline runs it to package the Lambda bundles.
     pub binary: String,
+    /// The Cargo package the program is compiled in (whose
+    /// [`ENGINE_BINARY`](crate::app::ENGINE_BINARY) runs its AWS commands).
+    pub package: String,
     /// Whether that binary is a Cargo binary or an example (`--bin` or `--example`).
     pub binary_kind: BinaryKind,
 }

@@ -36,6 +36,7 @@ pub fn synthesize_body(body: TokenStream) -> App {
     let context = Context {
         manifest_dir: Some(repo_root()),
         bin_name: Some("deploy".into()),
+        package_name: Some("backend-pipeline".into()),
     };
     synthesize(body, &context)
         .unwrap_or_else(|e| panic!("synthesis failed: {e}"))

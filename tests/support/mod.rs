@@ -215,7 +215,7 @@ fn deploy_command(env: &[(String, String)], args: &[&str]) -> Command {
 
 fn program_command(program: &Path, env: &[(String, String)], args: &[&str]) -> Command {
     let mut command = Command::new(program);
-    command.args(args);
+    command.args(args).env(ENGINE.0, ENGINE.1);
     for var in AWS_VARIABLES {
         command.env_remove(var);
     }
@@ -224,6 +224,10 @@ fn program_command(program: &Path, env: &[(String, String)], args: &[&str]) -> C
     }
     command
 }
+
+/// The engine the programs of the tests hand their AWS commands to: the one built with the
+/// tests (so a program never builds one itself; tests/engine.rs shows that it can).
+pub const ENGINE: (&str, &str) = ("PIPEWRIGHT_ENGINE", env!("CARGO_BIN_EXE_pipewright-engine"));
 
 /// The AWS settings a `deploy` run of the tests never inherits.
 const AWS_VARIABLES: [&str; 13] = [

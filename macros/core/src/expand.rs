@@ -20,6 +20,9 @@ pub struct Context {
     /// The binary being compiled (`CARGO_BIN_NAME`): the program's command line, which
     /// the pipeline runs to package the Lambda bundles.
     pub bin_name: Option<String>,
+    /// The compiled package's name (`CARGO_PKG_NAME`): the package whose engine binary
+    /// runs the AWS commands.
+    pub package_name: Option<String>,
 }
 
 impl Context {
@@ -28,6 +31,7 @@ impl Context {
         Context {
             manifest_dir: std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
             bin_name: std::env::var("CARGO_BIN_NAME").ok(),
+            package_name: std::env::var("CARGO_PKG_NAME").ok(),
         }
     }
 }
@@ -69,6 +73,9 @@ pub fn synthesize(
         spans,
         tracked,
     } = lower(&program, workspace_ref)?;
+    if let Some(package) = &context.package_name {
+        program.package = package.clone();
+    }
     if let Some(bin) = &context.bin_name {
         program.binary = bin.clone();
         if let Some(dir) = &context.manifest_dir {
@@ -175,10 +182,11 @@ fn asset(a: &Asset) -> TokenStream {
 pub fn emit(app: &App, tracked: &[PathBuf]) -> TokenStream {
     let stacks = app.stacks.iter().map(stack);
     let assets = app.assets.iter().map(asset);
-    let (pipeline, qualifier, root) = (
+    let (pipeline, qualifier, root, package) = (
         text(&app.pipeline),
         text(&app.qualifier),
         text(&app.workspace_root),
+        text(&app.package),
     );
     let tracked = tracked
         .iter()
@@ -192,6 +200,7 @@ pub fn emit(app: &App, tracked: &[PathBuf]) -> TokenStream {
             assets: ::std::vec![#(#assets),*],
             qualifier: #qualifier,
             workspace_root: #root,
+            package: #package,
         }
     }}
 }

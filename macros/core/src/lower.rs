@@ -156,6 +156,7 @@ pub fn lower(
         waves,
         packages,
         binary: "deploy".to_owned(),
+        package: String::new(),
         binary_kind: Default::default(),
     });
     // The pipeline CodePipeline would be given: its limits, at the blocks they concern.

@@ -77,13 +77,15 @@ impl Workspace {
     }
 
     /// The binaries of a package a lambda can be built from: all of them, but the program
-    /// itself when the package is the program's (a function and its pipeline in one package).
+    /// itself when the package is the program's (a function and its pipeline in one package),
+    /// and the program's AWS engine ([`pipewright::app::ENGINE_BINARY`]).
     pub fn function_bins<'a>(&self, package: &'a LocalPackage) -> Vec<&'a str> {
         package
             .bins
             .iter()
             .map(String::as_str)
             .filter(|bin| !self.is_program(package) || Some(*bin) != self.program_bin.as_deref())
+            .filter(|bin| *bin != pipewright::app::ENGINE_BINARY)
             .collect()
     }
 
@@ -301,11 +303,13 @@ mod tests {
         .unwrap();
         fs::write(dir.join("src/main.rs"), "fn main() {}").unwrap();
         fs::write(dir.join("src/bin/deploy.rs"), "fn main() {}").unwrap();
+        fs::write(dir.join("src/bin/pipewright-engine.rs"), "fn main() {}").unwrap();
         let ws = Workspace::load(&dir).unwrap();
         let hello = ws.package("hello").unwrap();
         assert!(ws.is_program(hello));
         assert_eq!(hello.aws_in_lambda_build.as_deref(), Some("pipewright"));
-        // The function is the package's binary that is not the program.
+        // The function is the package's binary that is neither the program nor its engine.
+        assert_eq!(hello.bins.len(), 3);
         assert_eq!(ws.function_bins(hello), ["hello", "deploy"]);
         let ws = Workspace {
             program_bin: Some("deploy".into()),

@@ -10,6 +10,7 @@ fn context() -> Context {
     Context {
         manifest_dir: None,
         bin_name: None,
+        package_name: None,
     }
 }
 

@@ -30,6 +30,7 @@ fn context() -> Context {
     Context {
         manifest_dir: Some(repo_root()),
         bin_name: Some("deploy".into()),
+        package_name: Some("backend-pipeline".into()),
     }
 }
 

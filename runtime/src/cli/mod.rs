@@ -2,13 +2,17 @@
 //!
 //! `list` and `synth` work offline from what the program already holds (the templates
 //! were synthesized when it compiled): no AWS, no async runtime. `assets` builds the Lambda
-//! zips. `bootstrap`, `diff`, `deploy` and `destroy` talk to AWS through the standard SDK
-//! configuration (see [`crate::deploy`]).
+//! zips. `bootstrap`, `diff`, `deploy`, `destroy` and `rehearse` talk to AWS through the
+//! standard SDK configuration (see [`crate::deploy`]); they run in the program's engine, a
+//! second binary of its package ([`run_engine`], [`crate::app::ENGINE_BINARY`]), so that
+//! the program itself does not link the AWS SDK.
 
 #[cfg(feature = "aws")]
 mod aws;
+mod engine;
 mod synth;
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -250,12 +254,69 @@ pub struct BootstrapArgs {
 /// }
 /// ```
 pub fn run(app: App) -> ExitCode {
-    run_with(app, Cli::parse())
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cli = Cli::parse_from(&args);
+    let result = if cli.command.talks_to_aws() {
+        engine::delegate(&app, &args[1..])
+    } else {
+        run_offline(&app, cli.command)
+    };
+    finish(result)
 }
 
-/// Runs an already parsed command line.
-pub fn run_with(app: App, cli: Cli) -> ExitCode {
-    let result = match cli.command {
+/// The `main` of the program's engine, the binary [`crate::app::ENGINE_BINARY`] of its
+/// package, which the program starts for the commands that talk to AWS (see [`run`]): its
+/// whole source is `fn main() -> std::process::ExitCode { pipewright::cli::run_engine() }`,
+/// and Cargo builds it with pipewright's `aws` feature.
+pub fn run_engine() -> ExitCode {
+    let result = engine::receive(std::env::args_os().collect()).and_then(|(app, args)| {
+        let cli = Cli::parse_from(args);
+        run_in_engine(&app, cli)
+    });
+    finish(result)
+}
+
+#[cfg(feature = "aws")]
+fn run_in_engine(app: &App, cli: Cli) -> Result<ExitCode, Error> {
+    match cli.command {
+        Command::Rehearse(args) => aws::run_rehearsal(app, &cli.global, &args),
+        command if command.talks_to_aws() => aws::run_aws(app, &cli.global, command),
+        command => run_offline(app, command),
+    }
+}
+
+#[cfg(not(feature = "aws"))]
+fn run_in_engine(_: &App, _: Cli) -> Result<ExitCode, Error> {
+    Err(Error::msg(format!(
+        "this engine was built without pipewright's `aws` feature: build it with `cargo build --bin {} --features pipewright/aws`",
+        crate::app::ENGINE_BINARY
+    )))
+}
+
+impl Command {
+    /// Whether the command talks to AWS, and so runs in the engine.
+    fn talks_to_aws(&self) -> bool {
+        !matches!(
+            self,
+            Command::List | Command::Synth { .. } | Command::Assets { .. }
+        )
+    }
+}
+
+/// The exit status of a command, after a one-line reason on failure.
+fn finish(result: Result<ExitCode, Error>) -> ExitCode {
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// The commands that need no AWS.
+fn run_offline(app: &App, command: Command) -> Result<ExitCode, Error> {
+    match command {
         Command::List => {
             let mut out = String::new();
             for stack in &app.stacks {
@@ -265,35 +326,21 @@ pub fn run_with(app: App, cli: Cli) -> ExitCode {
             print!("{out}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Synth { out } => synth::write(&app, &out)
+        Command::Synth { out } => synth::write(app, &out)
             .map(|written| {
                 println!("wrote {} templates to {}", written, out.display());
                 ExitCode::SUCCESS
             })
             .map_err(Error::msg),
-        Command::Assets { out } => {
-            AssetBuilder::for_app(&app)
-                .write_all(&app, &out)
-                .map(|written| {
-                    println!("wrote {} assets to {}", written.len(), out.display());
-                    ExitCode::SUCCESS
-                })
-        }
-        #[cfg(feature = "aws")]
-        Command::Rehearse(args) => aws::run_rehearsal(&app, &cli.global, &args),
-        #[cfg(feature = "aws")]
-        command => aws::run_aws(&app, &cli.global, command),
-        #[cfg(not(feature = "aws"))]
+        Command::Assets { out } => AssetBuilder::for_app(app)
+            .write_all(app, &out)
+            .map(|written| {
+                println!("wrote {} assets to {}", written.len(), out.display());
+                ExitCode::SUCCESS
+            }),
         _ => Err(Error::msg(
-            "this build of the program has no AWS commands: it was built without the `aws` feature (as the pipeline's Synth action builds it, with `--no-default-features`); run it with the default features",
+            "this command talks to AWS: it runs in the program's engine",
         )),
-    };
-    match result {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(e.exit_code())
-        }
     }
 }
 

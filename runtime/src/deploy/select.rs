@@ -235,6 +235,7 @@ mod tests {
             assets: Vec::new(),
             qualifier: "hnb659fds".into(),
             workspace_root: "/w".into(),
+            package: "pipeline".into(),
         }
     }
 

@@ -78,6 +78,7 @@ fn program(stages: Vec<Stage>) -> Program {
         waves: Vec::new(),
         packages: Vec::new(),
         binary: "deploy".into(),
+        package: "pipeline".into(),
         binary_kind: Default::default(),
     }
 }

@@ -111,6 +111,7 @@ pub fn synthesize(program: &Program, workspace_root: &str) -> Result<App, Vec<Sy
         assets,
         qualifier: program.pipeline.qualifier.clone().into(),
         workspace_root: workspace_root.to_owned().into(),
+        package: program.package.clone().into(),
     })
 }
 

@@ -9,15 +9,18 @@
 //!
 //! For each: `deploy list`, `deploy synth --out cdk.out` (cfn-lint reports nothing on any
 //! template), `deploy assets --out cdk.out` (the zip holds one executable `bootstrap`, which
-//! serves HTTP when run here). The one-package layout's Lambda build must not compile
-//! pipewright (nor, through it, the AWS SDK).
+//! serves HTTP when run here), and the engine: its file compiles, and the build the program
+//! asks Cargo for (`--features pipewright/aws`) turns on pipewright's `aws` feature (read
+//! with `cargo tree`: compiling the AWS SDK here would double the test's time; tests/engine.rs
+//! runs that build). The one-package layout's Lambda build must not compile pipewright (nor,
+//! through it, the AWS SDK).
 //!
 //! Cost: both layouts share one target directory (`<target>/adoption`) and are copied to the
 //! same path one after the other, because the Lambda build's flags name the project's path
 //! (`--remap-path-prefix`): a different path would rebuild every release dependency. The
 //! copies resolve their dependencies from this repository's `Cargo.lock`, offline, so they
-//! build the versions the rest of the suite builds. Every command builds without the `aws`
-//! feature, as the pipeline's Synth action does.
+//! build the versions the rest of the suite builds. No command compiles the AWS SDK, as the
+//! pipeline's Synth action does not.
 //!
 //! A zip is built once per source hash: `deploy assets` keeps it in the target directory and
 //! reuses it, so a warm run (nothing changed since the last) checks the kept zip.
@@ -148,8 +151,8 @@ fn cargo_failure(project: &Path, args: &[&str]) -> String {
     stderr
 }
 
-/// `cargo run --bin deploy -- ARGS` without the `aws` feature, as the pipeline's Synth action
-/// runs it; prints how long it took.
+/// `cargo run --bin deploy -- ARGS`, as the user and the pipeline's Synth action run it;
+/// prints how long it took.
 fn deploy(project: &Path, args: &[&str]) -> String {
     let start = Instant::now();
     let mut all = vec![
@@ -157,7 +160,6 @@ fn deploy(project: &Path, args: &[&str]) -> String {
         "--quiet",
         "--locked",
         "--offline",
-        "--no-default-features",
         "--bin",
         "deploy",
         "--",
@@ -280,6 +282,51 @@ fn assert_assets_serve(project: &Path) {
     );
 }
 
+/// The program's engine (`package`'s): its file compiles (here without the `aws` feature,
+/// where it only says what it is), and the build the program asks Cargo for gives pipewright
+/// its `aws` feature.
+fn assert_engine(project: &Path, package: &str) {
+    cargo(
+        project,
+        &[
+            "build",
+            "--quiet",
+            "--locked",
+            "--offline",
+            "--bin",
+            "pipewright-engine",
+        ],
+    );
+    let engine = target_dir().join("debug/pipewright-engine");
+    let output = Command::new(&engine).arg("diff").output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success() && stderr.contains("run the program instead"),
+        "{}: {stderr}",
+        engine.display()
+    );
+    let features = cargo(
+        project,
+        &[
+            "tree",
+            "--locked",
+            "--offline",
+            "--package",
+            package,
+            "--features",
+            "pipewright/aws",
+            "--edges",
+            "features",
+            "--invert",
+            "pipewright",
+        ],
+    );
+    assert!(
+        features.contains("pipewright feature \"aws\""),
+        "the engine's build has pipewright's aws feature:\n{features}"
+    );
+}
+
 /// list, synth (linted), assets (serving): what a user runs first.
 fn assert_list_synth_assets(project: &Path) {
     assert_eq!(
@@ -339,7 +386,7 @@ fn one_package_manifest() -> String {
 }
 
 /// The starter's files rearranged into one package: the README's manifest, the service's
-/// `main.rs`, the pipeline as `src/bin/deploy.rs`.
+/// `main.rs`, the pipeline as `src/bin/deploy.rs` and its engine.
 fn one_package_files() -> Vec<(String, String)> {
     let starter = repo_root().join("starter");
     let manifest = one_package_manifest();
@@ -362,6 +409,10 @@ fn one_package_files() -> Vec<(String, String)> {
             "src/bin/deploy.rs".into(),
             read(&starter.join("pipeline/src/main.rs")),
         ),
+        (
+            "src/bin/pipewright-engine.rs".into(),
+            read(&starter.join("pipeline/src/bin/pipewright-engine.rs")),
+        ),
     ]
 }
 
@@ -382,21 +433,23 @@ fn lambda_build_artifacts() -> Vec<String> {
     names
 }
 
-/// Runs one layout and prints how long it took.
-fn try_layout(name: &str, files: &[(String, String)]) {
+/// Runs one layout (the program in `package`) and prints how long it took.
+fn try_layout(name: &str, package: &str, files: &[(String, String)]) {
     let _one_at_a_time = PROJECT_DIR.lock().unwrap_or_else(|e| e.into_inner());
     let started = Instant::now();
     let project = fresh_project(files);
     point_at_this_checkout(&project);
     assert_list_synth_assets(&project);
+    assert_engine(&project, package);
     eprintln!(
         "adoption: {name} in {:.1} s",
         started.elapsed().as_secs_f64()
     );
 }
 
-/// The one-package layout with pipewright in `[dependencies]`, as a user would first write it:
-/// the function's build would compile the AWS SDK.
+/// The one-package layout with pipewright in `[dependencies]` and a default feature giving it
+/// `aws`, as a user who thinks deploying needs it (or an older pipewright's README) would write
+/// it: the function's build would compile the AWS SDK.
 fn one_package_with_the_sdk_in_the_lambda_build() -> Vec<(String, String)> {
     let mut files = one_package_files();
     let manifest = &mut files[0].1;
@@ -404,17 +457,22 @@ fn one_package_with_the_sdk_in_the_lambda_build() -> Vec<(String, String)> {
     let header = "[target.'cfg(not(pipewright_lambda))'.dependencies]\n";
     let end = manifest.find(header).unwrap() + header.len();
     manifest.replace_range(start..end, "");
+    *manifest = manifest.replacen(
+        "[dependencies]\n",
+        "[features]\ndefault = [\"aws\"]\naws = [\"pipewright/aws\"]\n\n[dependencies]\n",
+        1,
+    );
     files
 }
 
 #[test]
 fn the_starter_lists_synthesizes_and_builds_a_bundle_that_serves() {
-    try_layout("the starter", &starter_files());
+    try_layout("the starter", "pipeline", &starter_files());
 }
 
 #[test]
 fn one_package_lists_synthesizes_and_builds_a_bundle_without_pipewright() {
-    try_layout("one package", &one_package_files());
+    try_layout("one package", "hello", &one_package_files());
     let artifacts = lambda_build_artifacts();
     assert!(
         artifacts.iter().any(|f| f.starts_with("liblambda_http")),
@@ -431,7 +489,9 @@ fn one_package_lists_synthesizes_and_builds_a_bundle_without_pipewright() {
 }
 
 /// The same layout with pipewright a dependency of the function's build is refused while the
-/// program compiles, with what to do (and without building the AWS SDK to say so).
+/// program compiles, with what to do (built with `--no-default-features` here, so that the
+/// test does not compile the AWS SDK: the macro reads the package's default features from its
+/// manifest all the same).
 #[test]
 fn one_package_with_the_sdk_in_the_function_build_is_refused() {
     let _one_at_a_time = PROJECT_DIR.lock().unwrap_or_else(|e| e.into_inner());
@@ -450,8 +510,9 @@ fn one_package_with_the_sdk_in_the_function_build_is_refused() {
     );
     let expected =
         "error: package `hello` is this program's own package, and its Lambda build would \
-        compile the AWS SDK: a default build of `hello` has `pipewright` with its `aws` feature; \
-        move `pipewright` and `pipewright-macros` to \
+        compile the AWS SDK: a default build of `hello` has `pipewright` with its `aws` feature, \
+        which a program does not need (its engine gets it when the program builds it): drop the \
+        feature, or move `pipewright` and `pipewright-macros` to \
         `[target.'cfg(not(pipewright_lambda))'.dependencies]` (pipewright's Lambda builds set that \
         cfg), or put the pipeline in a package of its own";
     assert!(stderr.contains(expected), "{stderr}");

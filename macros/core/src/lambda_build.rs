@@ -57,7 +57,6 @@ fn lambda_dependency_tables(manifest: &Toml) -> Vec<&Toml> {
 struct Dependency {
     package: String,
     optional: bool,
-    default_features: bool,
     features: Vec<String>,
 }
 
@@ -70,14 +69,13 @@ impl Dependency {
             })
     }
 
-    /// Whether a default build turns on its `aws` feature (pipewright's default).
+    /// Whether a default build turns on its `aws` feature (not one of pipewright's defaults:
+    /// a program asks for it only to build its engine).
     fn has_aws(&self, key: &str, enabled: &[String]) -> bool {
-        self.default_features
-            || self.features.iter().any(|f| f == "aws" || f == "default")
-            || enabled.iter().any(|f| {
-                [format!("{key}/aws"), format!("{key}?/aws")].contains(f)
-                    || [format!("{key}/default"), format!("{key}?/default")].contains(f)
-            })
+        self.features.iter().any(|f| f == "aws")
+            || enabled
+                .iter()
+                .any(|f| [format!("{key}/aws"), format!("{key}?/aws")].contains(f))
     }
 }
 
@@ -93,14 +91,13 @@ fn resolve_workspace(
         return Some(own);
     }
     let inherited = read_dependency(key, workspace_deps?.get(key)?);
-    // Cargo: the package name and default features come from the workspace, features add up,
-    // `optional` is the member's.
+    // Cargo: the package name comes from the workspace, features add up, `optional` is the
+    // member's.
     let mut features = inherited.features;
     features.extend(own.features);
     Some(Dependency {
         package: inherited.package,
         optional: own.optional,
-        default_features: inherited.default_features,
         features,
     })
 }
@@ -115,9 +112,6 @@ fn read_dependency(key: &str, spec: &toml::Value) -> Dependency {
             .unwrap_or(key)
             .to_owned(),
         optional: flag("optional").unwrap_or(false),
-        default_features: flag("default-features")
-            .or_else(|| flag("default_features"))
-            .unwrap_or(true),
         features: string_list(spec.get("features")),
     }
 }
@@ -152,8 +146,10 @@ mod tests {
     const PACKAGE: &str = "[package]\nname = \"hello\"\nversion = \"0.1.0\"\n";
 
     #[test]
-    fn a_plain_dependency_brings_the_sdk() {
-        let manifest = format!("{PACKAGE}[dependencies]\npipewright = \"0.1\"\n");
+    fn the_aws_feature_brings_the_sdk() {
+        let manifest = format!(
+            "{PACKAGE}[dependencies]\npipewright = {{ version = \"0.1\", features = [\"aws\"] }}\n"
+        );
         assert_eq!(check(&manifest).as_deref(), Some("pipewright"));
     }
 
@@ -169,7 +165,7 @@ mod tests {
     #[test]
     fn a_renamed_dependency_is_found_by_its_package() {
         let manifest = format!(
-            "{PACKAGE}[target.'cfg(unix)'.dependencies]\npw = {{ package = \"pipewright\", version = \"0.1\" }}\n"
+            "{PACKAGE}[target.'cfg(unix)'.dependencies]\npw = {{ package = \"pipewright\", version = \"0.1\", features = [\"aws\"] }}\n"
         );
         assert_eq!(check(&manifest).as_deref(), Some("pw"));
     }
@@ -194,6 +190,8 @@ mod tests {
             ),
             // Only a dev-dependency, or none.
             format!("{PACKAGE}[dev-dependencies]\npipewright = \"0.1\"\n"),
+            // With its default features (`cli`: no AWS SDK).
+            format!("{PACKAGE}[dependencies]\npipewright = \"0.1\"\n"),
             PACKAGE.to_owned(),
         ] {
             assert_eq!(check(&manifest), None, "{manifest}");

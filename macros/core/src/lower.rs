@@ -964,8 +964,8 @@ impl Cx {
 fn sdk_in_lambda_build(package: &LocalPackage, dependency: &str) -> String {
     format!(
         "package `{name}` is this program's own package, and its Lambda build would compile the AWS SDK: \
-         a default build of `{name}` has `{dependency}` with its `aws` feature; \
-         move `{dependency}` and `pipewright-macros` to `[target.'cfg(not(pipewright_lambda))'.dependencies]` \
+         a default build of `{name}` has `{dependency}` with its `aws` feature, which a program does not need \
+         (its engine gets it when the program builds it): drop the feature, or move `{dependency}` and `pipewright-macros` to `[target.'cfg(not(pipewright_lambda))'.dependencies]` \
          (pipewright's Lambda builds set that cfg), or put the pipeline in a package of its own",
         name = package.name
     )

@@ -298,7 +298,7 @@ mod tests {
         fs::write(
             dir.join("Cargo.toml"),
             "[package]\nname = \"hello\"\n[workspace.dependencies]\npipewright = \"0.1\"\n\
-             [dependencies]\npipewright = { workspace = true, features = [\"cli\"] }\n",
+             [dependencies]\npipewright = { workspace = true, features = [\"aws\"] }\n",
         )
         .unwrap();
         fs::write(dir.join("src/main.rs"), "fn main() {}").unwrap();

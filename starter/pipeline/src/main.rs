@@ -15,7 +15,7 @@ fn main() -> std::process::ExitCode {
                 connection: "arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-4000-8000-000000000000",
             },
             synth: {
-                commands: ["cargo run --locked --no-default-features --bin deploy -- synth --out cdk.out"],
+                commands: ["cargo run --locked --bin deploy -- synth --out cdk.out"],
                 output: "cdk.out",
             },
         }

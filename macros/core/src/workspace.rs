@@ -271,7 +271,10 @@ mod tests {
             assert!(names.contains(&expected), "{expected} in {names:?}");
         }
         assert_eq!(ws.package("service").unwrap().bins, ["service"]);
-        assert_eq!(ws.package("backend-pipeline").unwrap().bins, ["deploy"]);
+        assert_eq!(
+            ws.package("backend-pipeline").unwrap().bins,
+            ["deploy", "pipewright-engine"]
+        );
     }
 
     #[test]

@@ -91,6 +91,7 @@ fn benches(c: &mut Criterion) {
     let context = Context {
         manifest_dir: Some(repo_root()),
         bin_name: Some("deploy".into()),
+        package_name: Some("backend-pipeline".into()),
     };
     c.bench_function(
         "expand/reference (parse, check, fingerprint, synthesize)",

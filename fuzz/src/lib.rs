@@ -23,6 +23,7 @@ fn context() -> &'static Context {
                 .expect("fuzz/fixture"),
         ),
         bin_name: Some("deploy".into()),
+        package_name: Some("backend-pipeline".into()),
     })
 }
 

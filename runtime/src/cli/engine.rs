@@ -168,10 +168,10 @@ fn build_arguments(package: &str, debug: bool) -> Vec<String> {
 fn engine_artifact(messages: &str) -> Option<PathBuf> {
     messages
         .lines()
+        .rev()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == ENGINE_BINARY)
-        .filter_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .last()
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
 }
 
 /// Writes the handover to a new file in the temporary directory, readable by the user only.

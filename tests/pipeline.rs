@@ -1268,6 +1268,23 @@ fn synth_action_builds_a_rust_workspace() {
     );
     assert_eq!(spec["artifacts"]["base-directory"], "cdk.out");
     assert_eq!(spec["artifacts"]["files"], serde_json::json!(["**/*"]));
+    // The S3 cache brings back the build, the registry, and the default install's toolchain
+    // and wheels; cargo's `bin` is on the PATH before the install looks for cargo, so a
+    // toolchain that came back is used as it is.
+    assert_eq!(
+        spec["cache"]["paths"],
+        serde_json::json!([
+            "/root/.cargo/registry/**/*",
+            "/root/.cargo/git/**/*",
+            "target/**/*",
+            "/root/.rustup/**/*",
+            "/root/.cargo/bin/**/*",
+            "/root/.cache/pip/**/*"
+        ])
+    );
+    let path = install.iter().position(|c| c.contains("$HOME/.cargo/bin:$PATH"));
+    let rustup = install.iter().position(|c| c.starts_with("command -v cargo"));
+    assert!(path.is_some() && path < rustup, "{install:?}");
     // The program's extra statements reach the synth role.
     assert!(role_allows(
         &t,
@@ -1289,6 +1306,15 @@ fn synth_action_builds_a_rust_workspace() {
     assert_eq!(
         spec["phases"]["install"]["commands"],
         serde_json::json!(program.pipeline.synth.install)
+    );
+    // Its own install's tools are its business: the cache keeps the build and the registry.
+    assert_eq!(
+        spec["cache"]["paths"],
+        serde_json::json!([
+            "/root/.cargo/registry/**/*",
+            "/root/.cargo/git/**/*",
+            "target/**/*"
+        ])
     );
     assert_eq!(spec["artifacts"]["base-directory"], "out/assembly");
     // The pipeline's own projects keep the default image, whatever the program's.
@@ -1526,7 +1552,9 @@ fn the_synth_toolchain_is_the_workspace_rust_version() {
         .as_str()
         .unwrap();
     assert_eq!(synth::RUST_TOOLCHAIN, rust_version);
-    assert!(synth::DEFAULT_INSTALL[0].contains(&format!("rustup default {rust_version};")));
+    assert!(synth::DEFAULT_INSTALL
+        .iter()
+        .any(|c| c.contains(&format!("rustup default {rust_version};"))));
 }
 
 /// Every install step of every program's pipeline is pinned and checked by a package

@@ -411,13 +411,15 @@ fn synth_project(
         base_directory: p.synth.output.clone(),
         files: vec!["**/*"],
     });
-    spec.cache = Some(BuildSpecCache {
-        paths: vec![
-            "/root/.cargo/registry/**/*",
-            "/root/.cargo/git/**/*",
-            "target/**/*",
-        ],
-    });
+    let mut cached = vec![
+        "/root/.cargo/registry/**/*",
+        "/root/.cargo/git/**/*",
+        "target/**/*",
+    ];
+    if p.synth.install.is_empty() {
+        cached.extend(super::TOOL_CACHE_PATHS);
+    }
+    spec.cache = Some(BuildSpecCache { paths: cached });
     let role = codebuild_role(
         t,
         "SynthRole",

@@ -1282,8 +1282,12 @@ fn synth_action_builds_a_rust_workspace() {
             "/root/.cache/pip/**/*"
         ])
     );
-    let path = install.iter().position(|c| c.contains("$HOME/.cargo/bin:$PATH"));
-    let rustup = install.iter().position(|c| c.starts_with("command -v cargo"));
+    let path = install
+        .iter()
+        .position(|c| c.contains("$HOME/.cargo/bin:$PATH"));
+    let rustup = install
+        .iter()
+        .position(|c| c.starts_with("command -v cargo"));
     assert!(path.is_some() && path < rustup, "{install:?}");
     // The program's extra statements reach the synth role.
     assert!(role_allows(

@@ -13,15 +13,16 @@ use proc_macro::TokenStream;
 /// invocation are reported together, each at the offending token. A `lambda`'s `package`
 /// must be a package of the Cargo workspace being compiled (here, this repository's
 /// example service), and the program is recompiled when its sources change. A lambda
-/// without `bin` takes its package's only binary, the program itself left out (a function
-/// and its pipeline in one package); that package is refused when its Lambda build would
+/// without `bin` takes its package's only binary, the program itself and its engine left out
+/// (a function and its pipeline in one package); that package is refused when its Lambda build would
 /// compile pipewright's `aws` feature, hence the AWS SDK.
 ///
 /// # Example
 ///
 /// A complete program with one function in one stage. A real program ends with
 /// `pipewright::cli::run(app)`, the `deploy` command line (`list`, `synth`, `assets`,
-/// `deploy`...); this one looks at what was synthesized instead.
+/// `deploy`...; the commands that talk to AWS run in the program's engine, see
+/// `pipewright::cli::run_engine`); this one looks at what was synthesized instead.
 ///
 /// ```
 /// use pipewright_macros::pipeline;

@@ -179,3 +179,17 @@ impl App {
         stages
     }
 }
+
+/// An application without stacks or assets (pipeline `Pipe`, package `pipeline`, workspace
+/// `/w`), for unit tests to start from.
+#[cfg(test)]
+pub(crate) fn empty_app() -> App {
+    App {
+        pipeline: "Pipe".into(),
+        stacks: Vec::new(),
+        assets: Vec::new(),
+        qualifier: "hnb659fds".into(),
+        workspace_root: "/w".into(),
+        package: "pipeline".into(),
+    }
+}

@@ -321,14 +321,7 @@ mod tests {
     /// The cloud assembly `synth` writes for an app without stacks: its real
     /// `manifest.json`.
     fn write_assembly(dir: &Path) {
-        let app = crate::app::App {
-            pipeline: "Pipe".into(),
-            stacks: Vec::new(),
-            assets: Vec::new(),
-            qualifier: "hnb659fds".into(),
-            workspace_root: "/w".into(),
-            package: "pipeline".into(),
-        };
+        let app = crate::app::empty_app();
         for file in crate::assembly::files(&app) {
             write(&dir.join(&file.path), &file.contents);
         }

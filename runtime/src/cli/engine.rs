@@ -254,14 +254,7 @@ mod tests {
     use super::*;
 
     fn app() -> App {
-        App {
-            pipeline: "Pipe".into(),
-            stacks: Vec::new(),
-            assets: Vec::new(),
-            qualifier: "hnb659fds".into(),
-            workspace_root: "/w".into(),
-            package: "pipeline".into(),
-        }
+        crate::app::empty_app()
     }
 
     fn args(items: &[&str]) -> Vec<OsString> {

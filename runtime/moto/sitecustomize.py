@@ -84,6 +84,12 @@ And one for stacks without a lambda or api (their template holds one marker para
 15. AWS::SSM::Parameter without a `Name` crashes moto's CloudFormation (`'NoneType' object
    has no attribute 'lower'`); AWS names such a parameter itself. This fix gives it the
    physical name moto generates for the resource (`STACK-LOGICALID-RANDOM`).
+
+And one that the broadening check needs (every stack's change set is `PipelineChange`):
+
+16. `DescribeChangeSet` and `DeleteChangeSet` by a change set's name ignore `StackName`:
+   they describe the last change set of that name in the region, and delete the first,
+   whichever stack it belongs to. AWS finds the named stack's. This fix does.
 """
 
 import sys
@@ -748,3 +754,39 @@ try:
     _ssm_models_15.Parameter.create_from_cloudformation_json = classmethod(_create_parameter_named)
 except Exception as error:  # noqa: BLE001
     _report(15, error)
+
+try:
+    from moto.cloudformation import models as _cfn_models_16  # noqa: F401 - the backend's module
+    from moto.cloudformation import responses as _cfn_responses_16
+    from moto.cloudformation.exceptions import ValidationError as _ValidationError16
+
+    def _change_set_key(backend, change_set_name, stack_name):
+        """The key of a change set given by its ARN, or by its name in a stack (the
+        stack's name or id; any stack when none is given, as moto did)."""
+        if change_set_name in backend.change_sets:
+            return change_set_name
+        found = None
+        for key, change_set in backend.change_sets.items():
+            if change_set.change_set_name == change_set_name and (
+                not stack_name or stack_name in (change_set.stack_name, change_set.stack_id)
+            ):
+                found = key
+        if found is None:
+            raise _ValidationError16(change_set_name)
+        return found
+
+    def _describe_change_set(self):
+        backend = self.cloudformation_backend
+        key = _change_set_key(backend, self._get_param("ChangeSetName"), self._get_param("StackName"))
+        return _cfn_responses_16.ActionResult(backend.change_sets[key])
+
+    def _delete_change_set(self):
+        backend = self.cloudformation_backend
+        key = _change_set_key(backend, self._get_param("ChangeSetName"), self._get_param("StackName"))
+        del backend.change_sets[key]
+        return _cfn_responses_16.EmptyResult()
+
+    _cfn_responses_16.CloudFormationResponse.describe_change_set = _describe_change_set
+    _cfn_responses_16.CloudFormationResponse.delete_change_set = _delete_change_set
+except Exception as error:  # noqa: BLE001
+    _report(16, error)

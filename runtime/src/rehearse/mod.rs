@@ -9,9 +9,9 @@
 //! their change sets on the emulator ([`cloudformation`]), manual approvals wait for a
 //! decision or are granted or asked ([`approval`]). The run keeps the execution's state
 //! ([`state`]), which the builds read and act on through the rehearsal's own CodePipeline
-//! endpoint ([`codepipeline`]). When the self-mutation changes the pipeline, the run starts over
-//! on the new pipeline, once, as CodePipeline does. What is real and what is emulated is
-//! described in `docs/rehearse.md`.
+//! endpoint ([`codepipeline`]). When the self-mutation changes the pipeline, the run
+//! starts over on the new pipeline, once, as CodePipeline does. What is real and what is
+//! emulated is described in `docs/rehearse.md`.
 
 pub mod approval;
 pub mod buildspec;

@@ -232,12 +232,17 @@ impl PipelineState {
         }
     }
 
-    /// The decision, if there is one yet.
+    /// The decision, if there is one yet (an approval the state does not know is not
+    /// waited for).
     fn decided(&self, stage: &str, action: &str) -> Option<Decision> {
         let execution = self.lock();
-        let stage = execution.stages.iter().find(|s| s.name == stage)?;
-        let approval = stage.actions.iter().find(|a| a.name == action)?;
-        let latest = approval.latest.as_ref()?;
+        let stage = execution.stages.iter().find(|s| s.name == stage);
+        let approval = stage.and_then(|s| s.actions.iter().find(|a| a.name == action));
+        let (Some(stage), Some(approval), Some(latest)) =
+            (stage, approval, approval.and_then(|a| a.latest.as_ref()))
+        else {
+            return Some(Decision::Undecided);
+        };
         if latest.status != Status::InProgress {
             return Some(Decision::Put {
                 approved: latest.status == Status::Succeeded,
@@ -499,6 +504,11 @@ pub(super) mod tests {
         assert_eq!(
             state.decision("Prod", "Promote").await,
             Decision::SiblingFailed("CheckBroadening".into())
+        );
+        assert_eq!(
+            state.decision("Prod", "Unknown").await,
+            Decision::Undecided,
+            "an approval the state does not know is not waited for"
         );
     }
 }

@@ -358,3 +358,24 @@ fn a_change_set_is_found_in_the_stack_named() {
         "{result}"
     );
 }
+
+#[test]
+fn a_change_set_of_a_stack_under_review_creates_that_stack() {
+    let moto = Moto::start("moto-fixes-stack-under-review");
+    let result = moto.python(
+        "cfn = client('cloudformation')\n\
+         template = json.dumps({'Resources': {'P': {'Type': 'AWS::SSM::Parameter', 'Properties': {'Name': 'under-review', 'Type': 'String', 'Value': 'x'}}}})\n\
+         first = cfn.create_change_set(StackName='S', ChangeSetName='PipelineChange', ChangeSetType='CREATE', TemplateBody=template)\n\
+         cfn.delete_change_set(StackName='S', ChangeSetName='PipelineChange')\n\
+         second = cfn.create_change_set(StackName='S', ChangeSetName='PipelineChange', ChangeSetType='CREATE', TemplateBody=template)\n\
+         cfn.execute_change_set(ChangeSetName=second['Id'])\n\
+         stacks = [s for s in cfn.describe_stacks()['Stacks'] if s['StackName'] == 'S']\n\
+         print(json.dumps({'same_stack': first['StackId'] == second['StackId'], 'statuses': [s['StackStatus'] for s in stacks]}))",
+    );
+    assert_eq!(result["same_stack"], true, "{result}");
+    assert_eq!(
+        result["statuses"],
+        serde_json::json!(["CREATE_COMPLETE"]),
+        "{result}"
+    );
+}

@@ -90,6 +90,13 @@ And one that the broadening check needs (every stack's change set is `PipelineCh
 16. `DescribeChangeSet` and `DeleteChangeSet` by a change set's name ignore `StackName`:
    they describe the last change set of that name in the region, and delete the first,
    whichever stack it belongs to. AWS finds the named stack's. This fix does.
+
+And one that a second rehearsal of a first deployment needs (the first one stopped at
+the approval, leaving the stack under review):
+
+17. `CreateChangeSet` of type `CREATE` for a stack in `REVIEW_IN_PROGRESS` (its first change
+   set was never executed) makes a second stack of that name, which `DescribeStacks` does
+   not answer with. AWS adds the change set to the stack under review. This fix does.
 """
 
 import sys
@@ -790,3 +797,41 @@ try:
     _cfn_responses_16.CloudFormationResponse.delete_change_set = _delete_change_set
 except Exception as error:  # noqa: BLE001
     _report(16, error)
+
+try:
+    from moto.cloudformation import models as _cfn_models_17
+
+    _create_change_set_17 = _cfn_models_17.CloudFormationBackend.create_change_set
+
+    def _create_change_set_on_the_stack_under_review(self, **kwargs):
+        stack = next(
+            (s for s in self.stacks.values()
+             if s.name == kwargs.get("stack_name") and s.status == "REVIEW_IN_PROGRESS"),
+            None,
+        )
+        if kwargs.get("change_set_type") != "CREATE" or stack is None:
+            return _create_change_set_17(self, **kwargs)
+        # What moto does for a new stack, on the stack under review.
+        name = kwargs["change_set_name"]
+        _cfn_models_17.validate_create_change_set(name)
+        change_set_id = _cfn_models_17.generate_changeset_id(name, self.region_name, self.account_id)
+        change_set = _cfn_models_17.ChangeSet(
+            change_set_type="CREATE",
+            change_set_id=change_set_id,
+            change_set_name=name,
+            stack=stack,
+            template=kwargs["template"],
+            parameters=kwargs["parameters"],
+            description=kwargs["description"],
+            notification_arns=kwargs.get("notification_arns"),
+            tags=kwargs.get("tags"),
+            role_arn=kwargs.get("role_arn"),
+        )
+        change_set.status = "CREATE_COMPLETE"
+        change_set.execution_status = "AVAILABLE"
+        self.change_sets[change_set_id] = change_set
+        return change_set_id, stack.stack_id
+
+    _cfn_models_17.CloudFormationBackend.create_change_set = _create_change_set_on_the_stack_under_review
+except Exception as error:  # noqa: BLE001
+    _report(17, error)

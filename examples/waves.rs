@@ -3,7 +3,7 @@
 //! side across accounts and regions. Every field of the constructs is used once.
 //!
 //! - `Beta` checks a change freeze before it deploys (`pre`), and tells an existing topic
-//!   when its approval waits (`notify_topic`).
+//!   when its approval (always needed) waits (`notify_topic`).
 //! - The `Staging` wave deploys two regions at once, each with its own smoke check.
 //! - The `Production` wave prepares every change set of both regions, waits for one
 //!   approval (with a comment, and an email to the release team) only when one of them
@@ -60,6 +60,7 @@ fn main() -> std::process::ExitCode {
             approval: {
                 name: "Release to beta",
                 notify_topic: "arn:aws:sns:us-east-1:111111111111:shop-releases",
+                when: Always,
             },
             verify: ["test -n \"$OrdersApiUrl\""],
         }

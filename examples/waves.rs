@@ -3,11 +3,13 @@
 //! side across accounts and regions. Every field of the constructs is used once.
 //!
 //! - `Beta` checks a change freeze before it deploys (`pre`), and tells an existing topic
-//!   when its approval waits (`notify_topic`).
+//!   when its approval (always needed) waits (`notify_topic`).
 //! - The `Staging` wave deploys two regions at once, each with its own smoke check.
 //! - The `Production` wave prepares every change set of both regions, waits for one
-//!   approval (with a comment, and an email to the release team), executes them side by
-//!   side, and turns termination protection on for every production stack.
+//!   approval (with a comment, and an email to the release team) only when one of them
+//!   broadens permissions, replaces or removes a resource (its check approves the others),
+//!   executes them side by side, and turns termination protection on for every production
+//!   stack.
 //! - The pipeline runs for pushes that touch the service or the pipeline (not the docs),
 //!   and for release tags; it mails the on-call address when it fails or needs approval.
 //!
@@ -58,6 +60,7 @@ fn main() -> std::process::ExitCode {
             approval: {
                 name: "Release to beta",
                 notify_topic: "arn:aws:sns:us-east-1:111111111111:shop-releases",
+                when: Always,
             },
             verify: ["test -n \"$OrdersApiUrl\""],
         }
@@ -84,7 +87,7 @@ fn main() -> std::process::ExitCode {
                 name: "Promote to Prod",
                 comment: "Check the staging dashboards and the change sets of every production stack, then approve.",
                 notify: ["release-team@example.com"],
-                when: Always,
+                when: Broadening,
             },
             pre: ["./scripts/check-change-freeze.sh prod"],
 

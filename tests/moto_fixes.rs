@@ -327,3 +327,55 @@ fn termination_protection_is_kept_and_stops_a_deletion() {
         "{result}"
     );
 }
+
+#[test]
+fn a_change_set_is_found_in_the_stack_named() {
+    let moto = Moto::start("moto-fixes-change-set-of-a-stack");
+    let result = moto.python(
+        "cfn = client('cloudformation')\n\
+         def template(name):\n    return json.dumps({'Resources': {name: {'Type': 'AWS::SSM::Parameter', 'Properties': {'Name': name, 'Type': 'String', 'Value': 'x'}}}})\n\
+         for stack in ['A', 'B']:\n    cfn.create_change_set(StackName=stack, ChangeSetName='PipelineChange', ChangeSetType='CREATE', TemplateBody=template(stack + 'Parameter'))\n\
+         def described(stack):\n    found = cfn.describe_change_set(StackName=stack, ChangeSetName='PipelineChange')\n    return [found['StackName']] + [c['ResourceChange']['LogicalResourceId'] for c in found['Changes']]\n\
+         before = {'A': described('A'), 'B': described('B')}\n\
+         cfn.delete_change_set(StackName='B', ChangeSetName='PipelineChange')\n\
+         try:\n    described('B')\n    gone = False\nexcept cfn.exceptions.ClientError:\n    gone = True\n\
+         print(json.dumps({'before': before, 'b_gone': gone, 'a_after': described('A')}))",
+    );
+    assert_eq!(
+        result["before"]["A"],
+        serde_json::json!(["A", "AParameter"]),
+        "{result}"
+    );
+    assert_eq!(
+        result["before"]["B"],
+        serde_json::json!(["B", "BParameter"]),
+        "{result}"
+    );
+    assert_eq!(result["b_gone"], true, "{result}");
+    assert_eq!(
+        result["a_after"],
+        serde_json::json!(["A", "AParameter"]),
+        "{result}"
+    );
+}
+
+#[test]
+fn a_change_set_of_a_stack_under_review_creates_that_stack() {
+    let moto = Moto::start("moto-fixes-stack-under-review");
+    let result = moto.python(
+        "cfn = client('cloudformation')\n\
+         template = json.dumps({'Resources': {'P': {'Type': 'AWS::SSM::Parameter', 'Properties': {'Name': 'under-review', 'Type': 'String', 'Value': 'x'}}}})\n\
+         first = cfn.create_change_set(StackName='S', ChangeSetName='PipelineChange', ChangeSetType='CREATE', TemplateBody=template)\n\
+         cfn.delete_change_set(StackName='S', ChangeSetName='PipelineChange')\n\
+         second = cfn.create_change_set(StackName='S', ChangeSetName='PipelineChange', ChangeSetType='CREATE', TemplateBody=template)\n\
+         cfn.execute_change_set(ChangeSetName=second['Id'])\n\
+         stacks = [s for s in cfn.describe_stacks()['Stacks'] if s['StackName'] == 'S']\n\
+         print(json.dumps({'same_stack': first['StackId'] == second['StackId'], 'statuses': [s['StackStatus'] for s in stacks]}))",
+    );
+    assert_eq!(result["same_stack"], true, "{result}");
+    assert_eq!(
+        result["statuses"],
+        serde_json::json!(["CREATE_COMPLETE"]),
+        "{result}"
+    );
+}

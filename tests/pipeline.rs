@@ -1660,7 +1660,7 @@ fn the_waves_example_renders_every_new_construct() {
             "ProdEu.Pre"
         ]
     );
-    assert_eq!(at(2), ["Promote_to_Prod"]);
+    assert_eq!(at(2), ["CheckBroadening", "Promote_to_Prod"]);
     assert_eq!(at(3), ["ProdUs.Shop.Deploy", "ProdEu.Shop.Deploy"]);
     assert_eq!(at(4), ["ProdUs.Verify", "ProdUs.Protect", "ProdEu.Protect"]);
 
@@ -1824,4 +1824,108 @@ fn the_waves_example_renders_every_new_construct() {
         triggers[0]["GitConfiguration"]["SourceActionName"],
         "example-org_shop"
     );
+}
+
+#[test]
+fn the_broadening_check_reads_the_change_sets_and_approves_only_its_approval() {
+    let (program, app) = lowered("waves");
+    let t = pipeline_template(&app);
+    let resources = &t["Resources"];
+    let prod_us = env(&program, "333333333333", "us-east-1");
+    let prod_eu = env(&program, "333333333333", "eu-west-1");
+
+    // Beside the wave's approval: the stage's name, the approval's, and each change set
+    // with where it is and the deploy role it was prepared with.
+    let production = stage(&t, "Production");
+    let check = action(production, "CheckBroadening");
+    assert_eq!(
+        run_order(check),
+        run_order(action(production, "Promote_to_Prod"))
+    );
+    assert_eq!(check["ActionTypeId"]["Provider"], "CodeBuild");
+    assert_eq!(artifacts(check, "InputArtifacts"), ["Synth_Output"]);
+    assert_eq!(
+        check["Configuration"]["ProjectName"],
+        serde_json::json!({"Ref": "BroadeningCheckProject"})
+    );
+    let variables = json(
+        check["Configuration"]["EnvironmentVariables"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(
+        variables,
+        serde_json::json!([
+            {"name": "STAGE", "value": "Production", "type": "PLAINTEXT"},
+            {"name": "APPROVAL", "value": "Promote_to_Prod", "type": "PLAINTEXT"},
+            {"name": "CHANGE_SETS", "value": format!(
+                "us-east-1,ProdUs-Shop,{} eu-west-1,ProdEu-Shop,{}",
+                prod_us.deploy_role_arn(),
+                prod_eu.deploy_role_arn()
+            ), "type": "PLAINTEXT"},
+        ])
+    );
+    // Beta's approval is always needed: no check beside it.
+    assert!(actions(stage(&t, "Beta"))
+        .iter()
+        .all(|a| a["Name"] != "CheckBroadening"));
+
+    // The project: the pipeline's name and the change set's, and the script.
+    let project = &resources["BroadeningCheckProject"]["Properties"];
+    assert_eq!(
+        project["Environment"]["EnvironmentVariables"],
+        serde_json::json!([
+            {"Name": "PIPELINE", "Type": "PLAINTEXT", "Value": "WavesDelivery"},
+            {"Name": "CHANGE_SET", "Type": "PLAINTEXT", "Value": "PipelineChange"},
+        ])
+    );
+    let spec = json(project["Source"]["BuildSpec"].as_str().unwrap());
+    let script = spec["phases"]["build"]["commands"][0].as_str().unwrap();
+    assert!(script.contains(&pipewright::broadening::bash_function("broadening")));
+    assert!(
+        script.contains("aws codepipeline put-approval-result"),
+        "{script}"
+    );
+
+    // Its role: what every project has (logs, reports, reading the artifacts), and
+    // exactly these three grants more.
+    let statements: Vec<Value> = role_statements(&t)
+        .into_iter()
+        .filter(|(role, _)| role == "BroadeningCheckRole")
+        .map(|(_, s)| s)
+        .collect();
+    let shared: Vec<Value> = role_statements(&t)
+        .into_iter()
+        .filter(|(role, _)| role == "ProtectRole")
+        .map(|(_, s)| s)
+        .take(4)
+        .map(|s| json(&s.to_string().replace("-Protect", "-BroadeningCheck")))
+        .collect();
+    assert_eq!(statements[..4], shared[..]);
+    let pipeline_arn =
+        "arn:${AWS::Partition}:codepipeline:${AWS::Region}:${AWS::AccountId}:WavesDelivery";
+    assert_eq!(
+        statements[4..],
+        [
+            serde_json::json!({
+                "Effect": "Allow",
+                "Action": "codepipeline:GetPipelineState",
+                "Resource": {"Fn::Sub": pipeline_arn},
+            }),
+            serde_json::json!({
+                "Effect": "Allow",
+                "Action": "codepipeline:PutApprovalResult",
+                "Resource": {"Fn::Sub": format!("{pipeline_arn}/Production/Promote_to_Prod")},
+            }),
+            serde_json::json!({
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": [prod_us.deploy_role_arn(), prod_eu.deploy_role_arn()],
+            }),
+        ]
+    );
+    // The pipeline starts it.
+    let starts = statements_allowing(&t, "PipelineRole", "codebuild:StartBuild");
+    assert!(one_or_many(&starts[0]["Resource"])
+        .contains(&serde_json::json!({"Fn::GetAtt": ["BroadeningCheckProject", "Arn"]})));
 }

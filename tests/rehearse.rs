@@ -495,3 +495,76 @@ fn the_cross_account_example_runs_end_to_end() {
     let prod = deployed_in(&moto, "222222222222", "us-west-2");
     assert_eq!(prod["functions"].as_object().unwrap().len(), 1, "{prod}");
 }
+
+#[test]
+fn a_broadening_approval_waits_only_for_changes_that_broaden() {
+    let _serial = serial();
+    let moto = Moto::start("rehearse-broadening");
+    let on_moto = ["--endpoint", moto.endpoint.as_str()];
+    let check_log = rehearse_dir().join("logs/Prod.CheckBroadening.log");
+
+    // The first deployment adds the function's role: the check leaves the approval to a
+    // person, and without one the run stops there.
+    let first = rehearse("rehearse_broadening", &on_moto, &[]);
+    assert_code(&first, 3);
+    assert!(
+        first.stderr.contains("✔ Prod/CheckBroadening ("),
+        "{}",
+        first.stderr
+    );
+    let waits = first
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("{}", first.stderr));
+    assert!(
+        waits.contains("Prod/Promote waits for a manual approval"),
+        "{waits}"
+    );
+    let log = std::fs::read_to_string(&check_log).unwrap();
+    assert!(
+        log.contains("broadens: Prod-ServiceStack: HandlerRole (AWS::IAM::Role) grants or changes permissions"),
+        "{log}"
+    );
+    assert!(log.contains("Promote waits for a person"), "{log}");
+
+    // A person approves it (the command line stands in): the stage deploys.
+    let second = rehearse(
+        "rehearse_broadening",
+        &["--approve", "Promote", "--endpoint", &moto.endpoint],
+        &[],
+    );
+    assert_code(&second, 0);
+    assert!(
+        second.stderr.contains("✔ Prod/Promote (")
+            && second.stderr.contains("approved (command line)"),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(
+        deployed(&moto)["stacks"]["Prod-ServiceStack"],
+        "CREATE_COMPLETE"
+    );
+
+    // Nothing changes now: the check finds the approval's token in the pipeline's state
+    // and approves it, and the run goes on by itself.
+    let third = rehearse("rehearse_broadening", &on_moto, &[]);
+    assert_code(&third, 0);
+    assert!(
+        third.stderr.contains(
+            "approved (PutApprovalResult): No change set of Prod broadens permissions, replaces or removes a resource: approved by Prod/CheckBroadening"
+        ),
+        "{}",
+        third.stderr
+    );
+    assert!(
+        third.stderr.contains("✔ Prod/ServiceStack.Deploy ("),
+        "{}",
+        third.stderr
+    );
+    let log = std::fs::read_to_string(&check_log).unwrap();
+    assert!(
+        log.contains("no change set broadens") && log.contains("approved Promote"),
+        "{log}"
+    );
+}

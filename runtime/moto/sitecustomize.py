@@ -84,6 +84,19 @@ And one for stacks without a lambda or api (their template holds one marker para
 15. AWS::SSM::Parameter without a `Name` crashes moto's CloudFormation (`'NoneType' object
    has no attribute 'lower'`); AWS names such a parameter itself. This fix gives it the
    physical name moto generates for the resource (`STACK-LOGICALID-RANDOM`).
+
+And one that the broadening check needs (every stack's change set is `PipelineChange`):
+
+16. `DescribeChangeSet` and `DeleteChangeSet` by a change set's name ignore `StackName`:
+   they describe the last change set of that name in the region, and delete the first,
+   whichever stack it belongs to. AWS finds the named stack's. This fix does.
+
+And one that a second rehearsal of a first deployment needs (the first one stopped at
+the approval, leaving the stack under review):
+
+17. `CreateChangeSet` of type `CREATE` for a stack in `REVIEW_IN_PROGRESS` (its first change
+   set was never executed) makes a second stack of that name, which `DescribeStacks` does
+   not answer with. AWS adds the change set to the stack under review. This fix does.
 """
 
 import sys
@@ -748,3 +761,77 @@ try:
     _ssm_models_15.Parameter.create_from_cloudformation_json = classmethod(_create_parameter_named)
 except Exception as error:  # noqa: BLE001
     _report(15, error)
+
+try:
+    from moto.cloudformation import models as _cfn_models_16  # noqa: F401 - the backend's module
+    from moto.cloudformation import responses as _cfn_responses_16
+    from moto.cloudformation.exceptions import ValidationError as _ValidationError16
+
+    def _change_set_key(backend, change_set_name, stack_name):
+        """The key of a change set given by its ARN, or by its name in a stack (the
+        stack's name or id; any stack when none is given, as moto did)."""
+        if change_set_name in backend.change_sets:
+            return change_set_name
+        found = None
+        for key, change_set in backend.change_sets.items():
+            if change_set.change_set_name == change_set_name and (
+                not stack_name or stack_name in (change_set.stack_name, change_set.stack_id)
+            ):
+                found = key
+        if found is None:
+            raise _ValidationError16(change_set_name)
+        return found
+
+    def _describe_change_set(self):
+        backend = self.cloudformation_backend
+        key = _change_set_key(backend, self._get_param("ChangeSetName"), self._get_param("StackName"))
+        return _cfn_responses_16.ActionResult(backend.change_sets[key])
+
+    def _delete_change_set(self):
+        backend = self.cloudformation_backend
+        key = _change_set_key(backend, self._get_param("ChangeSetName"), self._get_param("StackName"))
+        del backend.change_sets[key]
+        return _cfn_responses_16.EmptyResult()
+
+    _cfn_responses_16.CloudFormationResponse.describe_change_set = _describe_change_set
+    _cfn_responses_16.CloudFormationResponse.delete_change_set = _delete_change_set
+except Exception as error:  # noqa: BLE001
+    _report(16, error)
+
+try:
+    from moto.cloudformation import models as _cfn_models_17
+
+    _create_change_set_17 = _cfn_models_17.CloudFormationBackend.create_change_set
+
+    def _create_change_set_on_the_stack_under_review(self, **kwargs):
+        stack = next(
+            (s for s in self.stacks.values()
+             if s.name == kwargs.get("stack_name") and s.status == "REVIEW_IN_PROGRESS"),
+            None,
+        )
+        if kwargs.get("change_set_type") != "CREATE" or stack is None:
+            return _create_change_set_17(self, **kwargs)
+        # What moto does for a new stack, on the stack under review.
+        name = kwargs["change_set_name"]
+        _cfn_models_17.validate_create_change_set(name)
+        change_set_id = _cfn_models_17.generate_changeset_id(name, self.region_name, self.account_id)
+        change_set = _cfn_models_17.ChangeSet(
+            change_set_type="CREATE",
+            change_set_id=change_set_id,
+            change_set_name=name,
+            stack=stack,
+            template=kwargs["template"],
+            parameters=kwargs["parameters"],
+            description=kwargs["description"],
+            notification_arns=kwargs.get("notification_arns"),
+            tags=kwargs.get("tags"),
+            role_arn=kwargs.get("role_arn"),
+        )
+        change_set.status = "CREATE_COMPLETE"
+        change_set.execution_status = "AVAILABLE"
+        self.change_sets[change_set_id] = change_set
+        return change_set_id, stack.stack_id
+
+    _cfn_models_17.CloudFormationBackend.create_change_set = _create_change_set_on_the_stack_under_review
+except Exception as error:  # noqa: BLE001
+    _report(17, error)

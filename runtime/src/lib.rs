@@ -13,6 +13,7 @@
 pub mod app;
 pub mod assembly;
 pub mod bootstrap_stack;
+pub mod broadening;
 pub mod cargo_manifest;
 pub mod cfn;
 pub mod fingerprint;

@@ -1404,24 +1404,17 @@ impl<'a, 'd> Fields<'a, 'd> {
             (None, Some(t)) => Some(NotifyTarget::Topic(t.value)),
             (None, None) => None,
         };
-        let when = self.ident("when").and_then(|w| {
-            let span = w.span;
-            self.named(
-                w,
-                "approval condition",
-                ApprovalWhen::NAMES,
-                ApprovalWhen::from_name,
-            )
-            .map(|when| (when, span))
-        });
-        let when = match when {
-            Some((ApprovalWhen::Broadening, span)) => {
-                self.diag.error(span, "`when: Broadening` is not supported by this version of pipewright yet: the approval would always be needed; write `when: Always` (the default) or leave `when` out");
-                ApprovalWhen::Always
-            }
-            Some((when, _)) => when,
-            None => ApprovalWhen::Always,
-        };
+        let when = self
+            .ident("when")
+            .and_then(|w| {
+                self.named(
+                    w,
+                    "approval condition",
+                    ApprovalWhen::NAMES,
+                    ApprovalWhen::from_name,
+                )
+            })
+            .unwrap_or(ApprovalWhen::Always);
         Some(Approval {
             name: name?,
             comment,

@@ -303,6 +303,7 @@ fn waves_approvals_notifications_triggers_and_protection_lower_to_the_model() {
             "arn:aws:sns:us-east-1:111111111111:shop-releases".into()
         ))
     );
+    assert_eq!(beta_approval.when, ApprovalWhen::Always);
     let production = p.wave("Production").unwrap();
     let approval = production.approval.as_ref().unwrap();
     assert_eq!(approval.name, "Promote to Prod");
@@ -317,7 +318,7 @@ fn waves_approvals_notifications_triggers_and_protection_lower_to_the_model() {
             vec!["release-team@example.com".into()]
         ))
     );
-    assert_eq!(approval.when, ApprovalWhen::Always);
+    assert_eq!(approval.when, ApprovalWhen::Broadening);
     assert_eq!(production.pre, ["./scripts/check-change-freeze.sh prod"]);
     assert!(p.wave("Staging").unwrap().approval.is_none());
     let names: Vec<&str> = p.deployments().iter().map(|d| d.name()).collect();

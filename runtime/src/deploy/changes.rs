@@ -3,6 +3,8 @@
 
 use aws_sdk_cloudformation::types::Change;
 
+use crate::broadening::Broadening;
+
 /// One resource change of a change set.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResourceChange {
@@ -34,25 +36,10 @@ impl ResourceChange {
         })
     }
 
-    /// Whether the change replaces the resource (or may).
-    pub fn replaces(&self) -> bool {
-        self.replacement == "True" || self.replacement == "Conditional"
-    }
-
-    /// Whether the change grants or changes permissions: IAM resources, and the resource
-    /// policies that open a resource to others.
-    pub fn touches_permissions(&self) -> bool {
-        matches!(self.action.as_str(), "Add" | "Modify" | "Import")
-            && (self.resource_type.starts_with("AWS::IAM::")
-                || matches!(
-                    self.resource_type.as_str(),
-                    "AWS::Lambda::Permission"
-                        | "AWS::S3::BucketPolicy"
-                        | "AWS::SQS::QueuePolicy"
-                        | "AWS::SNS::TopicPolicy"
-                        | "AWS::KMS::Key"
-                        | "AWS::SecretsManager::ResourcePolicy"
-                ))
+    /// Whether the change broadens this way (the rule `--require-approval broadening`
+    /// shares with the pipeline's broadening check).
+    pub fn broadens(&self, way: Broadening) -> bool {
+        way.applies(&self.action, &self.resource_type, &self.replacement)
     }
 }
 
@@ -135,15 +122,15 @@ impl Approval {
             Approval::AnyChange => Vec::new(),
             Approval::Broadening => {
                 let mut reasons = Vec::new();
-                let permissions = ids(&ResourceChange::touches_permissions);
+                let permissions = ids(&|c| c.broadens(Broadening::Permissions));
                 if !permissions.is_empty() {
                     reasons.push(format!("changes permissions: {}", permissions.join(", ")));
                 }
-                let replaced = ids(&|c| c.action == "Modify" && c.replaces());
+                let replaced = ids(&|c| c.broadens(Broadening::Replacement));
                 if !replaced.is_empty() {
                     reasons.push(format!("replaces {}", replaced.join(", ")));
                 }
-                let removed = ids(&|c| c.action == "Remove");
+                let removed = ids(&|c| c.broadens(Broadening::Removal));
                 if !removed.is_empty() {
                     reasons.push(format!("removes {}", removed.join(", ")));
                 }

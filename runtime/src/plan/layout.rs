@@ -1,19 +1,19 @@
 //! Lays the pipeline out: its stages and their actions, in the order CodePipeline runs
 //! them.
 
-use crate::spec::{Approval, Deployment, Program, Stage};
+use crate::spec::{Approval, ApprovalWhen, Deployment, Program, Stage};
 use crate::synth::output_names;
 
 use super::names::{
     approval_action_name, artifact_key_alias, asset_action_name_of, asset_manifest_file_of,
     deploy_action_name, prepare_action_name, source_action_name, support_bucket_name,
-    support_stack_name, template_file, wave_action_name, ASSETS_STAGE, BUILD_STAGE, PRE_ACTION,
-    PROTECT_ACTION, SELF_MUTATE_DEPLOY_ACTION, SELF_MUTATE_PREPARE_ACTION, SOURCE_STAGE,
-    SUPPORT_STACKS_ACTION, SYNTH_ACTION, UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
+    support_stack_name, template_file, wave_action_name, ASSETS_STAGE, BROADENING_CHECK_ACTION,
+    BUILD_STAGE, PRE_ACTION, PROTECT_ACTION, SELF_MUTATE_DEPLOY_ACTION, SELF_MUTATE_PREPARE_ACTION,
+    SOURCE_STAGE, SUPPORT_STACKS_ACTION, SYNTH_ACTION, UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
 };
 use super::{
-    Action, ActionKind, ActionRole, ApprovalStep, Artifact, Bundle, DeployedStack, PipelinePlan,
-    PipelineStage, Site, StageKind, SupportRegion, Target,
+    Action, ActionKind, ActionRole, ApprovalStep, Artifact, BroadeningCheck, Bundle, DeployedStack,
+    PipelinePlan, PipelineStage, Site, StageKind, SupportRegion, Target,
 };
 
 /// The plan of a program's pipeline, limits unchecked.
@@ -154,8 +154,9 @@ fn update_pipeline(program: &Program, home: &Target) -> PipelineStage {
 
 /// The pipeline stage of one deployment (a `stage` block, or a `wave` of them): every
 /// stack's change set and the `pre` steps, then the approval (which waits for the change
-/// sets it is about; alone in its stage, it comes first), then the executions, then the
-/// verify and protection steps. In a wave, each stage's actions are named after it.
+/// sets it is about; alone in its stage, it comes first) with, beside it, the check that
+/// decides a `when: Broadening` approval, then the executions, then the verify and
+/// protection steps. In a wave, each stage's actions are named after it.
 fn deployment(program: &Program, deployment: &Deployment<'_>) -> PipelineStage {
     let stages = deployment.stages();
     let has_stacks = stages.iter().any(|s| !s.stacks.is_empty());
@@ -199,12 +200,10 @@ fn deployment(program: &Program, deployment: &Deployment<'_>) -> PipelineStage {
     let mut actions = prepares;
     actions.extend(pres);
     if let Some(approval) = deployment.approval() {
-        actions.push(approval_action(
-            deployment.name(),
-            &stages,
-            approval,
-            approve,
-        ));
+        let approval = approval_action(deployment.name(), &stages, approval, approve);
+        // Before the approval: when the check fails, its failure is the stage's first.
+        actions.extend(broadening_check(&approval, has_stacks));
+        actions.push(approval);
     }
     actions.extend(executes);
     actions.extend(afterwards);
@@ -293,10 +292,32 @@ fn approval_action(owner: &str, stages: &[&Stage], approval: &Approval, run_orde
             label: approval.name.clone(),
             comment: approval.comment.clone(),
             notify: approval.notify.clone(),
+            when: approval.when,
             change_sets,
         }),
         run_order,
     )
+}
+
+/// The check beside a `when: Broadening` approval, when its stages have change sets to
+/// read (without any, the plan's limits say so). CodeBuild actions take an input
+/// artifact; the script reads none of it.
+fn broadening_check(approval: &Action, has_stacks: bool) -> Option<Action> {
+    let ActionKind::Approval(step) = &approval.kind else {
+        return None;
+    };
+    (step.when == ApprovalWhen::Broadening && has_stacks).then(|| Action {
+        inputs: vec![Artifact::Synth],
+        ..Action::new(
+            BROADENING_CHECK_ACTION.to_owned(),
+            ActionKind::BroadeningCheck(BroadeningCheck {
+                owner: step.owner.clone(),
+                approval: approval.name.clone(),
+                change_sets: step.change_sets.clone(),
+            }),
+            approval.run_order,
+        )
+    })
 }
 
 /// A stage's verify step, when it has commands: every output of its stacks as an

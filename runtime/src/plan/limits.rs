@@ -5,7 +5,9 @@
 
 use serde::Serialize;
 
-use crate::spec::{check_account as check_account_id, Approval, Deployment, Program, Stage};
+use crate::spec::{
+    check_account as check_account_id, Approval, ApprovalWhen, Deployment, Program, Stage,
+};
 use crate::synth::output_names;
 
 use super::names::{approval_action_name, OWN_STAGES};
@@ -161,7 +163,8 @@ fn kind_of(deployment: &Deployment<'_>) -> &'static str {
     }
 }
 
-/// An approval's name, comment, and uniqueness in the pipeline and in its stage.
+/// An approval's name, comment, condition, and uniqueness in the pipeline and in its
+/// stage.
 fn check_approval(
     deployment: &Deployment<'_>,
     approval: &Approval,
@@ -185,6 +188,20 @@ fn check_approval(
                 ),
             ));
         }
+    }
+    let checked = planned
+        .actions
+        .iter()
+        .any(|a| matches!(a.kind, ActionKind::BroadeningCheck(_)));
+    if approval.when == ApprovalWhen::Broadening && !checked {
+        errors.push(PlanError::at(
+            site.clone(),
+            format!(
+                "`when: Broadening` decides from the change sets of {} `{}`, and it deploys no stack: there is nothing to check; write `when: Always` or leave `when` out",
+                kind_of(deployment),
+                deployment.name()
+            ),
+        ));
     }
     if let Some((_, other)) = approvals.iter().find(|(a, _)| *a == action) {
         errors.push(PlanError::at(
@@ -305,7 +322,7 @@ fn check_actions(
         errors.push(PlanError::at(
             site_of(deployment, None),
             format!(
-                "{} `{}` would have {} actions (two per stack, the approval, the pre, verify and protection steps): a CodePipeline stage has at most {MAX_ACTIONS_PER_STAGE}; split its stacks over several stages",
+                "{} `{}` would have {} actions (two per stack, the approval and its broadening check, the pre, verify and protection steps): a CodePipeline stage has at most {MAX_ACTIONS_PER_STAGE}; split its stacks over several stages",
                 kind_of(deployment),
                 deployment.name(),
                 planned.actions.len()

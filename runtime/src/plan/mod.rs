@@ -12,8 +12,9 @@
 //!
 //! Stages, in order: `Source`, `Build` (the synth action), `UpdatePipeline` (when
 //! `self_mutation`), `Assets` (when a stage deploys a lambda), then one stage per `stage`
-//! block, each with every stack's change set, the manual approval, the executions and
-//! the verify step.
+//! block, each with every stack's change set, the manual approval (and, when it is only
+//! needed for changes that broaden, the check that decides it), the executions and the
+//! verify step.
 
 mod layout;
 mod limits;
@@ -23,7 +24,7 @@ mod site;
 mod tests;
 
 use crate::bootstrap_stack::Environment;
-use crate::spec::{Architecture, NotifyTarget, Program};
+use crate::spec::{ApprovalWhen, Architecture, NotifyTarget, Program};
 
 pub(crate) use limits::environment_variables_value;
 pub use limits::{
@@ -34,9 +35,9 @@ pub use names::{
     approval_action_name, artifact_key_alias, asset_action_name, asset_action_name_of,
     asset_manifest_file, deploy_action_name, prepare_action_name, source_action_name,
     support_bucket_name, support_stack_name, template_file, wave_action_name, ASSETS_STAGE,
-    BUILD_STAGE, CHANGE_SET, OWN_STAGES, PRE_ACTION, PROTECT_ACTION, SELF_MUTATE_DEPLOY_ACTION,
-    SELF_MUTATE_PREPARE_ACTION, SOURCE_ARTIFACT, SOURCE_STAGE, SUPPORT_STACKS_ACTION, SYNTH_ACTION,
-    SYNTH_ARTIFACT, UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
+    BROADENING_CHECK_ACTION, BUILD_STAGE, CHANGE_SET, OWN_STAGES, PRE_ACTION, PROTECT_ACTION,
+    SELF_MUTATE_DEPLOY_ACTION, SELF_MUTATE_PREPARE_ACTION, SOURCE_ARTIFACT, SOURCE_STAGE,
+    SUPPORT_STACKS_ACTION, SYNTH_ACTION, SYNTH_ARTIFACT, UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
 };
 pub use site::{PlanError, Site, StageField};
 
@@ -183,6 +184,9 @@ pub enum ActionKind {
     Execute(DeployedStack),
     /// Waits for a person to approve the change sets of a stage (or wave).
     Approval(ApprovalStep),
+    /// Reads the change sets of a stage (or wave) beside its `when: Broadening` approval
+    /// (CodeBuild), and approves it when none broadens.
+    BroadeningCheck(BroadeningCheck),
     /// Runs the `pre` commands of a stage or wave (CodeBuild) on the source, before
     /// anything of it deploys.
     Pre {
@@ -224,8 +228,23 @@ pub struct ApprovalStep {
     pub comment: Option<String>,
     /// Who is told that it waits.
     pub notify: Option<NotifyTarget>,
+    /// When it is needed (`Broadening`: a [`BroadeningCheck`] beside it decides).
+    pub when: ApprovalWhen,
     /// The change sets it releases: for each stage, where it deploys and its stacks'
     /// names.
+    pub change_sets: Vec<(Target, Vec<String>)>,
+}
+
+/// The check that decides a `when: Broadening` approval: it runs beside the approval
+/// (same run order, once every change set is prepared), and approves it when no change
+/// set broadens ([`crate::broadening`]); otherwise the approval waits for a person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BroadeningCheck {
+    /// The stage or wave whose approval it decides (the pipeline stage's name).
+    pub owner: String,
+    /// The approval action it may approve.
+    pub approval: String,
+    /// The change sets it reads: for each stage, where it deploys and its stacks' names.
     pub change_sets: Vec<(Target, Vec<String>)>,
 }
 

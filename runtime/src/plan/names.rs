@@ -42,6 +42,8 @@ pub const VERIFY_ACTION: &str = "Verify";
 pub const PRE_ACTION: &str = "Pre";
 /// The name of the action that turns termination protection on for a stage's stacks.
 pub const PROTECT_ACTION: &str = "Protect";
+/// The name of the action that decides a `when: Broadening` approval of a stage or wave.
+pub const BROADENING_CHECK_ACTION: &str = "CheckBroadening";
 
 /// Artifact of the source action.
 pub const SOURCE_ARTIFACT: &str = "Source_Output";

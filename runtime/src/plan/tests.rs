@@ -1,8 +1,9 @@
 //! The plan of small programs: its layout, and its errors at their sites.
 
 use crate::spec::{
-    Approval, Architecture, CodeBuild, ComputeType, DeploymentConfig, Lambda, Pipeline, Program,
-    Source, Stack, Stage, Synth, DEFAULT_MEMORY_MB, DEFAULT_QUALIFIER, DEFAULT_TIMEOUT,
+    Approval, ApprovalWhen, Architecture, CodeBuild, ComputeType, DeploymentConfig, Lambda,
+    Pipeline, Program, Source, Stack, Stage, Synth, DEFAULT_MEMORY_MB, DEFAULT_QUALIFIER,
+    DEFAULT_TIMEOUT,
 };
 
 use super::*;
@@ -302,6 +303,82 @@ fn a_wave_shares_the_stage_limits() {
     assert!(errors[0].message.starts_with("wave name `Assets` is taken"));
     assert!(
         errors[1].message.contains("characters"),
+        "{}",
+        errors[1].message
+    );
+}
+
+#[test]
+fn a_broadening_approval_has_its_check_beside_it() {
+    let mut program = wave_program();
+    program.waves[0].approval.as_mut().unwrap().when = ApprovalWhen::Broadening;
+    let plan = plan(&program).unwrap();
+    let prod = plan.stage("Prod").unwrap();
+    let at_two: Vec<&str> = prod
+        .actions
+        .iter()
+        .filter(|a| a.run_order == 2)
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(at_two, ["CheckBroadening", "Promote"]);
+    assert_eq!(prod.action("ProdUs.Shop.Deploy").unwrap().run_order, 3);
+    let check = prod.action("CheckBroadening").unwrap();
+    assert_eq!(check.inputs, [Artifact::Synth]);
+    assert_eq!(check.role, ActionRole::Pipeline);
+    let ActionKind::BroadeningCheck(decided) = &check.kind else {
+        panic!("a broadening check")
+    };
+    assert_eq!(decided.owner, "Prod");
+    assert_eq!(decided.approval, "Promote");
+    let places: Vec<(&str, &[String])> = decided
+        .change_sets
+        .iter()
+        .map(|(t, stacks)| (t.region.as_str(), stacks.as_slice()))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("us-east-1", &["ProdUs-Shop".to_owned()][..]),
+            ("eu-west-1", &["ProdEu-Shop".to_owned()][..])
+        ]
+    );
+    // An approval that is always needed has no check.
+    let always = super::plan(&wave_program()).unwrap();
+    assert!(always
+        .stage("Prod")
+        .unwrap()
+        .action("CheckBroadening")
+        .is_none());
+}
+
+#[test]
+fn a_broadening_approval_needs_change_sets_to_check() {
+    let mut gate = stage("Gate", "us-east-1", &[]);
+    gate.approval = Some(Approval {
+        when: ApprovalWhen::Broadening,
+        ..Approval::named("Go")
+    });
+    let mut named_like_the_check = stage("Prod", "us-east-1", &["Shop"]);
+    named_like_the_check.approval = Some(Approval {
+        when: ApprovalWhen::Broadening,
+        ..Approval::named("CheckBroadening")
+    });
+    let errors = plan(&program(vec![gate, named_like_the_check])).unwrap_err();
+    let sites: Vec<String> = errors.iter().map(|e| e.site.to_string()).collect();
+    assert_eq!(
+        sites,
+        ["stage:Gate.approval", "stage:Prod.approval"],
+        "{errors:?}"
+    );
+    assert!(
+        errors[0]
+            .message
+            .starts_with("`when: Broadening` decides from the change sets of stage `Gate`, and it deploys no stack"),
+        "{}",
+        errors[0].message
+    );
+    assert!(
+        errors[1].message.contains("has the name of another action"),
         "{}",
         errors[1].message
     );

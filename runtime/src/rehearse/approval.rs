@@ -1,13 +1,39 @@
-//! A manual approval: granted by `--approve NAME` or `--approve-all`, asked on a terminal,
-//! and otherwise where the rehearsal stops (exit status 3), naming it.
+//! A manual approval. As on CodePipeline, it waits with a token in the execution's state,
+//! and `PutApprovalResult` decides it while the other actions of its run order run (the
+//! broadening check beside a `when: Broadening` approval approves it that way). When
+//! they end without deciding it, the rehearsal stands in for the approver: `--approve
+//! NAME` or `--approve-all` grants it, a terminal is asked, and otherwise the rehearsal
+//! stops there (exit status 3), naming it.
 
 use std::io::IsTerminal;
 
 use super::context::{ActionResult, Context, Stop};
 use super::definition::Action;
+use super::state::Decision;
 
 /// Runs a manual approval.
 pub async fn run(ctx: &Context, stage: &str, action: &Action) -> ActionResult {
+    ctx.state.wait_for_approval(stage, &action.name);
+    match ctx.state.decision(stage, &action.name).await {
+        Decision::Put {
+            approved: true,
+            summary,
+        } => return Ok(format!("approved (PutApprovalResult): {summary}")),
+        Decision::Put {
+            approved: false,
+            summary,
+        } => {
+            return Err(Stop::Failed(format!(
+                "rejected (PutApprovalResult): {summary}"
+            )))
+        }
+        Decision::SiblingFailed(sibling) => {
+            return Err(Stop::Failed(format!(
+                "not decided: {stage}/{sibling} failed beside it"
+            )))
+        }
+        Decision::Undecided => {}
+    }
     let custom = action.config("CustomData");
     let label = custom
         .and_then(|c| c.split_once(':'))

@@ -95,14 +95,14 @@ async fn replace(ctx: &Context, action: &Action) -> ActionResult {
     let env = environment(ctx, action).await?;
     let kind = prepare_stack(ctx, &env, stack_name).await?;
     let cfn = &env.clients.cloudformation;
-    if kind == ChangeSetType::Update {
-        let _ = cfn
-            .delete_change_set()
-            .stack_name(stack_name)
-            .change_set_name(change_set)
-            .send()
-            .await;
-    }
+    // Replace: the change set of that name goes first, also of a stack still under review
+    // (a first deployment that stopped at its approval); none is fine.
+    let _ = cfn
+        .delete_change_set()
+        .stack_name(stack_name)
+        .change_set_name(change_set)
+        .send()
+        .await;
     let mut request = cfn
         .create_change_set()
         .stack_name(stack_name)

@@ -424,7 +424,8 @@ fn codebuild_variables(
 }
 
 /// The AWS settings of a process that works as a role on the emulator, and nothing of
-/// the machine's own configuration (profiles, credential files).
+/// the machine's own configuration (profiles, credential files). CodePipeline is the
+/// rehearsal's own endpoint: it runs the pipeline, the emulator only stores it.
 pub fn aws_variables(ctx: &Context, keys: &Keys, region: &str) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     env.insert("AWS_ACCESS_KEY_ID".into(), keys.access_key_id.clone());
@@ -440,6 +441,10 @@ pub fn aws_variables(ctx: &Context, keys: &Keys, region: &str) -> BTreeMap<Strin
     env.insert(
         "AWS_ENDPOINT_URL".into(),
         ctx.accounts.endpoint().to_owned(),
+    );
+    env.insert(
+        "AWS_ENDPOINT_URL_CODEPIPELINE".into(),
+        ctx.codepipeline.clone(),
     );
     env.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
     let nothing = ctx.dirs.root.join("no-aws-config");

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::definition::Pipeline;
 use super::emulator::{Accounts, Keys};
+use super::state::PipelineState;
 use super::variables::Variables;
 use crate::deploy::console::Console;
 use crate::deploy::error::{Error, Result};
@@ -163,6 +164,10 @@ pub struct Context {
     pub variables: Mutex<Variables>,
     /// Whether an action of this execution changed the pipeline's own stack.
     pub mutated: std::sync::atomic::AtomicBool,
+    /// The execution's state, as CodePipeline keeps it.
+    pub state: Arc<PipelineState>,
+    /// The rehearsal's CodePipeline endpoint (`http://127.0.0.1:PORT`), which serves it.
+    pub codepipeline: String,
 }
 
 /// Which manual approvals the command line grants.

@@ -6,27 +6,31 @@
 //! ([`definition`]) and run stage by stage, the actions of one run order in parallel, as
 //! CodePipeline runs it after a push of the working tree ([`source`]): CodeBuild actions
 //! run their buildspecs here ([`codebuild`], [`buildspec`]), CloudFormation actions run
-//! their change sets on the emulator ([`cloudformation`]), manual approvals are granted or
-//! asked ([`approval`]). When the self-mutation changes the pipeline, the run starts over
-//! on the new pipeline, once, as CodePipeline does. What is real and what is emulated is
-//! described in `docs/rehearse.md`.
+//! their change sets on the emulator ([`cloudformation`]), manual approvals wait for a
+//! decision or are granted or asked ([`approval`]). The run keeps the execution's state
+//! ([`state`]), which the builds read and act on through the rehearsal's own CodePipeline
+//! endpoint ([`codepipeline`]). When the self-mutation changes the pipeline, the run
+//! starts over on the new pipeline, once, as CodePipeline does. What is real and what is
+//! emulated is described in `docs/rehearse.md`.
 
 pub mod approval;
 pub mod buildspec;
 pub mod cloudformation;
 pub mod codebuild;
+pub mod codepipeline;
 pub mod context;
 pub mod definition;
 pub mod emulator;
 pub mod files;
 pub mod report;
 pub mod source;
+pub mod state;
 pub mod variables;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use futures_util::future::join_all;
@@ -36,6 +40,7 @@ pub use context::{Approvals, Children};
 use definition::{Kind, Pipeline};
 use emulator::{Accounts, Emulator};
 use report::{Report, Row};
+use state::{PipelineState, Status};
 
 use crate::app::{App, StackArtifact, StackRole};
 use crate::deploy::assets::AssetBuilder;
@@ -147,6 +152,8 @@ async fn rehearse(
             pipeline_stack.name
         ));
     }
+    let state = Arc::new(PipelineState::default());
+    let codepipeline = codepipeline::Endpoint::start(state.clone()).await?;
     let report = Report::default();
     let mut restarts = 0;
     loop {
@@ -166,8 +173,11 @@ async fn rehearse(
             artifacts: Mutex::new(BTreeMap::new()),
             variables: Mutex::new(Default::default()),
             mutated: Default::default(),
+            state: state.clone(),
+            codepipeline: codepipeline.url.clone(),
             pipeline,
         };
+        state.begin(&ctx.pipeline, &ctx.execution_id);
         console.note(&format!(
             "execution {} of {} (version {})",
             ctx.execution_id, ctx.pipeline.name, ctx.pipeline.version
@@ -217,16 +227,21 @@ impl Execution {
     }
 }
 
-/// Runs every stage in order; within a stage, each run order's actions together.
+/// Runs every stage in order; within a stage, each run order's actions together. A
+/// failure of a run order is its first failed action's, and wins over an approval that
+/// waits beside it.
 async fn execute(ctx: &Context, report: &Report) -> Execution {
     for stage in &ctx.pipeline.stages {
         for (_, actions) in stage.run_orders() {
+            let names: Vec<&str> = actions.iter().map(|a| a.name.as_str()).collect();
+            ctx.state.start(&stage.name, &names);
             let results = join_all(
                 actions
                     .iter()
                     .map(|action| run_action(ctx, &stage.name, action, report)),
             )
             .await;
+            let mut waiting = None;
             for (action, result) in actions.iter().zip(results) {
                 match result {
                     Ok(_) => {}
@@ -236,8 +251,11 @@ async fn execute(ctx: &Context, report: &Report) -> Execution {
                             stage.name, action.name
                         ))
                     }
-                    Err(Stop::Waiting(reason)) => return Execution::Waiting(reason),
+                    Err(Stop::Waiting(reason)) => waiting = waiting.or(Some(reason)),
                 }
+            }
+            if let Some(reason) = waiting {
+                return Execution::Waiting(reason);
             }
         }
         if ctx.mutated.load(Ordering::SeqCst) {
@@ -267,6 +285,16 @@ async fn run_action(
         ))),
     };
     drop(task);
+    match &result {
+        Ok(summary) => ctx
+            .state
+            .finish(stage, &action.name, Status::Succeeded, summary),
+        Err(Stop::Failed(reason)) => ctx
+            .state
+            .finish(stage, &action.name, Status::Failed, reason),
+        // An approval that waits for a person stays in progress.
+        Err(Stop::Waiting(_)) => {}
+    }
     let elapsed = started.elapsed();
     let (mark, text) = match &result {
         Ok(summary) => ("✔", summary.clone()),

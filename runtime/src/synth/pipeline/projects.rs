@@ -1,5 +1,10 @@
 //! The CodeBuild projects behind the pipeline's build actions, each with its own role:
-//! synth, the support stacks, the assets, and each stage's verify step.
+//! synth, the support stacks, the assets, each stage's verify step, and the broadening
+//! check ([`broadening`]).
+
+mod broadening;
+
+pub(super) use broadening::action_variables as broadening_check_variables;
 
 use serde::Serialize;
 
@@ -25,6 +30,8 @@ pub(super) struct Projects {
     pub(super) pre: Vec<(String, Handle<code_build::Project>)>,
     /// The project that turns termination protection on, when a stage is protected.
     pub(super) protect: Option<Handle<code_build::Project>>,
+    /// The project that decides the `when: Broadening` approvals, when there is one.
+    pub(super) broadening_check: Option<Handle<code_build::Project>>,
 }
 
 impl Projects {
@@ -36,6 +43,7 @@ impl Projects {
             .chain(self.verify.iter().map(|(_, p)| p))
             .chain(self.pre.iter().map(|(_, p)| p))
             .chain(&self.protect)
+            .chain(&self.broadening_check)
             .map(|p| p.get_att(code_build::ProjectAttribute::Arn))
             .collect()
     }
@@ -73,6 +81,7 @@ pub(super) fn projects(
     let mut verify = Vec::new();
     let mut pre = Vec::new();
     let mut protected = Vec::new();
+    let mut checks = Vec::new();
     for action in plan.deployments().flat_map(|s| &s.actions) {
         match &action.kind {
             ActionKind::Verify {
@@ -86,12 +95,19 @@ pub(super) fn projects(
                 pre_project(t, &builder, owner, commands.clone())?,
             )),
             ActionKind::Protect { target, .. } => protected.push(target.clone()),
+            ActionKind::BroadeningCheck(check) => checks.push(check),
             _ => {}
         }
     }
     let protect = match protected.is_empty() {
         true => None,
         false => Some(protect_project(t, &builder, program, &protected)?),
+    };
+    let broadening_check = match checks.is_empty() {
+        true => None,
+        false => Some(broadening::broadening_check_project(
+            t, &builder, program, &checks,
+        )?),
     };
     Ok(Projects {
         synth,
@@ -100,6 +116,7 @@ pub(super) fn projects(
         verify,
         pre,
         protect,
+        broadening_check,
     })
 }
 

@@ -14,7 +14,7 @@ use crate::spec::{Program, Source};
 
 use super::notify::Topics;
 
-use super::projects::Projects;
+use super::projects::{broadening_check_variables, Projects};
 use super::{template_configuration_file, CAPABILITIES};
 
 use code_pipeline::pipeline::{
@@ -133,6 +133,13 @@ impl Renderer<'_> {
             ActionKind::Approval(step) => (
                 action_type("Approval", "Manual"),
                 approval_configuration(stage, step, self.topics.approval(&step.owner)),
+            ),
+            ActionKind::BroadeningCheck(check) => (
+                action_type("Build", "CodeBuild"),
+                with_variables(
+                    project(self.projects.broadening_check.as_ref()),
+                    &broadening_check_variables(check, &p.qualifier),
+                ),
             ),
             ActionKind::Pre { owner, .. } => (
                 action_type("Build", "CodeBuild"),

@@ -19,11 +19,16 @@ fn main() {
             }
         }
 
-        stage Prod {
+        stage Beta {
             account: "111111111111",
             region: "us-east-1",
-            approval: { name: "Promote", when: Broadening },
         }
 
+        stage Gate {
+            account: "111111111111",
+            region: "us-east-1",
+            approval: { name: "Go on", when: Broadening },
+            stacks: [],
+        }
     };
 }

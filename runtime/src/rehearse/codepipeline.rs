@@ -6,16 +6,19 @@
 //! the token of the approval beside it and approves it. Any other operation is refused
 //! with a message that says so.
 //!
-//! HTTP/1.1 is read by hand, just what the AWS CLI and SDKs send: a request line, headers,
-//! a body of `Content-Length` bytes, connections kept alive; anything else is answered
-//! with an error and the connection closed.
+//! HTTP is hyper's (HTTP/1.1, connections kept alive, a head read within [`IDLE`]); a body
+//! larger than [`MAX_BODY`] is refused.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Method, Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::state::{ApprovalResult, Execution, PipelineState, Refusal};
@@ -23,11 +26,9 @@ use crate::deploy::error::{Error, Result};
 
 /// The operations' `X-Amz-Target` prefix.
 const TARGET_PREFIX: &str = "CodePipeline_20150709.";
-/// The largest request head (request line and headers) read, in bytes.
-const MAX_HEAD: u64 = 64 * 1024;
 /// The largest request body read, in bytes.
 const MAX_BODY: usize = 1024 * 1024;
-/// How long an idle connection is kept.
+/// How long a connection may take to send a request's head (an idle one is closed then).
 const IDLE: Duration = Duration::from_secs(60);
 
 /// The endpoint, serving until dropped.
@@ -69,7 +70,14 @@ async fn serve(listener: TcpListener, state: Arc<PipelineState>) {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
-                connections.spawn(connection(stream, state.clone()));
+                let state = state.clone();
+                let service =
+                    hyper::service::service_fn(move |request| respond(state.clone(), request));
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(IDLE)
+                    .serve_connection(TokioIo::new(stream), service);
+                connections.spawn(connection);
             }
             // Out of descriptors, for one: try again in a moment.
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
@@ -78,104 +86,34 @@ async fn serve(listener: TcpListener, state: Arc<PipelineState>) {
     }
 }
 
-/// Answers a connection's requests until it closes, idles, or sends what is not read.
-async fn connection(stream: TcpStream, state: Arc<PipelineState>) {
-    let (read, mut write) = stream.into_split();
-    let mut reader = BufReader::new(read);
-    loop {
-        let request = match tokio::time::timeout(IDLE, read_request(&mut reader)).await {
-            Ok(Ok(Some(request))) => request,
-            Ok(Ok(None)) | Err(_) => return,
-            Ok(Err(problem)) => {
-                let answer = Answer::error(400, "SerializationException", problem);
-                let _ = write_answer(&mut write, &answer, true).await;
-                return;
-            }
-        };
-        let answer = answer(&state, &request);
-        if write_answer(&mut write, &answer, request.close)
-            .await
-            .is_err()
-            || request.close
-        {
-            return;
-        }
+/// The response to one request.
+async fn respond(
+    state: Arc<PipelineState>,
+    request: Request<Incoming>,
+) -> std::result::Result<Response<Full<Bytes>>, Infallible> {
+    let target = request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|t| t.to_str().ok())
+        .map(str::to_owned);
+    if request.method() != Method::POST {
+        let problem = format!("expected POST, found {}", request.method());
+        return Ok(Answer::error(400, "SerializationException", problem).into_response());
     }
-}
-
-/// A request, as far as the endpoint reads it.
-#[derive(Debug, PartialEq, Eq)]
-struct Request {
-    /// `X-Amz-Target`.
-    target: Option<String>,
-    body: Vec<u8>,
-    /// `Connection: close`.
-    close: bool,
-}
-
-/// The next request of a connection (`None`: it closed before one began).
-async fn read_request<R: AsyncRead + Unpin>(
-    reader: &mut BufReader<R>,
-) -> std::result::Result<Option<Request>, String> {
-    let mut head = reader.take(MAX_HEAD);
-    let mut line = String::new();
-    if head.read_line(&mut line).await.map_err(|e| e.to_string())? == 0 {
-        return Ok(None);
+    // A body announced larger than the limit is refused before it is read.
+    if hyper::body::Body::size_hint(request.body()).lower() > MAX_BODY as u64 {
+        let problem = format!("the body is larger than {MAX_BODY} bytes");
+        return Ok(Answer::error(400, "SerializationException", problem).into_response());
     }
-    let mut parts = line.split_whitespace();
-    if parts.next() != Some("POST") || !parts.nth(1).is_some_and(|v| v.starts_with("HTTP/1.")) {
-        return Err(format!(
-            "expected `POST / HTTP/1.1`, found `{}`",
-            line.trim_end()
-        ));
-    }
-    let mut request = Request {
-        target: None,
-        body: Vec::new(),
-        close: false,
+    let answer = match Limited::new(request.into_body(), MAX_BODY).collect().await {
+        Ok(body) => answer(&state, target.as_deref(), &body.to_bytes()),
+        Err(e) => Answer::error(
+            400,
+            "SerializationException",
+            format!("the body cannot be read (at most {MAX_BODY} bytes): {e}"),
+        ),
     };
-    let mut length = 0;
-    loop {
-        line.clear();
-        if head.read_line(&mut line).await.map_err(|e| e.to_string())? == 0 || !line.ends_with('\n')
-        {
-            return Err(format!(
-                "the request's head is cut, or longer than {MAX_HEAD} bytes"
-            ));
-        }
-        let header = line.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        let (name, value) = header
-            .split_once(':')
-            .ok_or_else(|| format!("`{header}` is not a header"))?;
-        let value = value.trim();
-        match name.to_ascii_lowercase().as_str() {
-            "x-amz-target" => request.target = Some(value.to_owned()),
-            "connection" => request.close = value.eq_ignore_ascii_case("close"),
-            "content-length" => {
-                length = value
-                    .parse()
-                    .map_err(|_| format!("Content-Length `{value}` is not a number"))?
-            }
-            "transfer-encoding" => {
-                return Err(format!(
-                    "Transfer-Encoding `{value}` is not read: send Content-Length"
-                ))
-            }
-            _ => {}
-        }
-    }
-    if length > MAX_BODY {
-        return Err(format!("the body has {length} bytes, more than {MAX_BODY}"));
-    }
-    request.body = vec![0; length];
-    reader
-        .read_exact(&mut request.body)
-        .await
-        .map_err(|e| format!("the body is cut: {e}"))?;
-    Ok(Some(request))
+    Ok(answer.into_response())
 }
 
 /// A response: its status and JSON body, and the error's name for `x-amzn-ErrorType`.
@@ -216,47 +154,32 @@ impl Answer {
     fn refused(refusal: Refusal) -> Answer {
         Answer::error(400, refusal.kind, refusal.message)
     }
+
+    /// The HTTP response: CodePipeline's JSON 1.1 content type, a request id, and the
+    /// error's name for the SDKs and the CLI.
+    fn into_response(self) -> Response<Full<Bytes>> {
+        let mut response = Response::builder()
+            .status(self.status)
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("x-amzn-RequestId", super::context::uuid("request"));
+        if let Some(kind) = self.error {
+            response = response.header("x-amzn-ErrorType", kind);
+        }
+        response
+            .body(Full::new(Bytes::from(self.body)))
+            .expect("a status, names and values that are valid HTTP")
+    }
 }
 
-async fn write_answer<W: AsyncWrite + Unpin>(
-    write: &mut W,
-    answer: &Answer,
-    close: bool,
-) -> std::io::Result<()> {
-    let reason = match answer.status {
-        200 => "OK",
-        _ => "Bad Request",
-    };
-    let mut head = format!(
-        "HTTP/1.1 {} {reason}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nx-amzn-RequestId: {}\r\n",
-        answer.status,
-        answer.body.len(),
-        super::context::uuid("request")
-    );
-    if let Some(kind) = answer.error {
-        head.push_str(&format!("x-amzn-ErrorType: {kind}\r\n"));
-    }
-    if close {
-        head.push_str("Connection: close\r\n");
-    }
-    head.push_str("\r\n");
-    write.write_all(head.as_bytes()).await?;
-    write.write_all(answer.body.as_bytes()).await?;
-    write.flush().await
-}
-
-/// The answer to one request.
-fn answer(state: &PipelineState, request: &Request) -> Answer {
-    let operation = request
-        .target
-        .as_deref()
-        .and_then(|t| t.strip_prefix(TARGET_PREFIX));
+/// The answer to one request: its `X-Amz-Target` and its body.
+fn answer(state: &PipelineState, target: Option<&str>, body: &[u8]) -> Answer {
+    let operation = target.and_then(|t| t.strip_prefix(TARGET_PREFIX));
     match operation {
-        Some("GetPipelineState") => match serde_json::from_slice(&request.body) {
+        Some("GetPipelineState") => match serde_json::from_slice(body) {
             Ok(asked) => get_pipeline_state(&state.snapshot(), &asked),
             Err(e) => Answer::error(400, "SerializationException", e.to_string()),
         },
-        Some("PutApprovalResult") => match serde_json::from_slice(&request.body) {
+        Some("PutApprovalResult") => match serde_json::from_slice(body) {
             Ok(put) => put_approval_result(state, &put),
             Err(e) => Answer::error(400, "SerializationException", e.to_string()),
         },
@@ -265,7 +188,7 @@ fn answer(state: &PipelineState, request: &Request) -> Answer {
             "UnknownOperationException",
             format!(
                 "{}: the rehearsal's CodePipeline answers GetPipelineState and PutApprovalResult only",
-                request.target.as_deref().unwrap_or("a request without X-Amz-Target")
+                target.unwrap_or("a request without X-Amz-Target")
             ),
         ),
     }
@@ -431,6 +354,8 @@ mod tests {
     use super::*;
     use crate::rehearse::state::tests::waiting;
     use crate::rehearse::state::Decision;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
 
     /// The AWS CLI (the one the pipeline's builds use) against the endpoint.
     async fn aws(endpoint: &Endpoint, args: &[&str]) -> std::process::Output {
@@ -535,14 +460,10 @@ mod tests {
         let endpoint = Endpoint::start(state).await.unwrap();
         let address = endpoint.url.trim_start_matches("http://").to_owned();
         for (request, expected) in [
-            ("GET / HTTP/1.1\r\n\r\n", "expected `POST / HTTP/1.1`"),
+            ("GET / HTTP/1.1\r\nConnection: close\r\n\r\n", "expected POST, found GET"),
             (
-                "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
-                "Transfer-Encoding",
-            ),
-            (
-                "POST / HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n",
-                "more than",
+                "POST / HTTP/1.1\r\nConnection: close\r\nContent-Length: 99999999\r\n\r\n",
+                "larger than 1048576 bytes",
             ),
             (
                 "POST / HTTP/1.1\r\nX-Amz-Target: CodePipeline_20150709.GetPipelineState\r\nConnection: close\r\nContent-Length: 1\r\n\r\n{",

@@ -6,8 +6,8 @@
 //! the token of the approval beside it and approves it. Any other operation is refused
 //! with a message that says so.
 //!
-//! HTTP is hyper's (HTTP/1.1, connections kept alive, a head read within [`IDLE`]); a body
-//! larger than [`MAX_BODY`] is refused.
+//! HTTP is hyper's (HTTP/1.1, connections kept alive, a request's head read within a
+//! minute); a body larger than 1 MiB is refused.
 
 use std::convert::Infallible;
 use std::sync::Arc;

@@ -21,7 +21,7 @@ use crate::spec::{Architecture, Lambda, Program, Stack};
 
 pub use pipeline::{
     template_configuration, template_configuration_file, CAPABILITIES, CDK_ASSETS_PACKAGE,
-    DEFAULT_IMAGE, DEFAULT_INSTALL, PIPELINE_TAG, RUST_TOOLCHAIN,
+    DEFAULT_IMAGE, DEFAULT_INSTALL, PIPELINE_TAG, RUST_TOOLCHAIN, TOOL_CACHE_PATHS,
 };
 pub use service::output_names;
 

@@ -256,10 +256,9 @@ pub struct BootstrapArgs {
 pub fn run(app: App) -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     let cli = Cli::parse_from(&args);
-    let result = if cli.command.talks_to_aws() {
-        engine::delegate(&app, &args[1..])
-    } else {
-        run_offline(&app, cli.command)
+    let result = match run_offline(&app, cli.command) {
+        Offline::Ran(result) => result,
+        Offline::TalksToAws(_) => engine::delegate(&app, &args[1..]),
     };
     finish(result)
 }
@@ -278,10 +277,10 @@ pub fn run_engine() -> ExitCode {
 
 #[cfg(feature = "aws")]
 fn run_in_engine(app: &App, cli: Cli) -> Result<ExitCode, Error> {
-    match cli.command {
-        Command::Rehearse(args) => aws::run_rehearsal(app, &cli.global, &args),
-        command if command.talks_to_aws() => aws::run_aws(app, &cli.global, command),
-        command => run_offline(app, command),
+    match run_offline(app, cli.command) {
+        Offline::Ran(result) => result,
+        Offline::TalksToAws(Command::Rehearse(args)) => aws::run_rehearsal(app, &cli.global, &args),
+        Offline::TalksToAws(command) => aws::run_aws(app, &cli.global, command),
     }
 }
 
@@ -291,16 +290,6 @@ fn run_in_engine(_: &App, _: Cli) -> Result<ExitCode, Error> {
         "this engine was built without pipewright's `aws` feature: build it with `cargo build --bin {} --features pipewright/aws`",
         crate::app::ENGINE_BINARY
     )))
-}
-
-impl Command {
-    /// Whether the command talks to AWS, and so runs in the engine.
-    fn talks_to_aws(&self) -> bool {
-        !matches!(
-            self,
-            Command::List | Command::Synth { .. } | Command::Assets { .. }
-        )
-    }
 }
 
 /// The exit status of a command, after a one-line reason on failure.
@@ -314,9 +303,18 @@ fn finish(result: Result<ExitCode, Error>) -> ExitCode {
     }
 }
 
-/// The commands that need no AWS.
-fn run_offline(app: &App, command: Command) -> Result<ExitCode, Error> {
-    match command {
+/// What [`run_offline`] did with a command.
+enum Offline {
+    /// It ran the command, which needs no AWS.
+    Ran(Result<ExitCode, Error>),
+    /// The command talks to AWS: it runs in the engine (which reads it; without the `aws`
+    /// feature there is none).
+    TalksToAws(#[cfg_attr(not(feature = "aws"), allow(dead_code))] Command),
+}
+
+/// Runs a command that needs no AWS (`list`, `synth`, `assets`); gives any other back.
+fn run_offline(app: &App, command: Command) -> Offline {
+    Offline::Ran(match command {
         Command::List => {
             let mut out = String::new();
             for stack in &app.stacks {
@@ -338,10 +336,8 @@ fn run_offline(app: &App, command: Command) -> Result<ExitCode, Error> {
                 println!("wrote {} assets to {}", written.len(), out.display());
                 ExitCode::SUCCESS
             }),
-        _ => Err(Error::msg(
-            "this command talks to AWS: it runs in the program's engine",
-        )),
-    }
+        talks_to_aws => return Offline::TalksToAws(talks_to_aws),
+    })
 }
 
 /// A boolean environment variable: what clap's `BoolishValueParser` takes (`y`, `yes`, `t`,

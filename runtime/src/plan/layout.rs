@@ -200,10 +200,13 @@ fn deployment(program: &Program, deployment: &Deployment<'_>) -> PipelineStage {
     let mut actions = prepares;
     actions.extend(pres);
     if let Some(approval) = deployment.approval() {
-        let approval = approval_action(deployment.name(), &stages, approval, approve);
+        let step = approval_step(deployment.name(), &stages, approval);
+        let name = approval_action_name(&approval.name);
         // Before the approval: when the check fails, its failure is the stage's first.
-        actions.extend(broadening_check(&approval, has_stacks));
-        actions.push(approval);
+        if approval.when == ApprovalWhen::Broadening && has_stacks {
+            actions.push(broadening_check(&step, &name, approve));
+        }
+        actions.push(Action::new(name, ActionKind::Approval(step), approve));
     }
     actions.extend(executes);
     actions.extend(afterwards);
@@ -277,7 +280,7 @@ fn pre_action(owner: &str, name: String, commands: &[String]) -> Option<Action> 
 
 /// The manual approval of a deployment (`owner`: the stage's or wave's name), about every
 /// change set of its stages.
-fn approval_action(owner: &str, stages: &[&Stage], approval: &Approval, run_order: u32) -> Action {
+fn approval_step(owner: &str, stages: &[&Stage], approval: &Approval) -> ApprovalStep {
     let change_sets = stages
         .iter()
         .map(|stage| {
@@ -285,39 +288,31 @@ fn approval_action(owner: &str, stages: &[&Stage], approval: &Approval, run_orde
             (target_of(stage), stacks)
         })
         .collect();
-    Action::new(
-        approval_action_name(&approval.name),
-        ActionKind::Approval(ApprovalStep {
-            owner: owner.to_owned(),
-            label: approval.name.clone(),
-            comment: approval.comment.clone(),
-            notify: approval.notify.clone(),
-            when: approval.when,
-            change_sets,
-        }),
-        run_order,
-    )
+    ApprovalStep {
+        owner: owner.to_owned(),
+        label: approval.name.clone(),
+        comment: approval.comment.clone(),
+        notify: approval.notify.clone(),
+        change_sets,
+    }
 }
 
-/// The check beside a `when: Broadening` approval, when its stages have change sets to
-/// read (without any, the plan's limits say so). CodeBuild actions take an input
-/// artifact; the script reads none of it.
-fn broadening_check(approval: &Action, has_stacks: bool) -> Option<Action> {
-    let ActionKind::Approval(step) = &approval.kind else {
-        return None;
-    };
-    (step.when == ApprovalWhen::Broadening && has_stacks).then(|| Action {
+/// The check beside a `when: Broadening` approval (the action `approval` of `step`), at
+/// its run order. Without change sets to read there is none (the plan's limits say so).
+/// CodeBuild actions take an input artifact; the script reads none of it.
+fn broadening_check(step: &ApprovalStep, approval: &str, run_order: u32) -> Action {
+    Action {
         inputs: vec![Artifact::Synth],
         ..Action::new(
             BROADENING_CHECK_ACTION.to_owned(),
             ActionKind::BroadeningCheck(BroadeningCheck {
                 owner: step.owner.clone(),
-                approval: approval.name.clone(),
+                approval: approval.to_owned(),
                 change_sets: step.change_sets.clone(),
             }),
-            approval.run_order,
+            run_order,
         )
-    })
+    }
 }
 
 /// A stage's verify step, when it has commands: every output of its stacks as an

@@ -24,7 +24,7 @@ mod site;
 mod tests;
 
 use crate::bootstrap_stack::Environment;
-use crate::spec::{ApprovalWhen, Architecture, NotifyTarget, Program};
+use crate::spec::{Architecture, NotifyTarget, Program};
 
 pub(crate) use limits::environment_variables_value;
 pub use limits::{
@@ -228,8 +228,6 @@ pub struct ApprovalStep {
     pub comment: Option<String>,
     /// Who is told that it waits.
     pub notify: Option<NotifyTarget>,
-    /// When it is needed (`Broadening`: a [`BroadeningCheck`] beside it decides).
-    pub when: ApprovalWhen,
     /// The change sets it releases: for each stage, where it deploys and its stacks'
     /// names.
     pub change_sets: Vec<(Target, Vec<String>)>,

@@ -285,22 +285,16 @@ async fn run_action(
         ))),
     };
     drop(task);
-    match &result {
-        Ok(summary) => ctx
-            .state
-            .finish(stage, &action.name, Status::Succeeded, summary),
-        Err(Stop::Failed(reason)) => ctx
-            .state
-            .finish(stage, &action.name, Status::Failed, reason),
-        // An approval that waits for a person stays in progress.
-        Err(Stop::Waiting(_)) => {}
-    }
     let elapsed = started.elapsed();
-    let (mark, text) = match &result {
-        Ok(summary) => ("✔", summary.clone()),
-        Err(Stop::Failed(reason)) => ("✘", reason.clone()),
-        Err(Stop::Waiting(reason)) => ("⏸", reason.clone()),
+    // An approval that waits for a person stays in progress in the execution's state.
+    let (mark, text, outcome, status) = match &result {
+        Ok(summary) => ("✔", summary, "succeeded", Some(Status::Succeeded)),
+        Err(Stop::Failed(reason)) => ("✘", reason, "failed", Some(Status::Failed)),
+        Err(Stop::Waiting(reason)) => ("⏸", reason, "waiting", None),
     };
+    if let Some(status) = status {
+        ctx.state.finish(stage, &action.name, status, text);
+    }
     ctx.console.note(&format!(
         "{mark} {name} ({:.1}s): {text}",
         elapsed.as_secs_f64()
@@ -308,11 +302,7 @@ async fn run_action(
     report.add(Row {
         stage: stage.to_owned(),
         action: action.name.clone(),
-        result: match &result {
-            Ok(_) => "succeeded",
-            Err(Stop::Failed(_)) => "failed",
-            Err(Stop::Waiting(_)) => "waiting",
-        },
+        result: outcome,
         seconds: elapsed.as_secs_f64(),
     });
     result

@@ -1349,7 +1349,7 @@ fn outputs_are_what_the_service_templates_declare() {
                 .as_object()
                 .map(|o| o.keys().cloned().collect())
                 .unwrap_or_default();
-            let expected = synth::output_names(program.stack(block).unwrap());
+            let expected = program.stack(block).unwrap().output_names();
             assert_eq!(declared, expected, "{name}: {}", stack.name);
             let listed: Vec<String> = stack.outputs.iter().map(|o| o.to_string()).collect();
             assert_eq!(listed, expected);

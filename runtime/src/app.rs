@@ -116,8 +116,13 @@ impl StackArtifact {
 
     /// The template's file name in a cloud assembly.
     pub fn template_file(&self) -> String {
-        crate::plan::template_file(&self.name)
+        template_file(&self.name)
     }
+}
+
+/// The template file of a stack in the cloud assembly.
+pub fn template_file(stack_name: &str) -> String {
+    format!("{stack_name}.template.json")
 }
 
 /// The executable a Lambda `provided.*` runtime starts, and so the functions' handler: the

@@ -311,6 +311,21 @@ impl Stack {
     pub fn lambda(&self, name: &str) -> Option<&Lambda> {
         self.lambdas.iter().find(|l| l.name == name)
     }
+
+    /// The names of its outputs, in the order its template declares them: per lambda
+    /// `<Lambda>FunctionName` and `<Lambda>AliasArn`, per api `<Api>Url`. A stage's verify
+    /// step sees each as an environment variable.
+    pub fn output_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for l in &self.lambdas {
+            names.push(format!("{}FunctionName", l.name));
+            names.push(format!("{}AliasArn", l.name));
+        }
+        for api in &self.apis {
+            names.push(format!("{}Url", api.name));
+        }
+        names
+    }
 }
 
 /// A `lambda` block: function, error alarm, `Current` alias and CodeDeploy canary.

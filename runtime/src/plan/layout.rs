@@ -1,14 +1,14 @@
 //! Lays the pipeline out: its stages and their actions, in the order CodePipeline runs
 //! them.
 
+use crate::app::template_file;
 use crate::spec::{Approval, ApprovalWhen, Deployment, Program, Stage};
-use crate::synth::output_names;
 
 use super::names::{
     approval_action_name, artifact_key_alias, asset_action_name_of, asset_manifest_file_of,
     deploy_action_name, prepare_action_name, source_action_name, support_bucket_name,
-    support_stack_name, template_file, wave_action_name, ASSETS_STAGE, BROADENING_CHECK_ACTION,
-    BUILD_STAGE, PRE_ACTION, PROTECT_ACTION, SELF_MUTATE_DEPLOY_ACTION, SELF_MUTATE_PREPARE_ACTION,
+    support_stack_name, wave_action_name, ASSETS_STAGE, BROADENING_CHECK_ACTION, BUILD_STAGE,
+    PRE_ACTION, PROTECT_ACTION, SELF_MUTATE_DEPLOY_ACTION, SELF_MUTATE_PREPARE_ACTION,
     SOURCE_STAGE, SUPPORT_STACKS_ACTION, SYNTH_ACTION, UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
 };
 use super::{
@@ -325,7 +325,7 @@ fn verify_action(program: &Program, stage: &Stage, name: String, run_order: u32)
     for block in &stage.stacks {
         let namespace = stage.stack_name(block);
         if let Some(stack) = program.stack(block) {
-            for output in output_names(stack) {
+            for output in stack.output_names() {
                 let variable = format!("#{{{namespace}.{output}}}");
                 variables.push((output, variable));
             }

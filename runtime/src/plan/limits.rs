@@ -8,7 +8,6 @@ use serde::Serialize;
 use crate::spec::{
     check_account as check_account_id, Approval, ApprovalWhen, Deployment, Program, Stage,
 };
-use crate::synth::output_names;
 
 use super::names::{approval_action_name, OWN_STAGES};
 use super::{ActionKind, PipelinePlan, PipelineStage, PlanError, Site, StageField};
@@ -357,7 +356,7 @@ fn check_verify(
         .iter()
         .filter(|s| stage.stacks.contains(&s.name))
     {
-        for output in output_names(stack) {
+        for output in stack.output_names() {
             match seen.iter().find(|(o, _)| *o == output) {
                 Some((_, other)) => {
                     match collisions

@@ -34,7 +34,7 @@ pub use limits::{
 pub use names::{
     approval_action_name, artifact_key_alias, asset_action_name, asset_action_name_of,
     asset_manifest_file, deploy_action_name, prepare_action_name, source_action_name,
-    support_bucket_name, support_stack_name, template_file, wave_action_name, ASSETS_STAGE,
+    support_bucket_name, support_stack_name, wave_action_name, ASSETS_STAGE,
     BROADENING_CHECK_ACTION, BUILD_STAGE, CHANGE_SET, OWN_STAGES, PRE_ACTION, PROTECT_ACTION,
     SELF_MUTATE_DEPLOY_ACTION, SELF_MUTATE_PREPARE_ACTION, SOURCE_ARTIFACT, SOURCE_STAGE,
     SUPPORT_STACKS_ACTION, SYNTH_ACTION, SYNTH_ARTIFACT, UPDATE_PIPELINE_STAGE, VERIFY_ACTION,

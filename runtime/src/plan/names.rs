@@ -100,11 +100,6 @@ pub(crate) fn asset_manifest_file_of(action: &str) -> String {
     format!("assets/{action}.assets.json")
 }
 
-/// The template file of a stack in the cloud assembly.
-pub fn template_file(stack_name: &str) -> String {
-    format!("{stack_name}.template.json")
-}
-
 /// The name of the support stack of a region the pipeline deploys to but does not live in.
 pub fn support_stack_name(pipeline: &Pipeline, region: &str) -> String {
     format!("{}-support-{region}", pipeline.name)

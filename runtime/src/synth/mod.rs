@@ -23,7 +23,6 @@ pub use pipeline::{
     template_configuration, template_configuration_file, CAPABILITIES, CDK_ASSETS_PACKAGE,
     DEFAULT_IMAGE, DEFAULT_INSTALL, PIPELINE_TAG, RUST_TOOLCHAIN, TOOL_CACHE_PATHS,
 };
-pub use service::output_names;
 
 /// A synthesis failure, tied to the block that caused it when there is one.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -112,21 +112,6 @@ pub(super) fn service_stack(
     Ok((t, outputs))
 }
 
-/// The names of a stack's outputs, in the order its template declares them: per lambda
-/// `<Lambda>FunctionName` and `<Lambda>AliasArn`, per api `<Api>Url`. A stage's verify
-/// step sees each as an environment variable.
-pub fn output_names(stack: &Stack) -> Vec<String> {
-    let mut names = Vec::new();
-    for l in &stack.lambdas {
-        names.push(format!("{}FunctionName", l.name));
-        names.push(format!("{}AliasArn", l.name));
-    }
-    for api in &stack.apis {
-        names.push(format!("{}Url", api.name));
-    }
-    names
-}
-
 /// `Metadata` that skips checkov checks, each with the reason it does not apply to what
 /// the language generates: the justification travels with the template.
 fn checkov_skips(skips: &[(&str, &str)]) -> crate::cfn::Metadata {

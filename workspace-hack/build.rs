@@ -1,0 +1,2 @@
+//! Nothing to build: the build-dependencies only turn features on (see Cargo.toml).
+fn main() {}

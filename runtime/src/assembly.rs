@@ -193,3 +193,66 @@ pub fn files(app: &App) -> Vec<AssemblyFile> {
 fn pretty(value: &Json) -> String {
     serde_json::to_string_pretty(value).expect("manifests serialize to JSON")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::path::Path;
+
+    use super::*;
+    use crate::app::empty_app;
+    use crate::fingerprint::fingerprint;
+    use crate::fingerprint::tests::{scratch, workspace, write};
+    use crate::spec::Architecture;
+    use crate::synth::asset_id;
+
+    /// The cloud assembly `synth` writes for an app without stacks: its real
+    /// `manifest.json`.
+    fn write_assembly(dir: &Path) {
+        let app = empty_app();
+        for file in files(&app) {
+            write(&dir.join(&file.path), &file.contents);
+        }
+        write(&dir.join("Pipe.template.json"), "{}");
+        write(&dir.join("asset.0123.zip"), "zip");
+    }
+
+    /// The issue-12 layout: `deploy synth --out cdk.out` inside the function's package, and
+    /// files the repository's `.gitignore` files (the workspace's, the package's and a
+    /// nested one) ignore. None of them is a source: the hash, hence the asset id, stays.
+    /// (A test of the fingerprint, here because it writes a real assembly and computes asset
+    /// ids, which the fingerprint's layer is below.)
+    #[test]
+    fn ignores_what_gitignore_ignores_and_the_synth_output() {
+        let root = scratch("ignored");
+        workspace(&root);
+        write(&root.join(".gitignore"), "/target\n/app/generated/\n");
+        write(&root.join("app/.gitignore"), "*.log\n!keep.log\n");
+        write(&root.join("app/src/.gitignore"), "scratch/\n");
+        let id = |root: &Path| {
+            let fp = fingerprint(&root.join("app"), root).unwrap();
+            let id = asset_id(&fp.hash, "app", Architecture::Arm64);
+            (id, fp.files.len())
+        };
+        let before = id(&root);
+
+        write_assembly(&root.join("app/cdk.out"));
+        write_assembly(&root.join("app/deploy/out"));
+        write(&root.join("app/debug.log"), "junk");
+        write(&root.join("app/src/trace.log"), "junk");
+        write(&root.join("app/generated/code.rs"), "junk");
+        write(&root.join("app/src/scratch/notes.rs"), "junk");
+        assert_eq!(before, id(&root));
+
+        // A re-included file and a `manifest.json` that is not an assembly's are sources.
+        write(&root.join("app/keep.log"), "kept");
+        let with_keep = id(&root);
+        assert_ne!(before, with_keep);
+        write(
+            &root.join("app/static/manifest.json"),
+            "{\"name\": \"app\"}",
+        );
+        assert_ne!(with_keep, id(&root));
+        fs::remove_dir_all(&root).unwrap();
+    }
+}

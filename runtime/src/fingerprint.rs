@@ -230,11 +230,12 @@ fn is_cloud_assembly(dir: &Path) -> bool {
     })
 }
 
+/// The scratch workspaces of the fingerprint's tests, which the assembly's tests use too.
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
+    pub(crate) fn scratch(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!(
             "pipewright-fingerprint-{name}-{}",
             std::process::id()
@@ -243,14 +244,14 @@ mod tests {
         dir
     }
 
-    fn write(path: &Path, text: &str) {
+    pub(crate) fn write(path: &Path, text: &str) {
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(path, text).unwrap();
     }
 
     /// A workspace with `app`, which depends by path on `lib` (through the workspace
     /// table) and has a nested package and build output that are not its sources.
-    fn workspace(root: &Path) {
+    pub(crate) fn workspace(root: &Path) {
         write(
             &root.join("Cargo.toml"),
             "[workspace]\nmembers = [\"app\", \"lib\"]\n[workspace.dependencies]\nlib = { path = \"lib\" }\n",
@@ -316,54 +317,6 @@ mod tests {
         assert_ne!(first, fingerprint(&a.join("app"), &a).unwrap().hash);
         fs::remove_dir_all(&a).unwrap();
         fs::remove_dir_all(&b).unwrap();
-    }
-
-    /// The cloud assembly `synth` writes for an app without stacks: its real
-    /// `manifest.json`.
-    fn write_assembly(dir: &Path) {
-        let app = crate::app::empty_app();
-        for file in crate::assembly::files(&app) {
-            write(&dir.join(&file.path), &file.contents);
-        }
-        write(&dir.join("Pipe.template.json"), "{}");
-        write(&dir.join("asset.0123.zip"), "zip");
-    }
-
-    /// The issue-12 layout: `deploy synth --out cdk.out` inside the function's package, and
-    /// files the repository's `.gitignore` files (the workspace's, the package's and a
-    /// nested one) ignore. None of them is a source: the hash, hence the asset id, stays.
-    #[test]
-    fn ignores_what_gitignore_ignores_and_the_synth_output() {
-        let root = scratch("ignored");
-        workspace(&root);
-        write(&root.join(".gitignore"), "/target\n/app/generated/\n");
-        write(&root.join("app/.gitignore"), "*.log\n!keep.log\n");
-        write(&root.join("app/src/.gitignore"), "scratch/\n");
-        let id = |root: &Path| {
-            let fp = fingerprint(&root.join("app"), root).unwrap();
-            let id = crate::synth::asset_id(&fp.hash, "app", crate::spec::Architecture::Arm64);
-            (id, fp.files.len())
-        };
-        let before = id(&root);
-
-        write_assembly(&root.join("app/cdk.out"));
-        write_assembly(&root.join("app/deploy/out"));
-        write(&root.join("app/debug.log"), "junk");
-        write(&root.join("app/src/trace.log"), "junk");
-        write(&root.join("app/generated/code.rs"), "junk");
-        write(&root.join("app/src/scratch/notes.rs"), "junk");
-        assert_eq!(before, id(&root));
-
-        // A re-included file and a `manifest.json` that is not an assembly's are sources.
-        write(&root.join("app/keep.log"), "kept");
-        let with_keep = id(&root);
-        assert_ne!(before, with_keep);
-        write(
-            &root.join("app/static/manifest.json"),
-            "{\"name\": \"app\"}",
-        );
-        assert_ne!(with_keep, id(&root));
-        fs::remove_dir_all(&root).unwrap();
     }
 
     /// Only the repository's own `.gitignore` files count: one above the top of the

@@ -3,21 +3,24 @@
 //! CloudFormation registry schemas by `runtime/codegen`).
 
 pub mod actions;
+mod error;
 mod policy;
 mod references;
+mod resource;
 pub mod resources;
 mod template;
 mod value;
 
 pub use actions::ActionConfiguration;
+pub use error::TemplateError;
 pub use policy::{
     ConditionOperator, ConditionValues, Effect, PolicyDocument, Principal, Statement,
     StatementConditions,
 };
 pub use references::{check as check_references, targets as reference_targets};
-pub use template::{
-    Assertion, Attribute, Attributes, CheckovMetadata, CheckovSkip, Export, Handle, Mapping,
-    Metadata, Output, Parameter, ParameterName, RemovalPolicy, Resource, ResourceType, Rule,
-    Template, TemplateError, UpdatePolicy,
+pub use resource::{
+    Attribute, Attributes, CheckovMetadata, CheckovSkip, Handle, Metadata, RemovalPolicy, Resource,
+    ResourceType, UpdatePolicy,
 };
+pub use template::{Assertion, Export, Mapping, Output, Parameter, ParameterName, Rule, Template};
 pub use value::{Condition, ConditionName, Intrinsic, Json, Pseudo, Value};

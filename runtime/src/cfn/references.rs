@@ -6,9 +6,9 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use super::error::TemplateError;
 use super::resources::attribute_names;
 use super::value::{Json, Pseudo};
-use super::TemplateError;
 
 /// Checks a template in its JSON form.
 pub fn check(template: &Json) -> Result<(), Vec<TemplateError>> {

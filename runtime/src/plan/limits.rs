@@ -9,11 +9,9 @@ use crate::spec::{
     check_account as check_account_id, Approval, ApprovalWhen, Deployment, Program, Stage,
 };
 
-use super::names::{approval_action_name, OWN_STAGES};
+use super::names::{approval_action_name, MAX_NAME_LENGTH, OWN_STAGES};
 use super::{ActionKind, PipelinePlan, PipelineStage, PlanError, Site, StageField};
 
-/// CodePipeline's limit on stage, action and namespace names (characters).
-pub const MAX_NAME_LENGTH: usize = 100;
 /// CodePipeline's limit on the actions of one stage.
 pub const MAX_ACTIONS_PER_STAGE: usize = 50;
 /// CodePipeline's limit on the stages of one pipeline.

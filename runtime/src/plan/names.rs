@@ -8,7 +8,9 @@ use crate::app::Asset;
 use crate::fingerprint::hex;
 use crate::spec::{Architecture, Pipeline};
 
-use super::limits::MAX_NAME_LENGTH;
+/// CodePipeline's limit on stage, action and namespace names (characters): the source
+/// action's name is cut to it, and the plan's limits check every other name against it.
+pub const MAX_NAME_LENGTH: usize = 100;
 
 /// The pipeline's own first stage: the source action.
 pub const SOURCE_STAGE: &str = "Source";

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::{ApprovalArg, Command, Global, ProgressArg, RehearseArgs};
+use super::args::{ApprovalArg, Command, Global, ProgressArg, RehearseArgs};
 use crate::app::App;
 use crate::deploy::assets::AssetBuilder;
 use crate::deploy::bootstrap::BootstrapOptions;

@@ -3,7 +3,8 @@
 //! Offline (the `cli` feature): [`assets`] and [`archive`] (building and zipping the Lambda
 //! bundles) and [`error`]. With AWS (the `aws` feature), one concern per module:
 //! [`clients`] (AWS configuration, environments and their bootstrap roles, request
-//! counting), [`settings`] (checks of the AWS settings), [`publish`] (uploads to the asset
+//! counting), `bootstrapped` (whether an environment is bootstrapped, with which version),
+//! [`settings`] (checks of the AWS settings), [`publish`] (uploads to the asset
 //! buckets), [`stack`] (one stack through a change set), [`changes`] (change set tables and
 //! approvals), [`runs`] (runs of the same stack at once), [`console`] (results, progress,
 //! questions), [`select`] (which stacks, in which order), [`repair`] (bootstrap resources
@@ -17,6 +18,8 @@ pub mod error;
 
 #[cfg(feature = "aws")]
 pub mod bootstrap;
+#[cfg(feature = "aws")]
+mod bootstrapped;
 #[cfg(feature = "aws")]
 pub mod changes;
 #[cfg(feature = "aws")]

@@ -6,14 +6,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use sha2::{Digest, Sha256};
-
 use super::definition::Pipeline;
 use super::emulator::{Accounts, Keys};
 use super::state::PipelineState;
 use super::variables::Variables;
 use crate::deploy::console::Console;
 use crate::deploy::error::{Error, Result};
+
+/// Ids nobody else has (see [`super::ids`]).
+pub use super::ids::{unique_id, uuid};
 
 /// The directories of the rehearsal, under `target/pipewright/rehearse/`.
 #[derive(Clone, Debug)]
@@ -317,35 +318,6 @@ pub fn cut(text: &str, n: usize) -> &str {
     }
 }
 
-/// An id nobody else has: a hash of the time, the process and a counter, in hex.
-pub fn unique_id(salt: &str) -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let mut hash = Sha256::new();
-    hash.update(now.to_le_bytes());
-    hash.update(std::process::id().to_le_bytes());
-    hash.update(COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
-    hash.update(salt.as_bytes());
-    crate::fingerprint::hex(&hash.finalize())
-}
-
-/// An id in UUID form (CodeBuild's build ids, CodePipeline's execution ids).
-pub fn uuid(salt: &str) -> String {
-    let h = unique_id(salt);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
 /// A path for messages: relative to the current directory when inside it.
 pub fn shown(path: &Path) -> String {
     std::env::current_dir()
@@ -383,9 +355,7 @@ mod tests {
     }
 
     #[test]
-    fn ids_and_names() {
-        assert_ne!(unique_id("a"), unique_id("a"));
-        assert_eq!(uuid("x").len(), 36);
+    fn names() {
         assert_eq!(
             cut("BackendPipelineWithALongName", 20),
             "BackendPipelineWithA"

@@ -22,6 +22,7 @@ pub mod context;
 pub mod definition;
 pub mod emulator;
 pub mod files;
+pub mod ids;
 pub mod report;
 pub mod source;
 pub mod state;

@@ -9,8 +9,8 @@ use std::time::SystemTime;
 
 use tokio::sync::Notify;
 
-use super::context::uuid;
 use super::definition::{Kind, Pipeline};
+use super::ids::uuid;
 
 /// CodePipeline's limit on an approval result's summary (characters).
 pub const MAX_SUMMARY_LENGTH: usize = 512;

@@ -1,0 +1,318 @@
+//! The `stack` block and what it holds: lambdas and APIs.
+
+use pipewright::plan::Site;
+use pipewright::spec::{self, Alarm, Api, Architecture, Cors, DeploymentConfig, Lambda, Stack};
+use syn::Ident;
+
+use super::context::{Cx, FieldSpan};
+use super::fields::Fields;
+use crate::diagnostics::{closest, did_you_mean_or, list, suggestion};
+use crate::syntax::{self, ApiBlock, LambdaBlock, StackBlock, StackMember};
+
+impl Cx {
+    pub(super) fn stack(&mut self, block: &StackBlock) -> (Stack, Vec<(String, FieldSpan)>) {
+        let name = self.block_name(&block.name);
+        self.spans.insert(Site::stack(&name), block.name.span());
+        let doc = self.docs(&block.docs);
+        self.syntax_errors(&block.errors);
+        let mut lambdas_blocks: Vec<&LambdaBlock> = Vec::new();
+        let mut api_blocks: Vec<&ApiBlock> = Vec::new();
+        let mut misspelt_lambdas: Vec<String> = Vec::new();
+        for member in &block.members {
+            match member {
+                StackMember::Lambda(l) => lambdas_blocks.push(l),
+                StackMember::Api(a) => api_blocks.push(a),
+                StackMember::Field(field) => self.diag.error(
+                    field.name_span(),
+                    format!(
+                        "a stack has no field `{}`: it holds `lambda NAME {{ ... }}` and `api NAME {{ ... }}` blocks",
+                        field.name.text()
+                    ),
+                ),
+                StackMember::Unknown(u) => {
+                    let keyword = u.keyword.to_string();
+                    if closest(&keyword, ["lambda"]).is_some() {
+                        misspelt_lambdas.extend(u.name.as_ref().map(Ident::to_string));
+                    }
+                    self.diag.error(
+                        u.keyword.span(),
+                        format!(
+                            "unknown block `{keyword}` in stack `{name}`{}",
+                            suggestion(&keyword, syntax::STACK_KEYWORDS)
+                        ),
+                    )
+                }
+            }
+        }
+        // Lambdas and APIs share the stack's logical-id namespace.
+        let member_names = lambdas_blocks
+            .iter()
+            .map(|l| &l.name)
+            .chain(api_blocks.iter().map(|a| &a.name));
+        self.unique_names(&format!("lambda/api in stack `{name}`"), member_names);
+        let mut field_spans = Vec::new();
+        let lambdas: Vec<Lambda> = lambdas_blocks
+            .iter()
+            .map(|l| {
+                let (lambda, spans) = self.lambda(&name, l);
+                field_spans.push((lambda.name.clone(), spans));
+                lambda
+            })
+            .collect();
+        // A lambda whose keyword is misspelt still counts as declared: an api naming it
+        // is not a second mistake.
+        let lambda_names: Vec<&str> = lambdas
+            .iter()
+            .map(|l| l.name.as_str())
+            .chain(misspelt_lambdas.iter().map(String::as_str))
+            .collect();
+        let apis = api_blocks
+            .iter()
+            .map(|a| self.api(&name, a, &lambda_names))
+            .collect();
+        (
+            Stack {
+                name,
+                doc,
+                lambdas,
+                apis,
+            },
+            field_spans,
+        )
+    }
+
+    fn lambda(&mut self, stack: &str, block: &LambdaBlock) -> (Lambda, FieldSpan) {
+        let name = self.block_name(&block.name);
+        self.spans
+            .insert(Site::lambda(stack, &name), block.name.span());
+        let doc = self.docs(&block.docs);
+        self.syntax_errors(&block.fields.errors);
+        let what = format!("lambda `{name}`");
+        let mut f = Fields::new(
+            &mut self.diag,
+            what,
+            block.name.span(),
+            &block.fields.fields,
+        );
+        let package = f.required_str("package");
+        let bin = f.str("bin");
+        let spans = FieldSpan {
+            package: package
+                .as_ref()
+                .map(|p| p.span)
+                .unwrap_or(block.name.span()),
+            bin: bin.as_ref().map(|b| b.span),
+        };
+        let description = f.str("description").map(|d| d.value).or(doc);
+        let memory = f
+            .int("memory", "a memory size in MB")
+            .map(|m| {
+                if !spec::MEMORY_RANGE_MB.contains(&m.value) {
+                    f.diag.error(
+                        m.span,
+                        format!("memory must be between 128 and 10240 MB, found {}", m.value),
+                    );
+                }
+                m.value as u32
+            })
+            .unwrap_or(spec::DEFAULT_MEMORY_MB);
+        let timeout = f
+            .duration("timeout")
+            .map(|t| {
+                if !spec::TIMEOUT_RANGE_SECS.contains(&t.value.as_secs()) {
+                    f.diag.error(
+                        t.span,
+                        format!(
+                            "timeout must be between 1s and 900s (15min), found {}",
+                            t.value
+                        ),
+                    );
+                }
+                t.value
+            })
+            .unwrap_or(spec::DEFAULT_TIMEOUT);
+        let architecture = f
+            .ident("architecture")
+            .and_then(|a| {
+                f.named(
+                    a,
+                    "architecture",
+                    Architecture::NAMES,
+                    Architecture::from_name,
+                )
+            })
+            .unwrap_or(Architecture::X86_64);
+        let environment = f.environment("environment").unwrap_or_default();
+        let alarm = f
+            .group("alarm", |g| {
+                let defaults = Alarm::default();
+                let threshold = g.int("threshold", "a number of errors").map(|t| t.value);
+                let evaluation_periods = g
+                    .int("evaluation_periods", "a number of periods")
+                    .map(|e| {
+                        if e.value == 0 {
+                            g.diag.error(e.span, "evaluation_periods must be at least 1");
+                        }
+                        e.value
+                    });
+                let period = g.duration("period").map(|p| {
+                    let s = p.value.as_secs();
+                    if !(s == 10 || s == 30 || (s >= 60 && s % 60 == 0)) || s > 86_400 {
+                        g.diag.error(p.span, format!("an alarm period must be 10s, 30s or a whole number of minutes up to 1 day, found {}", p.value));
+                    }
+                    p.value
+                });
+                Alarm {
+                    threshold: threshold.map(|t| t.min(u32::MAX as u64) as u32).unwrap_or(defaults.threshold),
+                    evaluation_periods: evaluation_periods.map(|e| e.min(u32::MAX as u64) as u32).unwrap_or(defaults.evaluation_periods),
+                    period: period.unwrap_or(defaults.period),
+                }
+            })
+            .unwrap_or_default();
+        let deployment = f
+            .ident("deployment")
+            .and_then(|d| {
+                f.named(
+                    d,
+                    "deployment config",
+                    DeploymentConfig::NAMES,
+                    DeploymentConfig::from_name,
+                )
+            })
+            .unwrap_or(DeploymentConfig::Linear10PercentEvery1Minute);
+        f.finish();
+        (
+            Lambda {
+                name,
+                package: package.map(|p| p.value).unwrap_or_default(),
+                bin: bin.map(|b| b.value).unwrap_or_default(),
+                description,
+                memory,
+                timeout,
+                architecture,
+                environment,
+                alarm,
+                deployment,
+            },
+            spans,
+        )
+    }
+
+    fn api(&mut self, stack: &str, block: &ApiBlock, lambdas: &[&str]) -> Api {
+        let name = self.block_name(&block.name);
+        self.spans
+            .insert(Site::api(stack, &name), block.name.span());
+        let doc = self.docs(&block.docs);
+        self.syntax_errors(&block.fields.errors);
+        let what = format!("api `{name}`");
+        let mut f = Fields::new(
+            &mut self.diag,
+            what,
+            block.name.span(),
+            &block.fields.fields,
+        );
+        let handler = f.required_ident("handler").map(|h| {
+            let text = h.value.to_string();
+            if !lambdas.contains(&text.as_str()) {
+                let hint = did_you_mean_or(&text, lambdas, || match lambdas {
+                    [] => format!("; stack `{stack}` has no lambda"),
+                    _ => format!("; its lambdas are {}", list(lambdas)),
+                });
+                f.diag.error(
+                    h.span,
+                    format!("no lambda `{text}` in stack `{stack}`{hint}"),
+                );
+            }
+            text
+        });
+        let description = f.str("description").map(|d| d.value).or(doc);
+        let binary_media_types = f
+            .str_list("binary_media_types")
+            .map(|l| {
+                for (t, span) in &l.value {
+                    if !t.contains('/') {
+                        f.diag.error(
+                            *span,
+                            format!(
+                                "expected a media type such as `image/png` or `*/*`, found `{t}`"
+                            ),
+                        );
+                    }
+                }
+                l.value.into_iter().map(|(s, _)| s).collect()
+            })
+            .unwrap_or_default();
+        let cors = f.group("cors", |g| {
+            let origins = g.required_str_list("origins").map(|l| {
+                if l.value.is_empty() {
+                    g.diag
+                        .error(l.span, "expected at least one origin, or `\"*\"`");
+                }
+                for (o, span) in &l.value {
+                    if let Err(m) = spec::check_cors_origin(o) {
+                        g.diag.error(*span, m);
+                    }
+                }
+                l.value.into_iter().map(|(s, _)| s).collect()
+            });
+            let methods = g.required_str_list("methods").map(|l| {
+                if l.value.is_empty() {
+                    g.diag
+                        .error(l.span, "expected at least one method, or `\"*\"`");
+                }
+                for (m, span) in &l.value {
+                    if m != "*" && !spec::HTTP_METHODS.contains(&m.as_str()) {
+                        let hint = suggestion(m, spec::HTTP_METHODS);
+                        g.diag
+                            .error(*span, format!("unknown HTTP method `{m}`{hint}"));
+                    }
+                }
+                l.value.into_iter().map(|(s, _)| s).collect()
+            });
+            let headers = g.str_list("headers").map(|l| {
+                for (h, span) in &l.value {
+                    let ok = h == "*"
+                        || (!h.is_empty()
+                            && h.bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+                    if !ok {
+                        g.diag
+                            .error(*span, format!("expected an HTTP header name, found `{h}`"));
+                    }
+                }
+                l.value.into_iter().map(|(s, _)| s).collect()
+            });
+            Cors {
+                origins: origins.unwrap_or_default(),
+                methods: methods.unwrap_or_default(),
+                headers,
+            }
+        });
+        let stage_name = f
+            .str("stage_name")
+            .map(|s| {
+                let ok = !s.value.is_empty()
+                    && s.value.len() <= 128
+                    && s.value
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                if !ok {
+                    f.diag.error(
+                        s.span,
+                        "expected a stage name of letters, digits, `-` and `_`",
+                    );
+                }
+                s.value
+            })
+            .unwrap_or_else(|| spec::DEFAULT_API_STAGE.to_owned());
+        f.finish();
+        Api {
+            name,
+            handler: handler.unwrap_or_default(),
+            description,
+            binary_media_types,
+            cors,
+            stage_name,
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! The syntax tree of the `pipeline!` language: one type per construct, each with
+//! `impl Parse`.
+//!
+//! Parsing is lenient where recovery is cheap: a malformed field is recorded as an error
+//! and parsing resumes after the next comma, and a block with an unknown keyword is kept
+//! as an [`UnknownBlock`], so one compile reports every mistake rather than the first.
+//! What the fields mean is checked later, by [`lower`](crate::lower).
+//!
+//! One file per construct group: the keywords ([`kw`]), the program and its top-level
+//! items ([`Program`]), the blocks ([`PipelineBlock`], [`StackBlock`], [`StageBlock`],
+//! [`WaveBlock`], ...), their doc comments ([`Docs`]), and their `{ field: value, ... }`
+//! bodies ([`FieldList`], [`Field`], [`Value`]).
+
+mod blocks;
+mod docs;
+mod fields;
+mod keywords;
+mod program;
+
+pub use blocks::{
+    ApiBlock, LambdaBlock, PipelineBlock, StackBlock, StackMember, StageBlock, UnknownBlock,
+    WaveBlock, WaveMember,
+};
+pub use docs::Docs;
+pub use fields::{
+    Field, FieldList, FieldName, GroupValue, IntValue, ListValue, Value, MAX_VALUE_DEPTH,
+};
+pub use keywords::{kw, STACK_KEYWORDS, TOP_LEVEL_KEYWORDS, WAVE_KEYWORDS};
+pub use program::{Item, Program};

@@ -156,6 +156,24 @@ pub struct RehearseArgs {
     /// Leave the emulator running at the end.
     #[arg(long)]
     pub keep: bool,
+    /// A variable every build of the rehearsal gets, over the pipeline's own (as a CodeBuild
+    /// StartBuild override would): the builds see none of this machine's Cargo, rustc or AWS
+    /// settings otherwise. Repeatable.
+    #[arg(long, value_name = "NAME=VALUE", value_parser = build_variable)]
+    pub build_env: Vec<(String, String)>,
+}
+
+/// A `--build-env` value: `NAME=VALUE`, NAME a shell variable name.
+fn build_variable(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not NAME=VALUE"))?;
+    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(format!("`{name}` is not a variable name (letters, digits and _)"));
+    }
+    Ok((name.to_owned(), value.to_owned()))
 }
 
 /// The options of `bootstrap` (the names of `cdk bootstrap`'s).

@@ -42,6 +42,7 @@ pub(super) fn run_rehearsal(
         },
         endpoint: args.endpoint.clone(),
         keep: args.keep,
+        build_env: args.build_env.clone(),
     };
     let children = crate::rehearse::Children::default();
     let result = runtime.block_on(async {

@@ -17,6 +17,7 @@ use super::context::{shown, uuid, ActionResult, Context, Stop};
 use super::definition::Action;
 use super::emulator::Keys;
 use super::files;
+use super::machine;
 use crate::deploy::console::TaskProgress;
 use crate::deploy::error::Error;
 
@@ -314,8 +315,9 @@ fn link_cache(ctx: &Context, src: &Path, name: &str) -> Result<(), Stop> {
 }
 
 /// The environment of the build: the machine's own (its `PATH`, `HOME`, toolchains), less
-/// any AWS setting, plus what CodeBuild sets, in CodeBuild's order of precedence (the
-/// action's variables over the project's over the buildspec's).
+/// any AWS, Cargo or rustc setting (see [`machine`]), plus what CodeBuild sets, in CodeBuild's
+/// order of precedence (`--build-env` over the action's variables over the project's over the
+/// buildspec's).
 async fn environment(
     ctx: &Context,
     action: &Action,
@@ -324,9 +326,13 @@ async fn environment(
     build: &Build,
     region: &str,
 ) -> Result<BTreeMap<String, String>, Stop> {
-    let mut env: BTreeMap<String, String> = std::env::vars()
-        .filter(|(k, _)| !k.starts_with("AWS_") && !k.starts_with("CODEBUILD_"))
-        .collect();
+    let mut env = machine::machine_variables(std::env::vars());
+    let machine_home = machine::machine_cargo_home(
+        std::env::var_os("CARGO_HOME").map(PathBuf::from),
+        std::env::var_os("HOME").map(PathBuf::from),
+    );
+    let cargo_home = machine::prepare_cargo_home(&ctx.dirs.cargo_home(), machine_home.as_deref())?;
+    env.insert("CARGO_HOME".into(), cargo_home.display().to_string());
     let npm = ctx.dirs.npm_prefix();
     let path = env.get("PATH").cloned().unwrap_or_default();
     env.insert(
@@ -363,6 +369,7 @@ async fn environment(
     if let Some(json) = action.config("EnvironmentVariables") {
         env.extend(action_variables(&ctx.resolve(json)?)?);
     }
+    env.extend(ctx.build_env.iter().cloned());
     Ok(env)
 }
 

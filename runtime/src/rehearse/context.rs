@@ -46,6 +46,12 @@ impl Dirs {
         self.root.join("cache").join(file_name(name))
     }
 
+    /// The Cargo home of the builds (`tools/cargo-home`): the machine's download caches, none
+    /// of its configuration.
+    pub fn cargo_home(&self) -> PathBuf {
+        self.root.join("tools").join("cargo-home")
+    }
+
     /// Where install commands put global npm packages (`tools/npm`), instead of the
     /// machine's own prefix.
     pub fn npm_prefix(&self) -> PathBuf {
@@ -169,6 +175,8 @@ pub struct Context {
     pub state: Arc<PipelineState>,
     /// The rehearsal's CodePipeline endpoint (`http://127.0.0.1:PORT`), which serves it.
     pub codepipeline: String,
+    /// Variables every build gets last (`--build-env`), as a StartBuild override would.
+    pub build_env: Vec<(String, String)>,
 }
 
 /// Which manual approvals the command line grants.

@@ -23,6 +23,7 @@ pub mod definition;
 pub mod emulator;
 pub mod files;
 pub mod ids;
+pub mod machine;
 pub mod report;
 pub mod source;
 pub mod state;
@@ -61,6 +62,8 @@ pub struct RehearseOptions {
     pub endpoint: Option<String>,
     /// Leave the emulator running at the end.
     pub keep: bool,
+    /// Variables every build gets over its own (`--build-env NAME=VALUE`).
+    pub build_env: Vec<(String, String)>,
 }
 
 /// How many times a run starts over because the pipeline changed itself.
@@ -176,6 +179,7 @@ async fn rehearse(
             mutated: Default::default(),
             state: state.clone(),
             codepipeline: codepipeline.url.clone(),
+            build_env: options.build_env.clone(),
             pipeline,
         };
         state.begin(&ctx.pipeline, &ctx.execution_id);

@@ -4,74 +4,27 @@
 //! benchmarks call it directly. The order of the stacks is the deployment order: the
 //! pipeline stack, its support stacks, then each stage's stacks in the order the stages
 //! are written. The pipeline stack and the support stacks render the program's
-//! [`plan`](crate::plan).
+//! [`plan`](crate::plan); each stage's stacks are its `stack` blocks, as service stacks.
+//! What both kinds share has a module of its own: the error ([`SynthError`]), the check
+//! of the environment's bootstrap stack, the ids of the Lambda bundles ([`asset_id`]).
 
+mod asset;
+mod bootstrap_version;
+mod error;
 mod pipeline;
 mod service;
 
-use std::fmt;
-
-use sha2::{Digest, Sha256};
-
 use crate::app::{App, Asset, StackArtifact, StackRole, Text};
-use crate::bootstrap_stack;
-use crate::cfn::{Assertion, Condition, Parameter, Rule, Template, TemplateError, Value};
-use crate::plan::{PlanError, Site, StageField};
-use crate::spec::{Architecture, Lambda, Program, Stack};
+use crate::cfn::Template;
+use crate::plan::{Site, StageField};
+use crate::spec::Program;
 
+pub use asset::{asset_id, ASSET_RECIPE};
+pub use error::SynthError;
 pub use pipeline::{
     template_configuration, template_configuration_file, CAPABILITIES, CDK_ASSETS_PACKAGE,
     DEFAULT_IMAGE, DEFAULT_INSTALL, PIPELINE_TAG, RUST_TOOLCHAIN, TOOL_CACHE_PATHS,
 };
-
-/// A synthesis failure, tied to the block that caused it when there is one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SynthError {
-    /// The block (or field) of the program the failure is about.
-    pub site: Option<Site>,
-    /// What went wrong.
-    pub message: String,
-}
-
-impl fmt::Display for SynthError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.site {
-            Some(site) => write!(f, "{site}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
-
-impl std::error::Error for SynthError {}
-
-impl SynthError {
-    pub(crate) fn at(site: Site, error: impl fmt::Display) -> Self {
-        SynthError {
-            site: Some(site),
-            message: error.to_string(),
-        }
-    }
-}
-
-impl From<PlanError> for SynthError {
-    fn from(e: PlanError) -> Self {
-        SynthError::at(e.site, e.message)
-    }
-}
-
-/// Version of the recipe that turns sources into a Lambda zip; part of every asset id,
-/// so a change of recipe uploads fresh bundles.
-pub const ASSET_RECIPE: &str = "pipewright-lambda-zip-v1:provided.al2023:release";
-
-/// The id of the asset a lambda deploys: derived from its sources and how it is built.
-pub fn asset_id(source_hash: &str, bin: &str, architecture: Architecture) -> String {
-    let mut h = Sha256::new();
-    for part in [ASSET_RECIPE, source_hash, bin, architecture.aws_value()] {
-        h.update(part.as_bytes());
-        h.update([0]);
-    }
-    crate::fingerprint::hex(&h.finalize())
-}
 
 /// Synthesizes every stack of a program. `workspace_root` is where the lambdas'
 /// packages are built from.
@@ -134,7 +87,7 @@ fn stage_stacks(
             let lambda_assets = match stack
                 .lambdas
                 .iter()
-                .map(|lambda| lambda_asset(program, stack, lambda))
+                .map(|lambda| asset::lambda_asset(program, stack, lambda))
                 .collect::<Result<Vec<Asset>, SynthError>>()
             {
                 Ok(found) => found,
@@ -200,26 +153,6 @@ fn support_stacks(
     stacks
 }
 
-fn lambda_asset(program: &Program, stack: &Stack, lambda: &Lambda) -> Result<Asset, SynthError> {
-    let package = program.package(&lambda.package).ok_or_else(|| {
-        SynthError::at(
-            Site::lambda(&stack.name, &lambda.name),
-            format!(
-                "package `{}` is not among the program's packages",
-                lambda.package
-            ),
-        )
-    })?;
-    Ok(Asset {
-        id: asset_id(&package.source_hash, &lambda.bin, lambda.architecture).into(),
-        package: package.name.clone().into(),
-        bin: lambda.bin.clone().into(),
-        architecture: lambda.architecture,
-        package_dir: package.dir.clone().into(),
-        source_hash: package.source_hash.clone().into(),
-    })
-}
-
 /// Checks that every reference resolves and serializes the template.
 fn finish(template: &Template, site: Site, errors: &mut Vec<SynthError>) -> String {
     if let Err(unresolved) = template.check_references() {
@@ -263,34 +196,3 @@ pub const MAX_OUTPUTS: usize = 200;
 /// The largest template the pipeline deploys: CloudFormation's long-standing limit for a
 /// template read from S3, under what CodePipeline's CloudFormation action takes (512 KB).
 pub const MAX_TEMPLATE_SIZE: usize = 460_800;
-
-/// The `BootstrapVersion` parameter and the rule that fails the deployment early, with
-/// a clear message, when the environment's bootstrap stack is missing or too old. The
-/// same check as the AWS CDK's stacks.
-fn require_bootstrap(template: &mut Template, qualifier: &str) -> Result<(), TemplateError> {
-    let version = template.add_parameter(
-        "BootstrapVersion",
-        Parameter::new(
-            "AWS::SSM::Parameter::Value<String>",
-            bootstrap_stack::version_parameter(qualifier),
-        )
-        .description(
-            "Version of the bootstrap resources in this environment, read from SSM Parameter Store.",
-        ),
-    )?;
-    let too_old: Vec<Value<String>> = (1..bootstrap_stack::REQUIRED_VERSION)
-        .map(|v| v.to_string().into())
-        .collect();
-    template.add_rule(
-        "CheckBootstrapVersion",
-        Rule {
-            assertions: vec![Assertion {
-                assert: Condition::Not(Box::new(Condition::Contains(too_old, version.value()))),
-                assert_description: format!(
-                    "Bootstrap stack version {} required. Run `cargo run --bin deploy -- bootstrap` (or `cdk bootstrap`).",
-                    bootstrap_stack::REQUIRED_VERSION
-                ),
-            }],
-        },
-    )
-}

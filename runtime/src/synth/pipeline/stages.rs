@@ -12,10 +12,9 @@ use crate::plan::{
 };
 use crate::spec::{Program, Source};
 
+use super::change_sets::{template_configuration_file, CAPABILITIES};
 use super::notify::Topics;
-
 use super::projects::{broadening_check_variables, Projects};
-use super::{template_configuration_file, CAPABILITIES};
 
 use code_pipeline::pipeline::{
     ActionDeclaration, ActionTypeId, InputArtifact, OutputArtifact, StageDeclaration,

@@ -4,14 +4,13 @@
 
 use crate::cfn::resources::{code_pipeline, kms, s3};
 use crate::cfn::{
-    Attributes, ConditionOperator, Handle, Output, PolicyDocument, Principal, RemovalPolicy,
-    Statement, Template, TemplateError, Value,
+    Attributes, ConditionOperator, Handle, Metadata, Output, PolicyDocument, Principal,
+    RemovalPolicy, Statement, Template, TemplateError, Value,
 };
 use crate::plan::{PipelinePlan, Site, SupportRegion};
 use crate::spec::Program;
-
-use super::super::{require_bootstrap, SynthError};
-use super::checkov_skips;
+use crate::synth::bootstrap_version::require_bootstrap;
+use crate::synth::error::SynthError;
 
 /// The artifact store of the pipeline's region.
 pub(super) struct Store {
@@ -215,7 +214,7 @@ fn artifact_bucket(
         },
         Attributes::new()
             .removal_policy(RemovalPolicy::Retain)
-            .metadata(checkov_skips(&[("CKV_AWS_18", NO_ACCESS_LOGS)])),
+            .metadata(Metadata::checkov_skips(&[("CKV_AWS_18", NO_ACCESS_LOGS)])),
     )?;
     let mut statements = vec![Statement::deny(["s3:*"])
         .sid("RequireTls")

@@ -11,7 +11,7 @@ use crate::cfn::{Handle, Statement, Template, TemplateError, Value};
 use crate::plan::{BroadeningCheck, BROADENING_CHECK_ACTION, CHANGE_SET};
 use crate::spec::Program;
 
-use super::{codebuild_role, BuildSpec, Builder, ProjectSpec};
+use super::builder::{codebuild_role, BuildSpec, Builder, ProjectSpec};
 
 /// The project's name suffix, and its logical ids' stem.
 const SUFFIX: &str = "BroadeningCheck";

@@ -1,0 +1,90 @@
+//! A lambda's function: its execution role, its log group, and the function running the
+//! lambda's bundle with the stage's environment.
+
+use crate::app::Asset;
+use crate::bootstrap_stack::Environment;
+use crate::cfn::resources::{iam, lambda};
+use crate::cfn::{Attributes, Handle, Metadata, PolicyDocument, Template, TemplateError};
+use crate::spec::{Lambda, Stage};
+
+use super::log_group::retained_log_group;
+use super::managed_policy::managed_policy;
+use super::snapshot::short_hash;
+
+/// The lambda's environment: its own variables, overridden by the stage's.
+pub fn merged_environment(lambda: &Lambda, stage: &Stage) -> Vec<(String, String)> {
+    let mut vars = lambda.environment.clone();
+    for (k, v) in &stage.environment {
+        match vars.iter_mut().find(|(name, _)| name == k) {
+            Some(existing) => existing.1 = v.clone(),
+            None => vars.push((k.clone(), v.clone())),
+        }
+    }
+    vars
+}
+
+/// The function, its execution role and log group; and the hash of the function's
+/// configuration, which names the version published from it ([`super::canary`]).
+pub(super) fn function(
+    t: &mut Template,
+    stage: &Stage,
+    env: &Environment<'_>,
+    l: &Lambda,
+    asset: &Asset,
+) -> Result<(Handle<lambda::Function>, String), TemplateError> {
+    let n = &l.name;
+    let role = t.add(
+        format!("{n}Role"),
+        iam::Role {
+            description: Some(format!("Execution role of the {n} function").into()),
+            managed_policy_arns: Some(
+                vec![managed_policy("service-role/AWSLambdaBasicExecutionRole")].into(),
+            ),
+            ..iam::Role::new(PolicyDocument::assumed_by_service("lambda.amazonaws.com"))
+        },
+    )?;
+    let log_group = retained_log_group(t, format!("{n}LogGroup"))?;
+
+    let variables = merged_environment(l, stage);
+    let function_props = lambda::Function {
+        description: l.description.clone().map(Into::into),
+        runtime: Some("provided.al2023".into()),
+        handler: Some(crate::app::LAMBDA_EXECUTABLE.into()),
+        architectures: Some(vec![l.architecture.aws_value().into()]),
+        memory_size: Some(i64::from(l.memory).into()),
+        timeout: Some((l.timeout.as_secs() as i64).into()),
+        environment: (!variables.is_empty()).then(|| lambda::function::Environment {
+            variables: Some(
+                variables
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone().into()))
+                    .collect(),
+            ),
+        }),
+        logging_config: Some(lambda::function::LoggingConfig {
+            log_group: Some(log_group.reference()),
+            ..lambda::function::LoggingConfig::default()
+        }),
+        ..lambda::Function::new(
+            lambda::function::Code {
+                s3_bucket: Some(env.assets_bucket().into()),
+                s3_key: Some(asset.object_key().into()),
+                ..lambda::function::Code::default()
+            },
+            role.get_att(iam::RoleAttribute::Arn),
+        )
+    };
+    // A new version is published when anything of the function changes, code included.
+    let configuration = short_hash(&function_props);
+    let function = t.add_with(
+        format!("{n}Function"),
+        function_props,
+        Attributes::new().metadata(Metadata::checkov_skips(&[
+            ("CKV_AWS_116", "Invoked synchronously by API Gateway (or directly): a dead-letter queue only receives failed asynchronous invocations"),
+            ("CKV_AWS_117", "The function calls no private network resource; inside a VPC it would need NAT to reach AWS APIs and cold-start slower"),
+            ("CKV_AWS_115", "Reserved concurrency takes capacity from the account's pool and throttles at a fixed number; the language has no field for it, the account limit applies"),
+            ("CKV_AWS_173", "The variables are the program's stage settings, written in pipeline.rs, not secrets; Lambda encrypts them at rest with its service key"),
+        ])),
+    )?;
+    Ok((function, configuration))
+}

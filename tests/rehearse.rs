@@ -7,8 +7,8 @@
 //! The first run builds the program inside the Synth action (minutes on a cold cache); later
 //! runs reuse the cache, as CodeBuild's local cache would. To keep CI short, the tests build
 //! the `release-lambda` profile (and `release`) without optimizations (`CARGO_PROFILE_*`
-//! variables, which the builds inherit from the machine's environment): what is tested is
-//! the pipeline, not the optimizer.
+//! variables given to every build with `--build-env`; the builds see none of the machine's
+//! own): what is tested is the pipeline, not the optimizer.
 
 mod support;
 
@@ -57,9 +57,11 @@ fn command(program_name: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
     command.env("PIPEWRIGHT_PROGRESS", "events");
     command.env(support::ENGINE.0, support::ENGINE.1);
     for profile in ["RELEASE", "RELEASE_LAMBDA"] {
-        command.env(format!("CARGO_PROFILE_{profile}_OPT_LEVEL"), "0");
-        command.env(format!("CARGO_PROFILE_{profile}_LTO"), "off");
-        command.env(format!("CARGO_PROFILE_{profile}_CODEGEN_UNITS"), "16");
+        for (setting, value) in [("OPT_LEVEL", "0"), ("LTO", "off"), ("CODEGEN_UNITS", "16")] {
+            command
+                .arg("--build-env")
+                .arg(format!("CARGO_PROFILE_{profile}_{setting}={value}"));
+        }
     }
     for (key, value) in env {
         command.env(key, value);
@@ -318,33 +320,67 @@ fn support_relative(path: &Path) -> String {
     path.strip_prefix(root()).unwrap().display().to_string()
 }
 
+/// A user whose target directory is elsewhere (`CARGO_TARGET_DIR` outside the tree, as sccache
+/// users and many others have it) runs a rehearsal twice without a terminal: each stops at the
+/// first approval with status 3, and the user's own program is untouched. The builds see none
+/// of the machine's Cargo settings, as on CodeBuild: a Synth action that inherited the variable
+/// would build its copy of the sources into the user's target directory, over their program.
+/// (The rehearsal keeps its directories in that target directory: here a link to this
+/// workspace's, for its warm build cache.)
 #[test]
-fn an_approval_without_a_terminal_stops_with_status_3() {
+fn an_approval_without_a_terminal_stops_with_status_3_and_leaves_the_users_build_alone() {
     let _serial = serial();
-    let run = rehearse("deploy", &[], &[]);
-    assert_code(&run, 3);
-    let line = run
-        .stderr
-        .lines()
-        .find(|l| l.starts_with("error: "))
-        .unwrap();
+    let user_target =
+        std::env::temp_dir().join(format!("pipewright-user-target-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&user_target);
+    std::fs::create_dir_all(user_target.join("debug")).unwrap();
+    std::fs::create_dir_all(user_target.join("pipewright")).unwrap();
+    std::os::unix::fs::symlink(rehearse_dir(), user_target.join("pipewright/rehearse")).unwrap();
+    let users_program = user_target.join("debug/deploy");
+    std::fs::copy(program("deploy"), &users_program).unwrap();
+    let before = std::fs::read(&users_program).unwrap();
+    let user_target_var = user_target.display().to_string();
+    for attempt in 1..=2 {
+        let run = rehearse("deploy", &[], &[("CARGO_TARGET_DIR", &user_target_var)]);
+        assert_code(&run, 3);
+        let line = run
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap();
+        assert!(
+            line.contains("ProdBackend/Promote_to_Prod waits for a manual approval"),
+            "run {attempt}: {line}"
+        );
+        assert!(line.contains("--approve 'Promote to Prod'"), "{line}");
+        assert!(
+            run.stderr
+                .contains("✔ PreProdBackend/BackendStack.Deploy ("),
+            "run {attempt}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("▶ ProdBackend/BackendStack.Deploy"),
+            "{}",
+            run.stderr
+        );
+        assert_emulator_stopped(&run);
+    }
     assert!(
-        line.contains("ProdBackend/Promote_to_Prod waits for a manual approval"),
-        "{line}"
+        std::fs::read(&users_program).unwrap() == before,
+        "the user's program was rebuilt by the rehearsal"
     );
-    assert!(line.contains("--approve 'Promote to Prod'"), "{line}");
-    assert!(
-        run.stderr
-            .contains("✔ PreProdBackend/BackendStack.Deploy ("),
-        "{}",
-        run.stderr
+    let mut built: Vec<String> = std::fs::read_dir(user_target.join("debug"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    built.sort();
+    assert_eq!(
+        built,
+        ["deploy"],
+        "nothing was built in the user's target directory"
     );
-    assert!(
-        !run.stderr.contains("▶ ProdBackend/BackendStack.Deploy"),
-        "{}",
-        run.stderr
-    );
-    assert_emulator_stopped(&run);
+    std::fs::remove_dir_all(&user_target).unwrap();
 }
 
 #[test]

@@ -168,10 +168,15 @@ fn build_variable(text: &str) -> Result<(String, String), String> {
     let (name, value) = text
         .split_once('=')
         .ok_or_else(|| format!("`{text}` is not NAME=VALUE"))?;
-    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
-        return Err(format!("`{name}` is not a variable name (letters, digits and _)"));
+        return Err(format!(
+            "`{name}` is not a variable name (letters, digits and _)"
+        ));
     }
     Ok((name.to_owned(), value.to_owned()))
 }
@@ -237,6 +242,28 @@ fn boolish(value: &str) -> Result<bool, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn build_variables_are_name_equals_value() {
+        assert_eq!(
+            build_variable("CARGO_PROFILE_RELEASE_OPT_LEVEL=0"),
+            Ok(("CARGO_PROFILE_RELEASE_OPT_LEVEL".into(), "0".into()))
+        );
+        assert_eq!(build_variable("A=b=c"), Ok(("A".into(), "b=c".into())));
+        assert_eq!(
+            build_variable("EMPTY="),
+            Ok(("EMPTY".into(), String::new()))
+        );
+        assert_eq!(
+            build_variable("NOVALUE"),
+            Err("`NOVALUE` is not NAME=VALUE".into())
+        );
+        assert_eq!(
+            build_variable("1X=y"),
+            Err("`1X` is not a variable name (letters, digits and _)".into())
+        );
+        assert!(build_variable("A-B=y").is_err());
+    }
 
     #[test]
     fn booleans_are_boolish() {

@@ -18,7 +18,10 @@ const SHARED_CARGO_CACHES: &[&str] = &["registry", "git"];
 pub fn machine_variables(
     variables: impl IntoIterator<Item = (String, String)>,
 ) -> BTreeMap<String, String> {
-    variables.into_iter().filter(|(name, _)| !is_left_out(name)).collect()
+    variables
+        .into_iter()
+        .filter(|(name, _)| !is_left_out(name))
+        .collect()
 }
 
 /// Whether a variable of the machine stays out of a build: the user's AWS settings (the build
@@ -34,10 +37,7 @@ fn is_left_out(name: &str) -> bool {
 }
 
 /// The machine's Cargo home: `CARGO_HOME`, else `~/.cargo`.
-pub fn machine_cargo_home(
-    cargo_home: Option<PathBuf>,
-    home: Option<PathBuf>,
-) -> Option<PathBuf> {
+pub fn machine_cargo_home(cargo_home: Option<PathBuf>, home: Option<PathBuf>) -> Option<PathBuf> {
     cargo_home
         .filter(|p| !p.as_os_str().is_empty())
         .or_else(|| home.map(|h| h.join(".cargo")))
@@ -66,7 +66,10 @@ mod tests {
     use super::*;
 
     fn vars(names: &[&str]) -> Vec<(String, String)> {
-        names.iter().map(|n| (n.to_string(), "x".to_string())).collect()
+        names
+            .iter()
+            .map(|n| (n.to_string(), "x".to_string()))
+            .collect()
     }
 
     #[test]
@@ -110,11 +113,16 @@ mod tests {
 
     #[test]
     fn the_builds_cargo_home_links_the_downloads_and_holds_no_configuration() {
-        let root = std::env::temp_dir().join(format!("pipewright-cargo-home-{}", std::process::id()));
+        let root =
+            std::env::temp_dir().join(format!("pipewright-cargo-home-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         let machine = root.join("machine");
         std::fs::create_dir_all(machine.join("registry/cache")).unwrap();
-        std::fs::write(machine.join("config.toml"), "[build]\ntarget-dir = \"/elsewhere\"\n").unwrap();
+        std::fs::write(
+            machine.join("config.toml"),
+            "[build]\ntarget-dir = \"/elsewhere\"\n",
+        )
+        .unwrap();
         std::fs::write(machine.join("credentials.toml"), "token").unwrap();
         let home = prepare_cargo_home(&root.join("builds"), Some(&machine)).unwrap();
         // Twice: the second finds the links in place.
@@ -124,7 +132,11 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         entries.sort();
-        assert_eq!(entries, ["registry"], "no git checkouts on the machine: no link");
+        assert_eq!(
+            entries,
+            ["registry"],
+            "no git checkouts on the machine: no link"
+        );
         assert!(home.join("registry/cache").is_dir());
         std::fs::remove_dir_all(&root).unwrap();
     }

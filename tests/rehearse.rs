@@ -335,6 +335,7 @@ fn an_approval_without_a_terminal_stops_with_status_3_and_leaves_the_users_build
     let _ = std::fs::remove_dir_all(&user_target);
     std::fs::create_dir_all(user_target.join("debug")).unwrap();
     std::fs::create_dir_all(user_target.join("pipewright")).unwrap();
+    std::fs::create_dir_all(rehearse_dir()).unwrap();
     std::os::unix::fs::symlink(rehearse_dir(), user_target.join("pipewright/rehearse")).unwrap();
     let users_program = user_target.join("debug/deploy");
     std::fs::copy(program("deploy"), &users_program).unwrap();

@@ -447,22 +447,54 @@ fn try_layout(name: &str, package: &str, files: &[(String, String)]) {
     );
 }
 
-/// The one-package layout with pipewright in `[dependencies]` and a default feature giving it
-/// `aws`, as a user who thinks deploying needs it (or an older pipewright's README) would write
-/// it: the function's build would compile the AWS SDK.
-fn one_package_with_the_sdk_in_the_lambda_build() -> Vec<(String, String)> {
+/// The one-package layout with pipewright and its macros in plain `[dependencies]`: the first
+/// manifest a user writes. The function's build would compile them (119 s cold for a hello
+/// world instead of 42 s).
+fn one_package_with_pipewright_in_dependencies() -> Vec<(String, String)> {
     let mut files = one_package_files();
     let manifest = &mut files[0].1;
     let start = manifest.find("\n# Only the pipeline").unwrap();
     let header = "[target.'cfg(not(pipewright_lambda))'.dependencies]\n";
     let end = manifest.find(header).unwrap() + header.len();
     manifest.replace_range(start..end, "");
+    files
+}
+
+/// The same with a default feature giving pipewright `aws`, as a user who thinks deploying
+/// needs it (or an older pipewright's README) would write it: the function's build would
+/// compile the AWS SDK.
+fn one_package_with_the_sdk_in_the_lambda_build() -> Vec<(String, String)> {
+    let mut files = one_package_with_pipewright_in_dependencies();
+    let manifest = &mut files[0].1;
     *manifest = manifest.replacen(
         "[dependencies]\n",
         "[features]\ndefault = [\"aws\"]\naws = [\"pipewright/aws\"]\n\n[dependencies]\n",
         1,
     );
     files
+}
+
+/// The program of `files` does not compile: the error is `expected`, at the lambda's `package`.
+fn assert_refused(files: &[(String, String)], expected: &str) {
+    let _one_at_a_time = PROJECT_DIR.lock().unwrap_or_else(|e| e.into_inner());
+    let project = fresh_project(files);
+    point_at_this_checkout(&project);
+    let stderr = cargo_failure(
+        &project,
+        &[
+            "build",
+            "--locked",
+            "--offline",
+            "--no-default-features",
+            "--bin",
+            "deploy",
+        ],
+    );
+    assert!(stderr.contains(expected), "{stderr}");
+    assert!(
+        stderr.contains("src/bin/deploy.rs:") && stderr.contains("package: \"hello\""),
+        "the error points at the lambda's `package`: {stderr}"
+    );
 }
 
 #[test]
@@ -494,30 +526,28 @@ fn one_package_lists_synthesizes_and_builds_a_bundle_without_pipewright() {
 /// manifest all the same).
 #[test]
 fn one_package_with_the_sdk_in_the_function_build_is_refused() {
-    let _one_at_a_time = PROJECT_DIR.lock().unwrap_or_else(|e| e.into_inner());
-    let project = fresh_project(&one_package_with_the_sdk_in_the_lambda_build());
-    point_at_this_checkout(&project);
-    let stderr = cargo_failure(
-        &project,
-        &[
-            "build",
-            "--locked",
-            "--offline",
-            "--no-default-features",
-            "--bin",
-            "deploy",
-        ],
-    );
-    let expected =
+    assert_refused(
+        &one_package_with_the_sdk_in_the_lambda_build(),
         "error: package `hello` is this program's own package, and its Lambda build would \
         compile the AWS SDK: a default build of `hello` has `pipewright` with its `aws` feature, \
         which a program does not need (its engine gets it when the program builds it): drop the \
         feature, or move `pipewright` and `pipewright-macros` to \
         `[target.'cfg(not(pipewright_lambda))'.dependencies]` (pipewright's Lambda builds set that \
-        cfg), or put the pipeline in a package of its own";
-    assert!(stderr.contains(expected), "{stderr}");
-    assert!(
-        stderr.contains("src/bin/deploy.rs:") && stderr.contains("package: \"hello\""),
-        "the error points at the lambda's `package`: {stderr}"
+        cfg), or put the pipeline in a package of its own",
+    );
+}
+
+/// The naive layout, pipewright and its macros in `[dependencies]` without the SDK, is refused
+/// the same way: the function would compile the pipeline's crates in release.
+#[test]
+fn one_package_with_pipewright_in_the_function_build_is_refused() {
+    assert_refused(
+        &one_package_with_pipewright_in_dependencies(),
+        "error: package `hello` is this program's own package, and its Lambda build would \
+        compile the pipeline: every build of `hello` has `pipewright`, which the function never \
+        uses (its cold release build would take about three times as long): move `pipewright` \
+        and `pipewright-macros` to `[target.'cfg(not(pipewright_lambda))'.dependencies]` \
+        (pipewright's Lambda builds set that cfg), or make them optional behind a feature that is \
+        not a default one, or put the pipeline in a package of its own",
     );
 }

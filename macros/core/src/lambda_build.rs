@@ -1,13 +1,14 @@
-//! What a package's Lambda build compiles, read from its manifest: whether pipewright comes
-//! with its `aws` feature, hence the AWS SDK, in release.
+//! What a package's Lambda build compiles, read from its manifest: whether pipewright or its
+//! macros come into it, and pipewright with its `aws` feature, hence the AWS SDK, in release.
 //!
 //! `deploy assets` (and the pipeline's Synth action) builds a function with cargo-lambda:
 //! the package's default features, `--cfg pipewright_lambda`. Cargo compiles every
 //! dependency of a package for any of its binaries, so a package that is both the function
 //! (`src/main.rs`) and the pipeline (`src/bin/deploy.rs`) compiles the pipeline's
 //! dependencies into the function's build, unless they are left out of it. The macro refuses
-//! that layout when it would compile the AWS SDK (minutes on a small machine, for a binary
-//! that never uses it), saying how to leave pipewright out.
+//! that layout, saying how to leave them out: with pipewright alone the function's cold build
+//! takes about three times as long (119 s instead of 42 s for a hello world on 2 cores, issue
+//! 18), with its `aws` feature minutes more, for a binary that uses neither.
 
 use pipewright::cargo_manifest::{string_list, Toml};
 
@@ -15,20 +16,41 @@ use pipewright::cargo_manifest::{string_list, Toml};
 /// reachable here: the macro uses pipewright without its `cli` feature).
 const LAMBDA_CFG: &str = "pipewright_lambda";
 
-/// The dependency key under which a default Lambda build of the package described by
-/// `manifest` compiles pipewright with its `aws` feature, if it does. `workspace_deps` is
-/// the `[workspace.dependencies]` table of its workspace, for `workspace = true` entries.
-pub fn aws_in_lambda_build(manifest: &Toml, workspace_deps: Option<&Toml>) -> Option<String> {
+/// The crates of the pipeline: what a function's build has no use for.
+const PIPELINE_CRATES: &[&str] = &["pipewright", "pipewright-macros"];
+
+/// A crate of the pipeline that a default Lambda build of a package compiles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PipelineInLambdaBuild {
+    /// The dependency's key in the manifest (its package's name unless renamed).
+    pub key: String,
+    /// Whether it is pipewright with its `aws` feature: the AWS SDK comes along.
+    pub aws: bool,
+}
+
+/// What of the pipeline a default Lambda build of the package described by `manifest`
+/// compiles: pipewright with its `aws` feature if it does, else the first crate of the
+/// pipeline it does. `workspace_deps` is the `[workspace.dependencies]` table of its
+/// workspace, for `workspace = true` entries.
+pub fn pipeline_in_lambda_build(
+    manifest: &Toml,
+    workspace_deps: Option<&Toml>,
+) -> Option<PipelineInLambdaBuild> {
     let features = default_features(manifest);
-    lambda_dependency_tables(manifest)
+    let compiled: Vec<PipelineInLambdaBuild> = lambda_dependency_tables(manifest)
         .into_iter()
         .flat_map(|table| table.iter())
         .filter_map(|(key, spec)| {
             let spec = resolve_workspace(key, spec, workspace_deps)?;
-            (spec.package == "pipewright").then_some((key, spec))
+            let pipeline = PIPELINE_CRATES.contains(&spec.package.as_str());
+            (pipeline && spec.active(key, &features)).then(|| PipelineInLambdaBuild {
+                key: key.clone(),
+                aws: spec.package == "pipewright" && spec.has_aws(key, &features),
+            })
         })
-        .find(|(key, spec)| spec.active(key, &features) && spec.has_aws(key, &features))
-        .map(|(key, _)| key.clone())
+        .collect();
+    let aws = compiled.iter().find(|c| c.aws).cloned();
+    aws.or_else(|| compiled.into_iter().next())
 }
 
 /// The dependency tables a Lambda build reads: `[dependencies]` and the target-specific
@@ -138,9 +160,23 @@ fn default_features(manifest: &Toml) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn check(manifest: &str) -> Option<String> {
+    fn check(manifest: &str) -> Option<PipelineInLambdaBuild> {
         let manifest: Toml = manifest.parse().unwrap();
-        aws_in_lambda_build(&manifest, None)
+        pipeline_in_lambda_build(&manifest, None)
+    }
+
+    fn aws(key: &str) -> Option<PipelineInLambdaBuild> {
+        Some(PipelineInLambdaBuild {
+            key: key.into(),
+            aws: true,
+        })
+    }
+
+    fn plain(key: &str) -> Option<PipelineInLambdaBuild> {
+        Some(PipelineInLambdaBuild {
+            key: key.into(),
+            aws: false,
+        })
     }
 
     const PACKAGE: &str = "[package]\nname = \"hello\"\nversion = \"0.1.0\"\n";
@@ -148,9 +184,9 @@ mod tests {
     #[test]
     fn the_aws_feature_brings_the_sdk() {
         let manifest = format!(
-            "{PACKAGE}[dependencies]\npipewright = {{ version = \"0.1\", features = [\"aws\"] }}\n"
+            "{PACKAGE}[dependencies]\npipewright-macros = \"0.1\"\npipewright = {{ version = \"0.1\", features = [\"aws\"] }}\n"
         );
-        assert_eq!(check(&manifest).as_deref(), Some("pipewright"));
+        assert_eq!(check(&manifest), aws("pipewright"));
     }
 
     #[test]
@@ -159,7 +195,7 @@ mod tests {
             "{PACKAGE}[features]\ndefault = [\"deploy\"]\ndeploy = [\"aws\"]\naws = [\"pipewright/aws\"]\n\
              [dependencies]\npipewright = {{ version = \"0.1\", default-features = false, features = [\"cli\"] }}\n"
         );
-        assert_eq!(check(&manifest).as_deref(), Some("pipewright"));
+        assert_eq!(check(&manifest), aws("pipewright"));
     }
 
     #[test]
@@ -167,7 +203,27 @@ mod tests {
         let manifest = format!(
             "{PACKAGE}[target.'cfg(unix)'.dependencies]\npw = {{ package = \"pipewright\", version = \"0.1\", features = [\"aws\"] }}\n"
         );
-        assert_eq!(check(&manifest).as_deref(), Some("pw"));
+        assert_eq!(check(&manifest), aws("pw"));
+    }
+
+    #[test]
+    fn pipewright_or_its_macros_without_the_sdk_are_found_too() {
+        // The first manifest a user writes: both in `[dependencies]`, default features.
+        let manifest =
+            format!("{PACKAGE}[dependencies]\npipewright = \"0.1\"\npipewright-macros = \"0.1\"\n");
+        assert_eq!(check(&manifest), plain("pipewright"));
+        // Without its `aws` feature.
+        let manifest = format!(
+            "{PACKAGE}[features]\naws = [\"pipewright/aws\"]\n\
+             [dependencies]\npipewright = {{ version = \"0.1\", default-features = false }}\n"
+        );
+        assert_eq!(check(&manifest), plain("pipewright"));
+        // The macros alone, pipewright left out.
+        let manifest = format!(
+            "{PACKAGE}[dependencies]\npipewright-macros = \"0.1\"\n\
+             [target.'cfg(not(pipewright_lambda))'.dependencies]\npipewright = \"0.1\"\n"
+        );
+        assert_eq!(check(&manifest), plain("pipewright-macros"));
     }
 
     #[test]
@@ -176,22 +232,16 @@ mod tests {
             // Out of Lambda builds by their cfg: the one-package layout of the README.
             format!(
                 "{PACKAGE}[features]\ndefault = [\"aws\"]\naws = [\"pipewright/aws\"]\n\
-                 [target.'cfg(not(pipewright_lambda))'.dependencies]\npipewright = \"0.1\"\n"
+                 [target.'cfg(not(pipewright_lambda))'.dependencies]\npipewright = \"0.1\"\npipewright-macros = \"0.1\"\n"
             ),
             // Optional, behind a feature that is not a default one.
             format!(
-                "{PACKAGE}[features]\ndeploy = [\"dep:pipewright\"]\n\
-                 [dependencies]\npipewright = {{ version = \"0.1\", optional = true }}\n"
-            ),
-            // Without its `aws` feature.
-            format!(
-                "{PACKAGE}[features]\naws = [\"pipewright/aws\"]\n\
-                 [dependencies]\npipewright = {{ version = \"0.1\", default-features = false }}\n"
+                "{PACKAGE}[features]\ndeploy = [\"dep:pipewright\", \"dep:pipewright-macros\"]\n\
+                 [dependencies]\npipewright = {{ version = \"0.1\", optional = true }}\n\
+                 pipewright-macros = {{ version = \"0.1\", optional = true }}\n"
             ),
             // Only a dev-dependency, or none.
             format!("{PACKAGE}[dev-dependencies]\npipewright = \"0.1\"\n"),
-            // With its default features (`cli`: no AWS SDK).
-            format!("{PACKAGE}[dependencies]\npipewright = \"0.1\"\n"),
             PACKAGE.to_owned(),
         ] {
             assert_eq!(check(&manifest), None, "{manifest}");
@@ -209,12 +259,12 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(
-            aws_in_lambda_build(&manifest("\"cli\""), Some(&workspace)),
-            None
+            pipeline_in_lambda_build(&manifest("\"cli\""), Some(&workspace)),
+            plain("pipewright")
         );
         assert_eq!(
-            aws_in_lambda_build(&manifest("\"aws\""), Some(&workspace)).as_deref(),
-            Some("pipewright")
+            pipeline_in_lambda_build(&manifest("\"aws\""), Some(&workspace)),
+            aws("pipewright")
         );
     }
 }

@@ -38,9 +38,9 @@ pub struct LocalPackage {
     pub bins: Vec<String>,
     /// Directories of the local packages it depends on by path.
     pub path_deps: Vec<PathBuf>,
-    /// The key of its dependency on pipewright when a default Lambda build of it compiles
-    /// pipewright's `aws` feature, hence the AWS SDK (see [`crate::lambda_build`]).
-    pub aws_in_lambda_build: Option<String>,
+    /// What of the pipeline (pipewright, its `aws` feature, its macros) a default Lambda
+    /// build of it compiles, if anything (see [`crate::lambda_build`]).
+    pub pipeline_in_lambda_build: Option<crate::lambda_build::PipelineInLambdaBuild>,
 }
 
 /// The hash of everything a package's build reads, and the files it covers: one
@@ -146,7 +146,7 @@ impl Workspace {
             workspace_root: root.to_owned(),
             bins: binaries(dir, name, manifest),
             path_deps: path_dependencies(manifest, dir, root),
-            aws_in_lambda_build: crate::lambda_build::aws_in_lambda_build(
+            pipeline_in_lambda_build: crate::lambda_build::pipeline_in_lambda_build(
                 manifest,
                 workspace_deps.as_ref(),
             ),
@@ -310,7 +310,13 @@ mod tests {
         let ws = Workspace::load(&dir).unwrap();
         let hello = ws.package("hello").unwrap();
         assert!(ws.is_program(hello));
-        assert_eq!(hello.aws_in_lambda_build.as_deref(), Some("pipewright"));
+        assert_eq!(
+            hello
+                .pipeline_in_lambda_build
+                .as_ref()
+                .map(|p| (p.key.as_str(), p.aws)),
+            Some(("pipewright", true))
+        );
         // The function is the package's binary that is neither the program nor its engine.
         assert_eq!(hello.bins.len(), 3);
         assert_eq!(ws.function_bins(hello), ["hello", "deploy"]);
@@ -321,7 +327,10 @@ mod tests {
         assert_eq!(ws.function_bins(ws.package("hello").unwrap()), ["hello"]);
         let this = Workspace::load(&repo_root()).unwrap();
         assert!(!this.is_program(this.package("service").unwrap()));
-        assert_eq!(this.package("service").unwrap().aws_in_lambda_build, None);
+        assert_eq!(
+            this.package("service").unwrap().pipeline_in_lambda_build,
+            None
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 

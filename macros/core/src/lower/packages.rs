@@ -7,6 +7,7 @@ use pipewright::spec::{Package, Stack};
 
 use super::context::{Cx, FieldSpan};
 use crate::diagnostics::{did_you_mean_or, list, suggestion};
+use crate::lambda_build::PipelineInLambdaBuild;
 use crate::workspace::{LocalPackage, Workspace};
 
 /// Where the workspace comes from: loaded, or why it could not be.
@@ -91,13 +92,13 @@ impl Cx {
                     };
                     self.diag.error(span.package, message);
                 }
-                if let Some(dependency) = local
-                    .aws_in_lambda_build
+                if let Some(pipeline) = local
+                    .pipeline_in_lambda_build
                     .as_ref()
                     .filter(|_| ws.is_program(local))
                 {
                     self.diag
-                        .error(span.package, sdk_in_lambda_build(local, dependency));
+                        .error(span.package, pipeline_in_lambda_build(local, pipeline));
                 }
                 if fingerprinted.insert(lambda.package.clone(), ()).is_some() {
                     continue;
@@ -128,8 +129,20 @@ impl Cx {
 }
 
 /// The error for a lambda built from the program's own package when that package's Lambda
-/// build would compile the AWS SDK (see `lambda_build`).
-fn sdk_in_lambda_build(package: &LocalPackage, dependency: &str) -> String {
+/// build would compile the pipeline's crates (see `lambda_build`), with the ways out.
+fn pipeline_in_lambda_build(package: &LocalPackage, pipeline: &PipelineInLambdaBuild) -> String {
+    if !pipeline.aws {
+        return format!(
+            "package `{name}` is this program's own package, and its Lambda build would compile the pipeline: \
+             every build of `{name}` has `{dependency}`, which the function never uses (its cold release build would take about three times as long): \
+             move `pipewright` and `pipewright-macros` to `[target.'cfg(not(pipewright_lambda))'.dependencies]` \
+             (pipewright's Lambda builds set that cfg), or make them optional behind a feature that is not a default one, \
+             or put the pipeline in a package of its own",
+            name = package.name,
+            dependency = pipeline.key
+        );
+    }
+    let dependency = &pipeline.key;
     format!(
         "package `{name}` is this program's own package, and its Lambda build would compile the AWS SDK: \
          a default build of `{name}` has `{dependency}` with its `aws` feature, which a program does not need \

@@ -262,7 +262,7 @@ impl Crate {
         let mut at = module.to_vec();
         let mut rest = segments;
         match rest.first().map(String::as_str) {
-            Some("crate") => return Some((Vec::new(), &rest[1..])),
+            Some("crate") => Some((Vec::new(), &rest[1..])),
             Some("self") | Some("super") => {
                 while let Some(first) = rest.first() {
                     match first.as_str() {
@@ -278,7 +278,7 @@ impl Crate {
             }
             Some(first) => {
                 let child = [module.to_vec(), vec![first.to_string()]].concat();
-                self.is_module(&child).then(|| (at, rest))
+                self.is_module(&child).then_some((at, rest))
             }
             None => None,
         }

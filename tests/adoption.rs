@@ -29,11 +29,12 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use support::bundle::{http_get, run, serve, unpack_bootstrap};
 
 const INSTALL_CARGO_LAMBDA: &str = "python3 -m pip install cargo-lambda ziglang";
 const INSTALL_CFN_LINT: &str = "python3 -m pip install cfn-lint";
@@ -107,21 +108,6 @@ fn point_at_this_checkout(project: &Path) {
     cargo(project, &["update", "--workspace", "--offline"]);
 }
 
-/// The output of a command that must succeed; panics with its output (and `hint`) otherwise.
-fn run(command: &mut Command, hint: &str) -> String {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {command:?} ({e}): {hint}"));
-    assert!(
-        output.status.success(),
-        "{command:?} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 /// `cargo ARGS` in the project, with the shared target directory. The program's debug build
 /// goes without debug info: nothing here reads it, and writing it is a good part of a cold
 /// build (the suite's time on CI).
@@ -193,77 +179,6 @@ fn assert_cfn_lint_finds_nothing(assembly: &Path) {
         &format!("install it with `{INSTALL_CFN_LINT}`"),
     );
     assert!(findings.trim().is_empty(), "cfn-lint findings:\n{findings}");
-}
-
-/// Unzips the zip (which must hold an executable `bootstrap` and nothing else) and returns
-/// the path of its `bootstrap`, an x86-64 ELF executable.
-fn unpack_bootstrap(zip: &Path, into: &Path) -> PathBuf {
-    let listing = run(
-        Command::new("unzip").arg("-Z1").arg(zip),
-        "apt-get install -y unzip",
-    );
-    assert_eq!(listing.trim(), "bootstrap", "the zip holds: {listing}");
-    run(
-        Command::new("unzip")
-            .arg("-q")
-            .arg("-o")
-            .arg(zip)
-            .arg("-d")
-            .arg(into),
-        "apt-get install -y unzip",
-    );
-    let bootstrap = into.join("bootstrap");
-    let elf = std::fs::read(&bootstrap).unwrap();
-    assert_eq!(&elf[..4], b"\x7fELF", "an ELF file");
-    assert_eq!(u16::from_le_bytes([elf[18], elf[19]]), 0x3e, "EM_X86_64");
-    bootstrap
-}
-
-/// A `bootstrap` running in local mode; killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the service's binary on a free port and returns it with the address it printed.
-fn serve(bootstrap: &Path) -> (Server, String) {
-    let mut child = Command::new(bootstrap)
-        .env("PORT", "0")
-        .env_remove("AWS_LAMBDA_RUNTIME_API")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", bootstrap.display()));
-    let stdout = child.stdout.take().unwrap();
-    let server = Server(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("the service printed {line:?}, not its address"))
-        .to_owned();
-    (server, address)
-}
-
-/// A GET over a raw socket; the whole answer.
-fn http_get(address: &str, path: &str) -> String {
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    answer
 }
 
 /// `deploy assets`, then the bundle it wrote serves the starter's routes.

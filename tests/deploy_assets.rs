@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use pipewright::app::Asset;
 use pipewright::deploy::assets::{self, AssetBuilder};
 use pipewright::spec::Architecture;
-use support::deploy;
+use support::{bundle, deploy};
 
 /// A workspace with one binary package, `hello`, whose panic message names its source
 /// file (a path that must not depend on where the workspace is).
@@ -211,4 +211,45 @@ fn assets_writes_every_zip_the_assembly_names() {
         entries[0].contains("80-Jan-01 00:00"),
         "fixed timestamp: {listing}"
     );
+}
+
+/// The newest glibc of Amazon Linux 2023, the `provided.al2023` runtime's.
+const NEWEST_GLIBC: (u32, u32) = (2, 34);
+/// The size bar for the service's zip.
+const MAX_ZIP_BYTES: u64 = 3_000_000;
+
+/// The bundle the pipeline ships for the example service (`deploy assets`: cargo-lambda, the
+/// `release-lambda` profile, x86_64) holds only an executable `bootstrap` for
+/// `provided.al2023`: an x86-64 ELF that needs no glibc symbol newer than GLIBC_2.34, in a zip
+/// of at most 3 MB, and it serves.
+#[test]
+fn the_service_bundle_is_small_portable_and_serves() {
+    let zip = support::service_zip();
+    let bytes = std::fs::metadata(&zip).unwrap().len();
+    assert!(
+        bytes <= MAX_ZIP_BYTES,
+        "{} is {bytes} bytes, over {MAX_ZIP_BYTES}",
+        zip.display()
+    );
+    let unpacked = support::scratch_dir("service-bundle");
+    let bootstrap = bundle::unpack_bootstrap(&zip, &unpacked);
+    let versions = bundle::glibc_versions(&bootstrap);
+    let newest = *versions
+        .last()
+        .expect("a dynamically linked glibc binary names its GLIBC_ versions");
+    assert!(
+        newest <= NEWEST_GLIBC,
+        "bootstrap needs GLIBC_{}.{}, newer than Amazon Linux 2023's: {versions:?}",
+        newest.0,
+        newest.1
+    );
+    let (server, address) = bundle::serve(&bootstrap);
+    let answer = bundle::http_get(&address, "/api/v1/health_check");
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert!(answer.ends_with(r#"{"message":"ok"}"#), "{answer}");
+    assert!(
+        server.terminate(),
+        "SIGTERM stops the service with status 0"
+    );
+    std::fs::remove_dir_all(&unpacked).unwrap();
 }

@@ -146,462 +146,471 @@ fn built_zips() -> Vec<PathBuf> {
     zips
 }
 
-#[test]
-fn the_reference_pipeline_runs_end_to_end() {
-    let _serial = serial();
-    let moto = Moto::start("rehearse-reference");
-    let run = rehearse_on(&moto, "deploy");
-    assert_code(&run, 0);
-    for action in [
-        "Source/ColeMurray_serverless-express-lambda-cdk",
-        "Build/Synth",
-        "UpdatePipeline/SelfMutate.Deploy",
-        "Assets/service-service-x86_64",
-        "PreProdBackend/BackendStack.Deploy",
-        "ProdBackend/Promote_to_Prod",
-        "ProdBackend/BackendStack.Deploy",
-    ] {
+/// The rehearsals, under one module name: `scripts/test` runs them beside the rest of the
+/// suite (`--skip rehearsal::` there), one at a time as everywhere.
+mod rehearsal {
+    use super::*;
+
+    #[test]
+    fn the_reference_pipeline_runs_end_to_end() {
+        let _serial = serial();
+        let moto = Moto::start("rehearse-reference");
+        let run = rehearse_on(&moto, "deploy");
+        assert_code(&run, 0);
+        for action in [
+            "Source/ColeMurray_serverless-express-lambda-cdk",
+            "Build/Synth",
+            "UpdatePipeline/SelfMutate.Deploy",
+            "Assets/service-service-x86_64",
+            "PreProdBackend/BackendStack.Deploy",
+            "ProdBackend/Promote_to_Prod",
+            "ProdBackend/BackendStack.Deploy",
+        ] {
+            assert!(
+                run.stderr.contains(&format!("✔ {action} (")),
+                "{action}:\n{}",
+                run.stderr
+            );
+        }
+        assert!(!run.stdout.contains("failed"), "{}", run.stdout);
         assert!(
-            run.stderr.contains(&format!("✔ {action} (")),
-            "{action}:\n{}",
-            run.stderr
+            run.stdout
+                .contains("PreProdBackend-BackendStack.BackendApiUrl = https://"),
+            "{}",
+            run.stdout
         );
-    }
-    assert!(!run.stdout.contains("failed"), "{}", run.stdout);
-    assert!(
-        run.stdout
-            .contains("PreProdBackend-BackendStack.BackendApiUrl = https://"),
-        "{}",
-        run.stdout
-    );
 
-    let state = deployed(&moto);
-    for stack in ["PreProdBackend-BackendStack", "ProdBackend-BackendStack"] {
-        assert_eq!(state["stacks"][stack], "CREATE_COMPLETE", "{state}");
+        let state = deployed(&moto);
+        for stack in ["PreProdBackend-BackendStack", "ProdBackend-BackendStack"] {
+            assert_eq!(state["stacks"][stack], "CREATE_COMPLETE", "{state}");
+        }
+        let zips = built_zips();
+        assert_eq!(zips.len(), 1, "{zips:?}");
+        let functions = state["functions"].as_object().unwrap();
+        assert_eq!(functions.len(), 2, "{state}");
+        for sha in functions.values() {
+            assert_eq!(
+                sha,
+                &moto.sha256(&zips[0]).1,
+                "each function runs the zip the pipeline built"
+            );
+        }
     }
-    let zips = built_zips();
-    assert_eq!(zips.len(), 1, "{zips:?}");
-    let functions = state["functions"].as_object().unwrap();
-    assert_eq!(functions.len(), 2, "{state}");
-    for sha in functions.values() {
-        assert_eq!(
-            sha,
-            &moto.sha256(&zips[0]).1,
-            "each function runs the zip the pipeline built"
+
+    #[test]
+    fn verify_sees_the_stage_outputs_and_a_failing_verify_stops_the_run() {
+        let _serial = serial();
+        let moto = Moto::start("rehearse-verify");
+        let run = rehearse_on(&moto, "rehearse_verify");
+        assert_code(&run, 1);
+        let line = run
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap_or_else(|| panic!("{}", run.stderr));
+        assert!(line.contains("Production/Prod.Verify failed: BUILD phase: `test \"$BackendApiUrl\" = https://example.invalid/` exited with status 1"), "{line}");
+        let log = rehearse_dir().join("logs/Production.Prod.Verify.log");
+        assert!(
+            line.contains("(log: ") && line.contains("Production.Prod.Verify.log"),
+            "{line}"
         );
-    }
-}
-
-#[test]
-fn verify_sees_the_stage_outputs_and_a_failing_verify_stops_the_run() {
-    let _serial = serial();
-    let moto = Moto::start("rehearse-verify");
-    let run = rehearse_on(&moto, "rehearse_verify");
-    assert_code(&run, 1);
-    let line = run
-        .stderr
-        .lines()
-        .find(|l| l.starts_with("error: "))
-        .unwrap_or_else(|| panic!("{}", run.stderr));
-    assert!(line.contains("Production/Prod.Verify failed: BUILD phase: `test \"$BackendApiUrl\" = https://example.invalid/` exited with status 1"), "{line}");
-    let log = rehearse_dir().join("logs/Production.Prod.Verify.log");
-    assert!(
-        line.contains("(log: ") && line.contains("Production.Prod.Verify.log"),
-        "{line}"
-    );
-    assert!(std::fs::read_to_string(&log)
-        .unwrap()
-        .contains("checking https://"));
-    let preprod = std::fs::read_to_string(rehearse_dir().join("logs/PreProd.Verify.log")).unwrap();
-    assert!(
-        preprod.contains("verified")
-            && preprod.contains("verifying https://")
-            && preprod.contains(".execute-api.us-west-2.amazonaws.com/prod/"),
-        "{preprod}"
-    );
-    assert!(run.stderr.contains("✔ PreProd/Verify ("), "{}", run.stderr);
-    // The `pre` step ran on the source before the stage deployed.
-    let pre = std::fs::read_to_string(rehearse_dir().join("logs/PreProd.Pre.log")).unwrap();
-    assert!(pre.contains("checked the source before PreProd"), "{pre}");
-    // The protection step turned termination protection on, through the deploy role.
-    assert!(run.stderr.contains("✔ PreProd/Protect ("), "{}", run.stderr);
-    let protected = moto.python_as(
+        assert!(std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("checking https://"));
+        let preprod =
+            std::fs::read_to_string(rehearse_dir().join("logs/PreProd.Verify.log")).unwrap();
+        assert!(
+            preprod.contains("verified")
+                && preprod.contains("verifying https://")
+                && preprod.contains(".execute-api.us-west-2.amazonaws.com/prod/"),
+            "{preprod}"
+        );
+        assert!(run.stderr.contains("✔ PreProd/Verify ("), "{}", run.stderr);
+        // The `pre` step ran on the source before the stage deployed.
+        let pre = std::fs::read_to_string(rehearse_dir().join("logs/PreProd.Pre.log")).unwrap();
+        assert!(pre.contains("checked the source before PreProd"), "{pre}");
+        // The protection step turned termination protection on, through the deploy role.
+        assert!(run.stderr.contains("✔ PreProd/Protect ("), "{}", run.stderr);
+        let protected = moto.python_as(
         support::ACCOUNT,
         support::REGION,
         "print(json.dumps(client('cloudformation').describe_stacks(StackName='PreProd-BackendStack')['Stacks'][0]['EnableTerminationProtection']))",
     );
-    assert_eq!(protected, serde_json::json!(true));
-    // Production is one wave: both stages, in another account (one in another region),
-    // were deployed side by side before the verify of one failed; the pipeline's
-    // artifacts reached eu-west-1 through its support stack.
-    assert!(
-        run.stderr.contains("✔ Production/Promote_to_Prod ("),
-        "{}",
-        run.stderr
-    );
-    assert_created(
-        &moto,
-        &[
-            (
-                "111111111111",
-                "eu-west-1",
-                "VerifiedPipeline-support-eu-west-1",
-            ),
-            ("222222222222", "eu-west-1", "Prod-BackendStack"),
-            ("222222222222", "us-west-2", "ProdUs-BackendStack"),
-        ],
-    );
-}
+        assert_eq!(protected, serde_json::json!(true));
+        // Production is one wave: both stages, in another account (one in another region),
+        // were deployed side by side before the verify of one failed; the pipeline's
+        // artifacts reached eu-west-1 through its support stack.
+        assert!(
+            run.stderr.contains("✔ Production/Promote_to_Prod ("),
+            "{}",
+            run.stderr
+        );
+        assert_created(
+            &moto,
+            &[
+                (
+                    "111111111111",
+                    "eu-west-1",
+                    "VerifiedPipeline-support-eu-west-1",
+                ),
+                ("222222222222", "eu-west-1", "Prod-BackendStack"),
+                ("222222222222", "us-west-2", "ProdUs-BackendStack"),
+            ],
+        );
+    }
 
-#[test]
-fn a_failing_change_set_names_the_stack_and_the_reason() {
-    let _serial = serial();
-    let run = rehearse(
-        "rehearse_verify",
-        &["--approve-all"],
-        &[("PIPEWRIGHT_REHEARSE_BREAK", "1")],
-    );
-    assert_code(&run, 1);
-    let line = run
-        .stderr
-        .lines()
-        .find(|l| l.starts_with("error: "))
-        .unwrap();
-    assert!(line.contains("PreProd/BackendStack."), "{line}");
-    assert!(line.contains("PreProd-BackendStack"), "{line}");
-    assert!(
-        line.contains("PreProd/BackendStack.Deploy failed"),
-        "{line}"
-    );
-    assert!(
-        line.contains("BackendServerFunction"),
-        "the failed resource: {line}"
-    );
-    assert!(
-        line.contains("NoSuchBucket"),
-        "the service's reason: {line}"
-    );
-    assert!(
-        !run.stderr.contains("▶ Production/"),
-        "nothing after the failure runs:\n{}",
-        run.stderr
-    );
-}
+    #[test]
+    fn a_failing_change_set_names_the_stack_and_the_reason() {
+        let _serial = serial();
+        let run = rehearse(
+            "rehearse_verify",
+            &["--approve-all"],
+            &[("PIPEWRIGHT_REHEARSE_BREAK", "1")],
+        );
+        assert_code(&run, 1);
+        let line = run
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap();
+        assert!(line.contains("PreProd/BackendStack."), "{line}");
+        assert!(line.contains("PreProd-BackendStack"), "{line}");
+        assert!(
+            line.contains("PreProd/BackendStack.Deploy failed"),
+            "{line}"
+        );
+        assert!(
+            line.contains("BackendServerFunction"),
+            "the failed resource: {line}"
+        );
+        assert!(
+            line.contains("NoSuchBucket"),
+            "the service's reason: {line}"
+        );
+        assert!(
+            !run.stderr.contains("▶ Production/"),
+            "nothing after the failure runs:\n{}",
+            run.stderr
+        );
+    }
 
-#[test]
-fn a_failing_synth_command_stops_the_run_and_names_its_log() {
-    let _serial = serial();
-    let run = rehearse("rehearse_faults", &[], &[]);
-    assert_code(&run, 1);
-    let line = run
-        .stderr
-        .lines()
-        .find(|l| l.starts_with("error: "))
-        .unwrap();
-    assert_eq!(
+    #[test]
+    fn a_failing_synth_command_stops_the_run_and_names_its_log() {
+        let _serial = serial();
+        let run = rehearse("rehearse_faults", &[], &[]);
+        assert_code(&run, 1);
+        let line = run
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap();
+        assert_eq!(
         line,
         format!(
             "error: Build/Synth failed: BUILD phase: `ls no-such-file` exited with status 2 (log: {})",
             support_relative(&rehearse_dir().join("logs/Build.Synth.log"))
         )
     );
-    assert!(
-        run.stdout
-            .lines()
-            .any(|l| l.starts_with("Build ") && l.contains(" Synth ") && l.contains(" failed ")),
-        "the table: {}",
-        run.stdout
-    );
-    assert_emulator_stopped(&run);
-}
-
-/// How the rehearsal shows a path: relative to its working directory (the workspace).
-fn support_relative(path: &Path) -> String {
-    path.strip_prefix(root()).unwrap().display().to_string()
-}
-
-/// A user whose target directory is elsewhere (`CARGO_TARGET_DIR` outside the tree, as sccache
-/// users and many others have it) runs a rehearsal twice without a terminal: each stops at the
-/// first approval with status 3, and the user's own program is untouched. The builds see none
-/// of the machine's Cargo settings, as on CodeBuild: a Synth action that inherited the variable
-/// would build its copy of the sources into the user's target directory, over their program.
-/// (The rehearsal keeps its directories in that target directory: here a link to this
-/// workspace's, for its warm build cache.)
-#[test]
-fn an_approval_without_a_terminal_stops_with_status_3_and_leaves_the_users_build_alone() {
-    let _serial = serial();
-    let user_target =
-        std::env::temp_dir().join(format!("pipewright-user-target-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&user_target);
-    std::fs::create_dir_all(user_target.join("debug")).unwrap();
-    std::fs::create_dir_all(user_target.join("pipewright")).unwrap();
-    std::fs::create_dir_all(rehearse_dir()).unwrap();
-    std::os::unix::fs::symlink(rehearse_dir(), user_target.join("pipewright/rehearse")).unwrap();
-    let users_program = user_target.join("debug/deploy");
-    std::fs::copy(program("deploy"), &users_program).unwrap();
-    let before = std::fs::read(&users_program).unwrap();
-    let user_target_var = user_target.display().to_string();
-    for attempt in 1..=2 {
-        let run = rehearse("deploy", &[], &[("CARGO_TARGET_DIR", &user_target_var)]);
-        assert_code(&run, 3);
-        let line = run
-            .stderr
-            .lines()
-            .find(|l| l.starts_with("error: "))
-            .unwrap();
         assert!(
-            line.contains("ProdBackend/Promote_to_Prod waits for a manual approval"),
-            "run {attempt}: {line}"
-        );
-        assert!(line.contains("--approve 'Promote to Prod'"), "{line}");
-        assert!(
-            run.stderr
-                .contains("✔ PreProdBackend/BackendStack.Deploy ("),
-            "run {attempt}: {}",
-            run.stderr
-        );
-        assert!(
-            !run.stderr.contains("▶ ProdBackend/BackendStack.Deploy"),
-            "{}",
-            run.stderr
+            run.stdout.lines().any(|l| l.starts_with("Build ")
+                && l.contains(" Synth ")
+                && l.contains(" failed ")),
+            "the table: {}",
+            run.stdout
         );
         assert_emulator_stopped(&run);
     }
-    assert!(
-        std::fs::read(&users_program).unwrap() == before,
-        "the user's program was rebuilt by the rehearsal"
-    );
-    let mut built: Vec<String> = std::fs::read_dir(user_target.join("debug"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    built.sort();
-    assert_eq!(
-        built,
-        ["deploy"],
-        "nothing was built in the user's target directory"
-    );
-    std::fs::remove_dir_all(&user_target).unwrap();
-}
 
-#[test]
-fn ctrl_c_stops_every_build_and_the_emulator() {
-    let _serial = serial();
-    let mut child = command(
-        "rehearse_faults",
-        &[],
-        &[("PIPEWRIGHT_REHEARSE_SLEEP", "97")],
-    )
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    let start = Instant::now();
-    while !seen.contains("▶ Build/Synth") {
-        assert!(
-            start.elapsed() < Duration::from_secs(300),
-            "no build started:\n{seen}"
-        );
-        let mut line = String::new();
-        if stderr.read_line(&mut line).unwrap() == 0 {
-            panic!("the rehearsal ended before its build:\n{seen}");
-        }
-        seen.push_str(&line);
+    /// How the rehearsal shows a path: relative to its working directory (the workspace).
+    fn support_relative(path: &Path) -> String {
+        path.strip_prefix(root()).unwrap().display().to_string()
     }
-    // The build's `sleep 97` is running once its log says so.
-    let log = rehearse_dir().join("logs/Build.Synth.log");
-    while !std::fs::read_to_string(&log)
-        .unwrap_or_default()
-        .contains("sleep")
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(300),
-            "the build did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(sleeping(), "the build's command runs");
-    Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-    let status = child.wait().unwrap();
-    seen.push_str(&rest);
-    assert_eq!(status.code(), Some(130), "{seen}");
-    assert!(seen.contains("interrupted"), "{seen}");
-    assert!(!sleeping(), "the build's processes are stopped");
-    assert_emulator_stopped(&Run {
-        code: status.code(),
-        stdout: String::new(),
-        stderr: seen,
-    });
-}
 
-fn sleeping() -> bool {
-    Command::new("pgrep")
-        .args(["-fx", "sleep 97"])
-        .stdout(Stdio::null())
-        .status()
-        .unwrap()
-        .success()
-}
-
-#[test]
-fn a_change_to_the_pipeline_restarts_the_run_once() {
-    let _serial = serial();
-    let moto = Moto::start("rehearse-mutation");
-    // The pipeline as it was before the program gained its production stage: deployed as
-    // a user's earlier `deploy deploy` would have left it.
-    let out = support::scratch_dir("rehearse-mutation-synth");
-    let synth = support::deploy(&[], &["synth", "--out", &out.display().to_string()], "");
-    assert_eq!(synth.code, Some(0), "{}", synth.stderr);
-    let mut template: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("BackendPipeline.template.json")).unwrap())
+    /// A user whose target directory is elsewhere (`CARGO_TARGET_DIR` outside the tree, as sccache
+    /// users and many others have it) runs a rehearsal twice without a terminal: each stops at the
+    /// first approval with status 3, and the user's own program is untouched. The builds see none
+    /// of the machine's Cargo settings, as on CodeBuild: a Synth action that inherited the variable
+    /// would build its copy of the sources into the user's target directory, over their program.
+    /// (The rehearsal keeps its directories in that target directory: here a link to this
+    /// workspace's, for its warm build cache.)
+    #[test]
+    fn an_approval_without_a_terminal_stops_with_status_3_and_leaves_the_users_build_alone() {
+        let _serial = serial();
+        let user_target =
+            std::env::temp_dir().join(format!("pipewright-user-target-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&user_target);
+        std::fs::create_dir_all(user_target.join("debug")).unwrap();
+        std::fs::create_dir_all(user_target.join("pipewright")).unwrap();
+        std::fs::create_dir_all(rehearse_dir()).unwrap();
+        std::os::unix::fs::symlink(rehearse_dir(), user_target.join("pipewright/rehearse"))
             .unwrap();
-    let stages = template["Resources"]["Pipeline"]["Properties"]["Stages"]
-        .as_array_mut()
+        let users_program = user_target.join("debug/deploy");
+        std::fs::copy(program("deploy"), &users_program).unwrap();
+        let before = std::fs::read(&users_program).unwrap();
+        let user_target_var = user_target.display().to_string();
+        for attempt in 1..=2 {
+            let run = rehearse("deploy", &[], &[("CARGO_TARGET_DIR", &user_target_var)]);
+            assert_code(&run, 3);
+            let line = run
+                .stderr
+                .lines()
+                .find(|l| l.starts_with("error: "))
+                .unwrap();
+            assert!(
+                line.contains("ProdBackend/Promote_to_Prod waits for a manual approval"),
+                "run {attempt}: {line}"
+            );
+            assert!(line.contains("--approve 'Promote to Prod'"), "{line}");
+            assert!(
+                run.stderr
+                    .contains("✔ PreProdBackend/BackendStack.Deploy ("),
+                "run {attempt}: {}",
+                run.stderr
+            );
+            assert!(
+                !run.stderr.contains("▶ ProdBackend/BackendStack.Deploy"),
+                "{}",
+                run.stderr
+            );
+            assert_emulator_stopped(&run);
+        }
+        assert!(
+            std::fs::read(&users_program).unwrap() == before,
+            "the user's program was rebuilt by the rehearsal"
+        );
+        let mut built: Vec<String> = std::fs::read_dir(user_target.join("debug"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        built.sort();
+        assert_eq!(
+            built,
+            ["deploy"],
+            "nothing was built in the user's target directory"
+        );
+        std::fs::remove_dir_all(&user_target).unwrap();
+    }
+
+    #[test]
+    fn ctrl_c_stops_every_build_and_the_emulator() {
+        let _serial = serial();
+        let mut child = command(
+            "rehearse_faults",
+            &[],
+            &[("PIPEWRIGHT_REHEARSE_SLEEP", "97")],
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
-    stages.retain(|s| s["Name"] != "ProdBackend");
-    let bootstrap = support::deploy(&moto.aws_env(), &["bootstrap"], "");
-    assert_eq!(bootstrap.code, Some(0), "{}", bootstrap.stderr);
-    let older = out.join("older.template.json");
-    std::fs::write(&older, serde_json::to_string(&template).unwrap()).unwrap();
-    moto.python(&format!(
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut seen = String::new();
+        let start = Instant::now();
+        while !seen.contains("▶ Build/Synth") {
+            assert!(
+                start.elapsed() < Duration::from_secs(300),
+                "no build started:\n{seen}"
+            );
+            let mut line = String::new();
+            if stderr.read_line(&mut line).unwrap() == 0 {
+                panic!("the rehearsal ended before its build:\n{seen}");
+            }
+            seen.push_str(&line);
+        }
+        // The build's `sleep 97` is running once its log says so.
+        let log = rehearse_dir().join("logs/Build.Synth.log");
+        while !std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("sleep")
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(300),
+                "the build did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(sleeping(), "the build's command runs");
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+        let status = child.wait().unwrap();
+        seen.push_str(&rest);
+        assert_eq!(status.code(), Some(130), "{seen}");
+        assert!(seen.contains("interrupted"), "{seen}");
+        assert!(!sleeping(), "the build's processes are stopped");
+        assert_emulator_stopped(&Run {
+            code: status.code(),
+            stdout: String::new(),
+            stderr: seen,
+        });
+    }
+
+    fn sleeping() -> bool {
+        Command::new("pgrep")
+            .args(["-fx", "sleep 97"])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    }
+
+    #[test]
+    fn a_change_to_the_pipeline_restarts_the_run_once() {
+        let _serial = serial();
+        let moto = Moto::start("rehearse-mutation");
+        // The pipeline as it was before the program gained its production stage: deployed as
+        // a user's earlier `deploy deploy` would have left it.
+        let out = support::scratch_dir("rehearse-mutation-synth");
+        let synth = support::deploy(&[], &["synth", "--out", &out.display().to_string()], "");
+        assert_eq!(synth.code, Some(0), "{}", synth.stderr);
+        let mut template: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(out.join("BackendPipeline.template.json")).unwrap(),
+        )
+        .unwrap();
+        let stages = template["Resources"]["Pipeline"]["Properties"]["Stages"]
+            .as_array_mut()
+            .unwrap();
+        stages.retain(|s| s["Name"] != "ProdBackend");
+        let bootstrap = support::deploy(&moto.aws_env(), &["bootstrap"], "");
+        assert_eq!(bootstrap.code, Some(0), "{}", bootstrap.stderr);
+        let older = out.join("older.template.json");
+        std::fs::write(&older, serde_json::to_string(&template).unwrap()).unwrap();
+        moto.python(&format!(
         "cfn = client('cloudformation')\n\
          cfn.create_stack(StackName='BackendPipeline', TemplateBody=open('{}').read(), Capabilities=['CAPABILITY_NAMED_IAM'])\n\
          print(json.dumps(cfn.describe_stacks(StackName='BackendPipeline')['Stacks'][0]['StackStatus']))",
         older.display()
     ));
 
-    let run = rehearse_on(&moto, "deploy");
-    assert_code(&run, 0);
-    assert_eq!(
-        run.stderr.matches("changed itself: starting over").count(),
-        1,
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("✔ ProdBackend/BackendStack.Deploy ("),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(
-        deployed(&moto)["stacks"]["ProdBackend-BackendStack"],
-        "CREATE_COMPLETE"
-    );
-}
-
-/// Every (account, region, stack) given exists and its last operation succeeded (a
-/// support stack is created by the set-up and updated by the SupportStacks action).
-fn assert_created(moto: &Moto, stacks: &[(&str, &str, &str)]) {
-    for (account, region, stack) in stacks {
-        let state = deployed_in(moto, account, region);
-        let status = state["stacks"][stack].as_str().unwrap_or_default();
+        let run = rehearse_on(&moto, "deploy");
+        assert_code(&run, 0);
+        assert_eq!(
+            run.stderr.matches("changed itself: starting over").count(),
+            1,
+            "{}",
+            run.stderr
+        );
         assert!(
-            status == "CREATE_COMPLETE" || status == "UPDATE_COMPLETE",
-            "{stack} in {account}/{region}: {state}"
+            run.stderr.contains("✔ ProdBackend/BackendStack.Deploy ("),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(
+            deployed(&moto)["stacks"]["ProdBackend-BackendStack"],
+            "CREATE_COMPLETE"
         );
     }
-}
 
-#[test]
-fn the_cross_account_example_runs_end_to_end() {
-    let _serial = serial();
-    let moto = Moto::start("rehearse-cross-account");
-    let run = rehearse_on(&moto, "cross_account");
-    assert_code(&run, 0);
-    assert!(
-        run.stderr.contains("bootstrapped 2 environment(s)"),
-        "{}",
-        run.stderr
-    );
-    assert_created(
-        &moto,
-        &[
-            ("111111111111", "us-west-2", "PreProdBackend-BackendStack"),
-            ("222222222222", "us-west-2", "ProdBackend-BackendStack"),
-        ],
-    );
-    // The production function's code was published to the production account's bucket.
-    let prod = deployed_in(&moto, "222222222222", "us-west-2");
-    assert_eq!(prod["functions"].as_object().unwrap().len(), 1, "{prod}");
-}
+    /// Every (account, region, stack) given exists and its last operation succeeded (a
+    /// support stack is created by the set-up and updated by the SupportStacks action).
+    fn assert_created(moto: &Moto, stacks: &[(&str, &str, &str)]) {
+        for (account, region, stack) in stacks {
+            let state = deployed_in(moto, account, region);
+            let status = state["stacks"][stack].as_str().unwrap_or_default();
+            assert!(
+                status == "CREATE_COMPLETE" || status == "UPDATE_COMPLETE",
+                "{stack} in {account}/{region}: {state}"
+            );
+        }
+    }
 
-#[test]
-fn a_broadening_approval_waits_only_for_changes_that_broaden() {
-    let _serial = serial();
-    let moto = Moto::start("rehearse-broadening");
-    let on_moto = ["--endpoint", moto.endpoint.as_str()];
-    let check_log = rehearse_dir().join("logs/Prod.CheckBroadening.log");
+    #[test]
+    fn the_cross_account_example_runs_end_to_end() {
+        let _serial = serial();
+        let moto = Moto::start("rehearse-cross-account");
+        let run = rehearse_on(&moto, "cross_account");
+        assert_code(&run, 0);
+        assert!(
+            run.stderr.contains("bootstrapped 2 environment(s)"),
+            "{}",
+            run.stderr
+        );
+        assert_created(
+            &moto,
+            &[
+                ("111111111111", "us-west-2", "PreProdBackend-BackendStack"),
+                ("222222222222", "us-west-2", "ProdBackend-BackendStack"),
+            ],
+        );
+        // The production function's code was published to the production account's bucket.
+        let prod = deployed_in(&moto, "222222222222", "us-west-2");
+        assert_eq!(prod["functions"].as_object().unwrap().len(), 1, "{prod}");
+    }
 
-    // The first deployment adds the function's role: the check leaves the approval to a
-    // person, and without one the run stops there.
-    let first = rehearse("rehearse_broadening", &on_moto, &[]);
-    assert_code(&first, 3);
-    assert!(
-        first.stderr.contains("✔ Prod/CheckBroadening ("),
-        "{}",
-        first.stderr
-    );
-    let waits = first
-        .stderr
-        .lines()
-        .find(|l| l.starts_with("error: "))
-        .unwrap_or_else(|| panic!("{}", first.stderr));
-    assert!(
-        waits.contains("Prod/Promote waits for a manual approval"),
-        "{waits}"
-    );
-    let log = std::fs::read_to_string(&check_log).unwrap();
-    assert!(
+    #[test]
+    fn a_broadening_approval_waits_only_for_changes_that_broaden() {
+        let _serial = serial();
+        let moto = Moto::start("rehearse-broadening");
+        let on_moto = ["--endpoint", moto.endpoint.as_str()];
+        let check_log = rehearse_dir().join("logs/Prod.CheckBroadening.log");
+
+        // The first deployment adds the function's role: the check leaves the approval to a
+        // person, and without one the run stops there.
+        let first = rehearse("rehearse_broadening", &on_moto, &[]);
+        assert_code(&first, 3);
+        assert!(
+            first.stderr.contains("✔ Prod/CheckBroadening ("),
+            "{}",
+            first.stderr
+        );
+        let waits = first
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap_or_else(|| panic!("{}", first.stderr));
+        assert!(
+            waits.contains("Prod/Promote waits for a manual approval"),
+            "{waits}"
+        );
+        let log = std::fs::read_to_string(&check_log).unwrap();
+        assert!(
         log.contains("broadens: Prod-ServiceStack: HandlerRole (AWS::IAM::Role) grants or changes permissions"),
         "{log}"
     );
-    assert!(log.contains("Promote waits for a person"), "{log}");
+        assert!(log.contains("Promote waits for a person"), "{log}");
 
-    // A person approves it (the command line stands in): the stage deploys.
-    let second = rehearse(
-        "rehearse_broadening",
-        &["--approve", "Promote", "--endpoint", &moto.endpoint],
-        &[],
-    );
-    assert_code(&second, 0);
-    assert!(
-        second.stderr.contains("✔ Prod/Promote (")
-            && second.stderr.contains("approved (command line)"),
-        "{}",
-        second.stderr
-    );
-    assert_eq!(
-        deployed(&moto)["stacks"]["Prod-ServiceStack"],
-        "CREATE_COMPLETE"
-    );
+        // A person approves it (the command line stands in): the stage deploys.
+        let second = rehearse(
+            "rehearse_broadening",
+            &["--approve", "Promote", "--endpoint", &moto.endpoint],
+            &[],
+        );
+        assert_code(&second, 0);
+        assert!(
+            second.stderr.contains("✔ Prod/Promote (")
+                && second.stderr.contains("approved (command line)"),
+            "{}",
+            second.stderr
+        );
+        assert_eq!(
+            deployed(&moto)["stacks"]["Prod-ServiceStack"],
+            "CREATE_COMPLETE"
+        );
 
-    // Nothing changes now: the check finds the approval's token in the pipeline's state
-    // and approves it, and the run goes on by itself.
-    let third = rehearse("rehearse_broadening", &on_moto, &[]);
-    assert_code(&third, 0);
-    assert!(
+        // Nothing changes now: the check finds the approval's token in the pipeline's state
+        // and approves it, and the run goes on by itself.
+        let third = rehearse("rehearse_broadening", &on_moto, &[]);
+        assert_code(&third, 0);
+        assert!(
         third.stderr.contains(
             "approved (PutApprovalResult): No change set of Prod broadens permissions, replaces or removes a resource: approved by Prod/CheckBroadening"
         ),
         "{}",
         third.stderr
     );
-    assert!(
-        third.stderr.contains("✔ Prod/ServiceStack.Deploy ("),
-        "{}",
-        third.stderr
-    );
-    let log = std::fs::read_to_string(&check_log).unwrap();
-    assert!(
-        log.contains("no change set broadens") && log.contains("approved Promote"),
-        "{log}"
-    );
+        assert!(
+            third.stderr.contains("✔ Prod/ServiceStack.Deploy ("),
+            "{}",
+            third.stderr
+        );
+        let log = std::fs::read_to_string(&check_log).unwrap();
+        assert!(
+            log.contains("no change set broadens") && log.contains("approved Promote"),
+            "{log}"
+        );
+    }
 }

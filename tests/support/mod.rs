@@ -3,6 +3,8 @@
 //! binary at it, the Lambda tools, and boto3 queries of what moto holds.
 #![allow(dead_code)]
 
+pub mod bundle;
+
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -18,6 +18,7 @@ TYPES=(
   AWS::Lambda::Version
   AWS::Lambda::Alias
   AWS::Lambda::Permission
+  AWS::Lambda::EventSourceMapping
   AWS::CloudWatch::Alarm
   AWS::CodeDeploy::Application
   AWS::CodeDeploy::DeploymentGroup
@@ -37,10 +38,13 @@ TYPES=(
   AWS::ECR::Repository
   AWS::Logs::LogGroup
   AWS::SQS::Queue
+  AWS::SQS::QueuePolicy
   AWS::SNS::Topic
   AWS::SNS::TopicPolicy
   AWS::SNS::Subscription
   AWS::CodeStarNotifications::NotificationRule
+  AWS::DynamoDB::Table
+  AWS::Events::Rule
 )
 
 python3 - "$REGION" "${TYPES[@]}" <<'PY'

@@ -118,7 +118,7 @@ fn attribute_enums_agree_with_attribute_names() {
         [] as [&str; 0]
     );
     assert_eq!(attribute_names("AWS::EC2::Instance"), None);
-    assert_eq!(TYPE_NAMES.len(), 30);
+    assert_eq!(TYPE_NAMES.len(), 34);
     for type_name in TYPE_NAMES {
         assert!(attribute_names(type_name).is_some(), "{type_name}");
     }

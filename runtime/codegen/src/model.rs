@@ -48,7 +48,8 @@ impl Ty {
 /// schemas but typed `crate::cfn::PolicyDocument`s in pipewright, as are CodePipeline's
 /// action configurations (`crate::cfn::ActionConfiguration`); a few maps whose schema allows
 /// several value types have one that makes sense; a few list or object properties that
-/// templates set with an intrinsic function as a whole are `Value`s.
+/// templates set with an intrinsic function as a whole are `Value`s; a property whose `oneOf`
+/// admits a legacy shape besides the current one has the current one's type.
 ///
 /// Each entry is (type name, where the property is declared in the schema, Rust type,
 /// why). An entry that matches no property of a vendored schema is an error, so the table
@@ -89,6 +90,25 @@ pub const OVERRIDES: &[(&str, &str, Override, &str)] = &[
         "/properties/PolicyDocument",
         Override::PolicyDocument,
         "topic policy",
+    ),
+    (
+        "AWS::SQS::QueuePolicy",
+        "/properties/PolicyDocument",
+        Override::PolicyDocument,
+        "queue policy",
+    ),
+    (
+        "AWS::DynamoDB::Table",
+        "/definitions/ResourcePolicy/properties/PolicyDocument",
+        Override::PolicyDocument,
+        "table policy",
+    ),
+    (
+        "AWS::DynamoDB::Table",
+        "/properties/KeySchema",
+        Override::OneOfBranch(0),
+        "the list of key elements; the other branch is the legacy `HashKeyElement` object \
+         (or its JSON string), which pipewright does not write",
     ),
     (
         "AWS::ECR::Repository",
@@ -155,17 +175,20 @@ pub enum Override {
     ActionConfiguration,
     /// The schema's type, as a `Value` of it.
     Intrinsic,
+    /// The type of the schema's `oneOf` branch of this index, the others being ignored.
+    OneOfBranch(usize),
 }
 
 impl Override {
-    /// The replacement type; `None` for [`Override::Intrinsic`], which wraps the schema's.
+    /// The replacement type; `None` for [`Override::Intrinsic`] and
+    /// [`Override::OneOfBranch`], which derive it from the schema's.
     fn ty(self) -> Option<Ty> {
         match self {
             Override::PolicyDocument => Some(Ty::Policy),
             Override::StringMap => Some(Ty::Map(Box::new(Ty::Str))),
             Override::BoolMap => Some(Ty::Map(Box::new(Ty::Bool))),
             Override::ActionConfiguration => Some(Ty::ActionConfiguration),
-            Override::Intrinsic => None,
+            Override::Intrinsic | Override::OneOfBranch(_) => None,
         }
     }
 }
@@ -274,13 +297,22 @@ pub struct Model {
 
 /// Builds the model of a set of schemas.
 pub fn build(schemas: &[Schema]) -> Result<Model, String> {
+    build_with(schemas, OVERRIDES)
+}
+
+/// Builds the model of a set of schemas with an override table of the form of
+/// [`OVERRIDES`].
+fn build_with(
+    schemas: &[Schema],
+    overrides: &'static [(&'static str, &'static str, Override, &'static str)],
+) -> Result<Model, String> {
     let mut model = Model {
         resources: Vec::new(),
         json: Vec::new(),
         overrides: Vec::new(),
     };
     for schema in schemas {
-        let mut builder = Builder::new(schema)?;
+        let mut builder = Builder::new(schema, overrides)?;
         let resource = builder.resource()?;
         if let Some((location, ..)) = builder.overrides.iter().find(|(_, _, used, _)| !used) {
             return Err(format!(
@@ -333,7 +365,10 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(schema: &'a Schema) -> Result<Self, String> {
+    fn new(
+        schema: &'a Schema,
+        overrides: &'static [(&'static str, &'static str, Override, &'static str)],
+    ) -> Result<Self, String> {
         let locations = |key: &str| -> Result<HashSet<String>, String> {
             schema
                 .pointers(key)
@@ -374,7 +409,7 @@ impl<'a> Builder<'a> {
             read_only: locations("readOnlyProperties")?,
             create_only: locations("createOnlyProperties")?,
             write_only: locations("writeOnlyProperties")?,
-            overrides: OVERRIDES
+            overrides: overrides
                 .iter()
                 .filter(|(t, ..)| *t == schema.type_name)
                 .map(|(_, l, o, why)| (*l, *o, false, *why))
@@ -509,12 +544,25 @@ impl<'a> Builder<'a> {
     fn map(&mut self, node: &Json, location: &str, hint: &str, owner: &str) -> Result<Ty, String> {
         if let Some(o) = self.overrides.iter_mut().find(|(l, ..)| *l == location) {
             o.2 = true;
-            return match o.1.ty() {
-                Some(ty) => Ok(ty),
-                None => Ok(Ty::Value(Box::new(
-                    self.map_schema(node, location, hint, owner)?,
-                ))),
-            };
+            let replacement = o.1;
+            if let Some(ty) = replacement.ty() {
+                return Ok(ty);
+            }
+            if let Override::OneOfBranch(index) = replacement {
+                let branch = node
+                    .get("oneOf")
+                    .and_then(|b| b.get(index))
+                    .ok_or_else(|| {
+                        format!(
+                            "{}: {location} has no `oneOf` branch {index} to override with",
+                            self.type_name()
+                        )
+                    })?;
+                return self.map_schema(branch, &format!("{location}/oneOf/{index}"), hint, owner);
+            }
+            return Ok(Ty::Value(Box::new(
+                self.map_schema(node, location, hint, owner)?,
+            )));
         }
         self.map_schema(node, location, hint, owner)
     }
@@ -855,6 +903,9 @@ fn constraint_notes(node: &Json, root: &Json) -> Vec<String> {
     if let Some(xor) = root.get("requiredXor") {
         notes.push(format!("Set exactly one of {}.", names(xor).join(", ")));
     }
+    if let Some(or) = root.get("requiredOr") {
+        notes.push(format!("Set at least one of {}.", names(or).join(", ")));
+    }
     for (keyword, quantity) in [("oneOf", "exactly one"), ("anyOf", "at least one")] {
         let Some(branches) = node.get(keyword).and_then(Json::as_array) else {
             continue;
@@ -1105,6 +1156,71 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["Arn"]
         );
+    }
+
+    #[test]
+    fn a_one_of_branch_override_types_the_property_as_that_branch() {
+        const OVERRIDES: &[(&str, &str, Override, &str)] = &[(
+            "AWS::Test::Keyed",
+            "/properties/Keys",
+            Override::OneOfBranch(0),
+            "the current shape",
+        )];
+        let schema = json!({
+            "typeName": "AWS::Test::Keyed",
+            "properties": {
+                "Keys": {"oneOf": [
+                    {"$ref": "#/definitions/Keys", "minItems": 1},
+                    {"format": "json", "type": ["object", "string"]}
+                ]},
+                "Other": {"oneOf": [
+                    {"$ref": "#/definitions/Keys"},
+                    {"type": ["object", "string"]}
+                ]}
+            },
+            "required": ["Keys"],
+            "requiredOr": ["Keys", "Other"],
+            "definitions": {"Keys": {"type": "array", "items": {
+                "type": "object",
+                "properties": {"Name": {"type": "string"}},
+                "required": ["Name"]
+            }}}
+        });
+        let m = build_with(&[Schema::from_json(schema.clone()).unwrap()], OVERRIDES).unwrap();
+        let r = &m.resources[0];
+        let fields = &r.main_struct().fields;
+        assert_eq!(fields[0].json_name, "Keys");
+        assert_eq!(
+            fields[0].ty,
+            Ty::Vec(Box::new(Ty::Struct("KeyedKeys".into())))
+        );
+        assert_eq!(
+            fields[1].ty,
+            Ty::Json,
+            "without the override, `oneOf` is `Json`"
+        );
+        assert_eq!(r.structs[1].fields[0].json_name, "Name");
+        assert_eq!(
+            m.overrides,
+            [(
+                "AWS::Test::Keyed".to_owned(),
+                "/properties/Keys".to_owned(),
+                Override::OneOfBranch(0)
+            )]
+        );
+        assert!(
+            r.main_struct().doc[2].contains("Set at least one of `Keys`, `Other`."),
+            "{:?}",
+            r.main_struct().doc
+        );
+        const MISSING: &[(&str, &str, Override, &str)] = &[(
+            "AWS::Test::Keyed",
+            "/properties/Keys",
+            Override::OneOfBranch(2),
+            "no such branch",
+        )];
+        let error = build_with(&[Schema::from_json(schema).unwrap()], MISSING).unwrap_err();
+        assert!(error.contains("no `oneOf` branch 2"), "{error}");
     }
 
     #[test]

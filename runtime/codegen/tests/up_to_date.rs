@@ -59,7 +59,7 @@ fn every_vendored_type_is_generated_with_its_attributes() {
         .iter()
         .map(|r| r.type_name.as_str())
         .collect();
-    assert_eq!(types.len(), 30, "{types:?}");
+    assert_eq!(types.len(), 34, "{types:?}");
     let function = generated
         .model
         .resources
@@ -86,5 +86,5 @@ fn every_vendored_type_is_generated_with_its_attributes() {
         .iter()
         .filter(|(_, _, o)| *o == pipewright_codegen::Override::PolicyDocument)
         .count();
-    assert_eq!(policy_documents, 8);
+    assert_eq!(policy_documents, 10);
 }

@@ -2,10 +2,12 @@
 // Regenerate with `cargo run -p pipewright-codegen` (schemas: runtime/codegen/schemas/).
 // `rustfmt::skip`: prettyplease formats this file; rustfmt must leave it as generated.
 
-//! The `AWS::Lambda` resource types: [`Alias`], [`Function`], [`Permission`], [`Version`].
+//! The `AWS::Lambda` resource types: [`Alias`], [`EventSourceMapping`], [`Function`],
+//! [`Permission`], [`Version`].
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 pub use alias::{Alias, AliasAttribute};
+pub use event_source_mapping::{EventSourceMapping, EventSourceMappingAttribute};
 pub use function::{Function, FunctionAttribute};
 pub use permission::{Permission, PermissionAttribute};
 pub use version::{Version, VersionAttribute};
@@ -143,6 +145,598 @@ pub mod alias {
             VersionWeight {
                 function_version: function_version.into(),
                 function_weight: function_weight.into(),
+            }
+        }
+    }
+}
+
+/// `AWS::Lambda::EventSourceMapping`: [`EventSourceMapping`] and its property types.
+pub mod event_source_mapping {
+    use crate::cfn::{Attribute, ResourceType, Value};
+
+    /// The properties of an `AWS::Lambda::EventSourceMapping` resource, typed from its registry
+    /// schema.
+    ///
+    /// Declare one with [`Template::add`](crate::cfn::Template::add); `Fn::GetAtt` reads the
+    /// attributes of [`EventSourceMappingAttribute`].
+    #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+    pub struct EventSourceMapping {
+        /// The `AmazonManagedKafkaEventSourceConfig` property: see
+        /// [`AmazonManagedKafkaEventSourceConfig`].
+        #[serde(
+            rename = "AmazonManagedKafkaEventSourceConfig",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub amazon_managed_kafka_event_source_config: Option<
+            AmazonManagedKafkaEventSourceConfig,
+        >,
+        /// The `BatchSize` property: an integer from 1 to 10000.
+        #[serde(rename = "BatchSize", skip_serializing_if = "Option::is_none")]
+        pub batch_size: Option<Value<i64>>,
+        /// The `BisectBatchOnFunctionError` property: a boolean.
+        #[serde(
+            rename = "BisectBatchOnFunctionError",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub bisect_batch_on_function_error: Option<Value<bool>>,
+        /// The `DestinationConfig` property: see [`DestinationConfig`].
+        #[serde(rename = "DestinationConfig", skip_serializing_if = "Option::is_none")]
+        pub destination_config: Option<DestinationConfig>,
+        /// The `DocumentDBEventSourceConfig` property: see [`DocumentDBEventSourceConfig`].
+        #[serde(
+            rename = "DocumentDBEventSourceConfig",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub document_db_event_source_config: Option<DocumentDBEventSourceConfig>,
+        /// The `Enabled` property: a boolean.
+        #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
+        pub enabled: Option<Value<bool>>,
+        /// The `EventSourceArn` property: a string of 12 to 1024 characters. Changing it replaces
+        /// the resource.
+        #[serde(rename = "EventSourceArn", skip_serializing_if = "Option::is_none")]
+        pub event_source_arn: Option<Value<String>>,
+        /// The `FilterCriteria` property: see [`FilterCriteria`].
+        #[serde(rename = "FilterCriteria", skip_serializing_if = "Option::is_none")]
+        pub filter_criteria: Option<FilterCriteria>,
+        /// The `FunctionName` property: a string of 1 to 140 characters.
+        #[serde(rename = "FunctionName")]
+        pub function_name: Value<String>,
+        /// The `FunctionResponseTypes` property: a list of strings (0 to 1 item).
+        ///
+        /// Allowed values: `ReportBatchItemFailures`.
+        #[serde(
+            rename = "FunctionResponseTypes",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub function_response_types: Option<Vec<Value<String>>>,
+        /// The `KmsKeyArn` property: a string of 12 to 2048 characters (format
+        /// `AWS::KMS::Key.Arn`).
+        #[serde(rename = "KmsKeyArn", skip_serializing_if = "Option::is_none")]
+        pub kms_key_arn: Option<Value<String>>,
+        /// The `LoggingConfig` property: see [`LoggingConfig`].
+        #[serde(rename = "LoggingConfig", skip_serializing_if = "Option::is_none")]
+        pub logging_config: Option<LoggingConfig>,
+        /// The `MaximumBatchingWindowInSeconds` property: an integer from 0 to 300.
+        #[serde(
+            rename = "MaximumBatchingWindowInSeconds",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub maximum_batching_window_in_seconds: Option<Value<i64>>,
+        /// The `MaximumRecordAgeInSeconds` property: an integer from -1 to 604800.
+        #[serde(
+            rename = "MaximumRecordAgeInSeconds",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub maximum_record_age_in_seconds: Option<Value<i64>>,
+        /// The `MaximumRetryAttempts` property: an integer from -1 to 10000.
+        #[serde(
+            rename = "MaximumRetryAttempts",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub maximum_retry_attempts: Option<Value<i64>>,
+        /// The `MetricsConfig` property: see [`MetricsConfig`].
+        #[serde(rename = "MetricsConfig", skip_serializing_if = "Option::is_none")]
+        pub metrics_config: Option<MetricsConfig>,
+        /// The `ParallelizationFactor` property: an integer from 1 to 10.
+        #[serde(
+            rename = "ParallelizationFactor",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub parallelization_factor: Option<Value<i64>>,
+        /// The `ProvisionedPollerConfig` property: see [`ProvisionedPollerConfig`].
+        #[serde(
+            rename = "ProvisionedPollerConfig",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub provisioned_poller_config: Option<ProvisionedPollerConfig>,
+        /// The `Queues` property: a list of strings (exactly 1 item).
+        #[serde(rename = "Queues", skip_serializing_if = "Option::is_none")]
+        pub queues: Option<Vec<Value<String>>>,
+        /// The `ScalingConfig` property: see [`ScalingConfig`].
+        #[serde(rename = "ScalingConfig", skip_serializing_if = "Option::is_none")]
+        pub scaling_config: Option<ScalingConfig>,
+        /// The `SelfManagedEventSource` property: see [`SelfManagedEventSource`]. Changing it
+        /// replaces the resource.
+        #[serde(
+            rename = "SelfManagedEventSource",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub self_managed_event_source: Option<SelfManagedEventSource>,
+        /// The `SelfManagedKafkaEventSourceConfig` property: see
+        /// [`SelfManagedKafkaEventSourceConfig`].
+        #[serde(
+            rename = "SelfManagedKafkaEventSourceConfig",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub self_managed_kafka_event_source_config: Option<
+            SelfManagedKafkaEventSourceConfig,
+        >,
+        /// The `SourceAccessConfigurations` property: a list of [`SourceAccessConfiguration`]
+        /// values (1 to 22 items).
+        #[serde(
+            rename = "SourceAccessConfigurations",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub source_access_configurations: Option<Vec<SourceAccessConfiguration>>,
+        /// The `StartingPosition` property: a string of 6 to 12 characters. Changing it replaces
+        /// the resource.
+        #[serde(rename = "StartingPosition", skip_serializing_if = "Option::is_none")]
+        pub starting_position: Option<Value<String>>,
+        /// The `StartingPositionTimestamp` property: a number. Changing it replaces the resource.
+        #[serde(
+            rename = "StartingPositionTimestamp",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub starting_position_timestamp: Option<Value<f64>>,
+        /// The `Tags` property: a list of [`Tag`] values.
+        #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+        pub tags: Option<Vec<Tag>>,
+        /// The `Topics` property: a list of strings (exactly 1 item).
+        #[serde(rename = "Topics", skip_serializing_if = "Option::is_none")]
+        pub topics: Option<Vec<Value<String>>>,
+        /// The `TumblingWindowInSeconds` property: an integer from 0 to 900.
+        #[serde(
+            rename = "TumblingWindowInSeconds",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub tumbling_window_in_seconds: Option<Value<i64>>,
+    }
+
+    impl EventSourceMapping {
+        /// An `EventSourceMapping` with its required properties (`FunctionName`); the optional ones
+        /// are `None`.
+        pub fn new(function_name: impl Into<Value<String>>) -> Self {
+            EventSourceMapping {
+                amazon_managed_kafka_event_source_config: None,
+                batch_size: None,
+                bisect_batch_on_function_error: None,
+                destination_config: None,
+                document_db_event_source_config: None,
+                enabled: None,
+                event_source_arn: None,
+                filter_criteria: None,
+                function_name: function_name.into(),
+                function_response_types: None,
+                kms_key_arn: None,
+                logging_config: None,
+                maximum_batching_window_in_seconds: None,
+                maximum_record_age_in_seconds: None,
+                maximum_retry_attempts: None,
+                metrics_config: None,
+                parallelization_factor: None,
+                provisioned_poller_config: None,
+                queues: None,
+                scaling_config: None,
+                self_managed_event_source: None,
+                self_managed_kafka_event_source_config: None,
+                source_access_configurations: None,
+                starting_position: None,
+                starting_position_timestamp: None,
+                tags: None,
+                topics: None,
+                tumbling_window_in_seconds: None,
+            }
+        }
+    }
+
+    impl ResourceType for EventSourceMapping {
+        const TYPE_NAME: &'static str = "AWS::Lambda::EventSourceMapping";
+        type Attribute = EventSourceMappingAttribute;
+    }
+
+    /// The attributes of `AWS::Lambda::EventSourceMapping` that `Fn::GetAtt` accepts.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum EventSourceMappingAttribute {
+        /// `Id`.
+        Id,
+        /// `EventSourceMappingArn`.
+        EventSourceMappingArn,
+    }
+
+    impl Attribute for EventSourceMappingAttribute {
+        fn name(self) -> &'static str {
+            match self {
+                Self::Id => "Id",
+                Self::EventSourceMappingArn => "EventSourceMappingArn",
+            }
+        }
+    }
+
+    /// The `AmazonManagedKafkaEventSourceConfig` property type of
+    /// `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+    pub struct AmazonManagedKafkaEventSourceConfig {
+        /// The `ConsumerGroupId` property: a string of 1 to 200 characters.
+        #[serde(rename = "ConsumerGroupId", skip_serializing_if = "Option::is_none")]
+        pub consumer_group_id: Option<Value<String>>,
+        /// The `SchemaRegistryConfig` property: see [`SchemaRegistryConfig`].
+        #[serde(
+            rename = "SchemaRegistryConfig",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub schema_registry_config: Option<SchemaRegistryConfig>,
+    }
+
+    impl AmazonManagedKafkaEventSourceConfig {
+        /// An `AmazonManagedKafkaEventSourceConfig` with every property unset (`None`).
+        pub fn new() -> Self {
+            AmazonManagedKafkaEventSourceConfig {
+                consumer_group_id: None,
+                schema_registry_config: None,
+            }
+        }
+    }
+
+    /// The `SchemaRegistryConfig` property type of `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+    pub struct SchemaRegistryConfig {
+        /// The `AccessConfigs` property: a list of [`SchemaRegistryAccessConfig`] values (at most 2
+        /// items).
+        #[serde(rename = "AccessConfigs", skip_serializing_if = "Option::is_none")]
+        pub access_configs: Option<Vec<SchemaRegistryAccessConfig>>,
+        /// The `EventRecordFormat` property: a string.
+        ///
+        /// Allowed values: `JSON`, `SOURCE`.
+        #[serde(rename = "EventRecordFormat", skip_serializing_if = "Option::is_none")]
+        pub event_record_format: Option<Value<String>>,
+        /// The `SchemaRegistryURI` property: a string of 1 to 10000 characters.
+        #[serde(rename = "SchemaRegistryURI", skip_serializing_if = "Option::is_none")]
+        pub schema_registry_uri: Option<Value<String>>,
+        /// The `SchemaValidationConfigs` property: a list of [`SchemaValidationConfig`] values (1
+        /// to 2 items).
+        #[serde(
+            rename = "SchemaValidationConfigs",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub schema_validation_configs: Option<Vec<SchemaValidationConfig>>,
+    }
+
+    impl SchemaRegistryConfig {
+        /// A `SchemaRegistryConfig` with every property unset (`None`).
+        pub fn new() -> Self {
+            SchemaRegistryConfig {
+                access_configs: None,
+                event_record_format: None,
+                schema_registry_uri: None,
+                schema_validation_configs: None,
+            }
+        }
+    }
+
+    /// The `SchemaRegistryAccessConfig` property type of `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+    pub struct SchemaRegistryAccessConfig {
+        /// The `Type` property: a string.
+        ///
+        /// Allowed values: `BASIC_AUTH`, `CLIENT_CERTIFICATE_TLS_AUTH`,
+        /// `SERVER_ROOT_CA_CERTIFICATE`.
+        #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+        pub r#type: Option<Value<String>>,
+        /// The `URI` property: a string of 1 to 10000 characters.
+        #[serde(rename = "URI", skip_serializing_if = "Option::is_none")]
+        pub uri: Option<Value<String>>,
+    }
+
+    impl SchemaRegistryAccessConfig {
+        /// A `SchemaRegistryAccessConfig` with every property unset (`None`).
+        pub fn new() -> Self {
+            SchemaRegistryAccessConfig {
+                r#type: None,
+                uri: None,
+            }
+        }
+    }
+
+    /// The `SchemaValidationConfig` property type of `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+    pub struct SchemaValidationConfig {
+        /// The `Attribute` property: a string.
+        ///
+        /// Allowed values: `KEY`, `VALUE`.
+        #[serde(rename = "Attribute", skip_serializing_if = "Option::is_none")]
+        pub attribute: Option<Value<String>>,
+    }
+
+    impl SchemaValidationConfig {
+        /// A `SchemaValidationConfig` with every property unset (`None`).
+        pub fn new() -> Self {
+            SchemaValidationConfig {
+                attribute: None,
+            }
+        }
+    }
+
+    /// The `DestinationConfig` property type of `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+    pub struct DestinationConfig {
+        /// The `OnFailure` property: see [`OnFailure`].
+        #[serde(rename = "OnFailure", skip_serializing_if = "Option::is_none")]
+        pub on_failure: Option<OnFailure>,
+    }
+
+    impl DestinationConfig {
+        /// A `DestinationConfig` with every property unset (`None`).
+        pub fn new() -> Self {
+            DestinationConfig {
+                on_failure: None,
+            }
+        }
+    }
+
+    /// The `OnFailure` property type of `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+    pub struct OnFailure {
+        /// The `Destination` property: a string of 12 to 1024 characters.
+        #[serde(rename = "Destination", skip_serializing_if = "Option::is_none")]
+        pub destination: Option<Value<String>>,
+    }
+
+    impl OnFailure {
+        /// An `OnFailure` with every property unset (`None`).
+        pub fn new() -> Self {
+            OnFailure { destination: None }
+        }
+    }
+
+    /// The `DocumentDBEventSourceConfig` property type of `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+    pub struct DocumentDBEventSourceConfig {
+        /// The `CollectionName` property: a string of 1 to 57 characters.
+        #[serde(rename = "CollectionName", skip_serializing_if = "Option::is_none")]
+        pub collection_name: Option<Value<String>>,
+        /// The `DatabaseName` property: a string of 1 to 63 characters.
+        #[serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")]
+        pub database_name: Option<Value<String>>,
+        /// The `FullDocument` property: a string.
+        ///
+        /// Allowed values: `UpdateLookup`, `Default`.
+        #[serde(rename = "FullDocument", skip_serializing_if = "Option::is_none")]
+        pub full_document: Option<Value<String>>,
+    }
+
+    impl DocumentDBEventSourceConfig {
+        /// A `DocumentDBEventSourceConfig` with every property unset (`None`).
+        pub fn new() -> Self {
+            DocumentDBEventSourceConfig {
+                collection_name: None,
+                database_name: None,
+                full_document: None,
+            }
+        }
+    }
+
+    /// The `FilterCriteria` property type of `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+    pub struct FilterCriteria {
+        /// The `Filters` property: a list of [`Filter`] values (1 to 20 items).
+        #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+        pub filters: Option<Vec<Filter>>,
+    }
+
+    impl FilterCriteria {
+        /// A `FilterCriteria` with every property unset (`None`).
+        pub fn new() -> Self {
+            FilterCriteria { filters: None }
+        }
+    }
+
+    /// The `Filter` property type of `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+    pub struct Filter {
+        /// The `Pattern` property: a string of 0 to 4096 characters.
+        #[serde(rename = "Pattern", skip_serializing_if = "Option::is_none")]
+        pub pattern: Option<Value<String>>,
+    }
+
+    impl Filter {
+        /// A `Filter` with every property unset (`None`).
+        pub fn new() -> Self {
+            Filter { pattern: None }
+        }
+    }
+
+    /// The `LoggingConfig` property type of `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+    pub struct LoggingConfig {
+        /// The `SystemLogLevel` property: a string.
+        ///
+        /// Allowed values: `DEBUG`, `INFO`, `WARN`.
+        #[serde(rename = "SystemLogLevel", skip_serializing_if = "Option::is_none")]
+        pub system_log_level: Option<Value<String>>,
+    }
+
+    impl LoggingConfig {
+        /// A `LoggingConfig` with every property unset (`None`).
+        pub fn new() -> Self {
+            LoggingConfig {
+                system_log_level: None,
+            }
+        }
+    }
+
+    /// The `MetricsConfig` property type of `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+    pub struct MetricsConfig {
+        /// The `Metrics` property: a list of strings (0 to 3 items).
+        ///
+        /// Allowed values: `EventCount`, `ErrorCount`, `KafkaMetrics`.
+        #[serde(rename = "Metrics", skip_serializing_if = "Option::is_none")]
+        pub metrics: Option<Vec<Value<String>>>,
+    }
+
+    impl MetricsConfig {
+        /// A `MetricsConfig` with every property unset (`None`).
+        pub fn new() -> Self {
+            MetricsConfig { metrics: None }
+        }
+    }
+
+    /// The `ProvisionedPollerConfig` property type of `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+    pub struct ProvisionedPollerConfig {
+        /// The `MaximumPollers` property: an integer from 1 to 2000.
+        #[serde(rename = "MaximumPollers", skip_serializing_if = "Option::is_none")]
+        pub maximum_pollers: Option<Value<i64>>,
+        /// The `MinimumPollers` property: an integer from 1 to 200.
+        #[serde(rename = "MinimumPollers", skip_serializing_if = "Option::is_none")]
+        pub minimum_pollers: Option<Value<i64>>,
+        /// The `PollerGroupName` property: a string of 0 to 128 characters.
+        #[serde(rename = "PollerGroupName", skip_serializing_if = "Option::is_none")]
+        pub poller_group_name: Option<Value<String>>,
+    }
+
+    impl ProvisionedPollerConfig {
+        /// A `ProvisionedPollerConfig` with every property unset (`None`).
+        pub fn new() -> Self {
+            ProvisionedPollerConfig {
+                maximum_pollers: None,
+                minimum_pollers: None,
+                poller_group_name: None,
+            }
+        }
+    }
+
+    /// The `ScalingConfig` property type of `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+    pub struct ScalingConfig {
+        /// The `MaximumConcurrency` property: an integer from 2 to 1000.
+        #[serde(rename = "MaximumConcurrency", skip_serializing_if = "Option::is_none")]
+        pub maximum_concurrency: Option<Value<i64>>,
+    }
+
+    impl ScalingConfig {
+        /// A `ScalingConfig` with every property unset (`None`).
+        pub fn new() -> Self {
+            ScalingConfig {
+                maximum_concurrency: None,
+            }
+        }
+    }
+
+    /// The `SelfManagedEventSource` property type of `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+    pub struct SelfManagedEventSource {
+        /// The `Endpoints` property: see [`Endpoints`].
+        #[serde(rename = "Endpoints", skip_serializing_if = "Option::is_none")]
+        pub endpoints: Option<Endpoints>,
+    }
+
+    impl SelfManagedEventSource {
+        /// A `SelfManagedEventSource` with every property unset (`None`).
+        pub fn new() -> Self {
+            SelfManagedEventSource {
+                endpoints: None,
+            }
+        }
+    }
+
+    /// The `Endpoints` property type of `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+    pub struct Endpoints {
+        /// The `KafkaBootstrapServers` property: a list of strings (1 to 10 items).
+        #[serde(
+            rename = "KafkaBootstrapServers",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub kafka_bootstrap_servers: Option<Vec<Value<String>>>,
+    }
+
+    impl Endpoints {
+        /// An `Endpoints` with every property unset (`None`).
+        pub fn new() -> Self {
+            Endpoints {
+                kafka_bootstrap_servers: None,
+            }
+        }
+    }
+
+    /// The `SelfManagedKafkaEventSourceConfig` property type of
+    /// `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+    pub struct SelfManagedKafkaEventSourceConfig {
+        /// The `ConsumerGroupId` property: a string of 1 to 200 characters.
+        #[serde(rename = "ConsumerGroupId", skip_serializing_if = "Option::is_none")]
+        pub consumer_group_id: Option<Value<String>>,
+        /// The `SchemaRegistryConfig` property: see [`SchemaRegistryConfig`].
+        #[serde(
+            rename = "SchemaRegistryConfig",
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub schema_registry_config: Option<SchemaRegistryConfig>,
+    }
+
+    impl SelfManagedKafkaEventSourceConfig {
+        /// A `SelfManagedKafkaEventSourceConfig` with every property unset (`None`).
+        pub fn new() -> Self {
+            SelfManagedKafkaEventSourceConfig {
+                consumer_group_id: None,
+                schema_registry_config: None,
+            }
+        }
+    }
+
+    /// The `SourceAccessConfiguration` property type of `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+    pub struct SourceAccessConfiguration {
+        /// The `Type` property: a string.
+        ///
+        /// Allowed values: `BASIC_AUTH`, `VPC_SUBNET`, `VPC_SECURITY_GROUP`, `SASL_SCRAM_512_AUTH`,
+        /// `SASL_SCRAM_256_AUTH`, `VIRTUAL_HOST`, `CLIENT_CERTIFICATE_TLS_AUTH`,
+        /// `SERVER_ROOT_CA_CERTIFICATE`.
+        #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+        pub r#type: Option<Value<String>>,
+        /// The `URI` property: a string of 1 to 200 characters.
+        #[serde(rename = "URI", skip_serializing_if = "Option::is_none")]
+        pub uri: Option<Value<String>>,
+    }
+
+    impl SourceAccessConfiguration {
+        /// A `SourceAccessConfiguration` with every property unset (`None`).
+        pub fn new() -> Self {
+            SourceAccessConfiguration {
+                r#type: None,
+                uri: None,
+            }
+        }
+    }
+
+    /// The `Tag` property type of `AWS::Lambda::EventSourceMapping`.
+    #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+    pub struct Tag {
+        /// The `Key` property: a string of 1 to 128 characters.
+        #[serde(rename = "Key")]
+        pub key: Value<String>,
+        /// The `Value` property: a string of 0 to 256 characters.
+        #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+        pub value: Option<Value<String>>,
+    }
+
+    impl Tag {
+        /// A `Tag` with its required properties (`Key`); the optional ones are `None`.
+        pub fn new(key: impl Into<Value<String>>) -> Self {
+            Tag {
+                key: key.into(),
+                value: None,
             }
         }
     }

@@ -17,7 +17,9 @@ pub mod code_build;
 pub mod code_deploy;
 pub mod code_pipeline;
 pub mod code_star_notifications;
+pub mod dynamo_db;
 pub mod ecr;
+pub mod events;
 pub mod iam;
 pub mod kms;
 pub mod lambda;
@@ -41,13 +43,16 @@ pub const TYPE_NAMES: &[&str] = &[
     "AWS::CodeDeploy::DeploymentGroup",
     "AWS::CodePipeline::Pipeline",
     "AWS::CodeStarNotifications::NotificationRule",
+    "AWS::DynamoDB::Table",
     "AWS::ECR::Repository",
+    "AWS::Events::Rule",
     "AWS::IAM::ManagedPolicy",
     "AWS::IAM::Policy",
     "AWS::IAM::Role",
     "AWS::KMS::Alias",
     "AWS::KMS::Key",
     "AWS::Lambda::Alias",
+    "AWS::Lambda::EventSourceMapping",
     "AWS::Lambda::Function",
     "AWS::Lambda::Permission",
     "AWS::Lambda::Version",
@@ -58,6 +63,7 @@ pub const TYPE_NAMES: &[&str] = &[
     "AWS::SNS::Topic",
     "AWS::SNS::TopicPolicy",
     "AWS::SQS::Queue",
+    "AWS::SQS::QueuePolicy",
     "AWS::SSM::Parameter",
 ];
 
@@ -77,7 +83,9 @@ pub fn attribute_names(type_name: &str) -> Option<&'static [&'static str]> {
         "AWS::CodeDeploy::DeploymentGroup" => Some(&[]),
         "AWS::CodePipeline::Pipeline" => Some(&["Version"]),
         "AWS::CodeStarNotifications::NotificationRule" => Some(&["Arn"]),
+        "AWS::DynamoDB::Table" => Some(&["Arn", "StreamArn"]),
         "AWS::ECR::Repository" => Some(&["Arn", "RepositoryUri"]),
+        "AWS::Events::Rule" => Some(&["Arn"]),
         "AWS::IAM::ManagedPolicy" => {
             Some(
                 &[
@@ -97,6 +105,7 @@ pub fn attribute_names(type_name: &str) -> Option<&'static [&'static str]> {
         "AWS::KMS::Alias" => Some(&[]),
         "AWS::KMS::Key" => Some(&["Arn", "KeyId"]),
         "AWS::Lambda::Alias" => Some(&["AliasArn"]),
+        "AWS::Lambda::EventSourceMapping" => Some(&["Id", "EventSourceMappingArn"]),
         "AWS::Lambda::Function" => {
             Some(
                 &[
@@ -173,6 +182,7 @@ pub fn attribute_names(type_name: &str) -> Option<&'static [&'static str]> {
                 ],
             )
         }
+        "AWS::SQS::QueuePolicy" => Some(&["Id"]),
         "AWS::SSM::Parameter" => {
             Some(
                 &[

@@ -2,10 +2,11 @@
 // Regenerate with `cargo run -p pipewright-codegen` (schemas: runtime/codegen/schemas/).
 // `rustfmt::skip`: prettyplease formats this file; rustfmt must leave it as generated.
 
-//! The `AWS::SQS` resource types: [`Queue`].
+//! The `AWS::SQS` resource types: [`Queue`], [`QueuePolicy`].
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 pub use queue::{Queue, QueueAttribute};
+pub use queue_policy::{QueuePolicy, QueuePolicyAttribute};
 
 /// `AWS::SQS::Queue`: [`Queue`] and its property types.
 pub mod queue {
@@ -200,6 +201,56 @@ pub mod queue {
             Tag {
                 key: key.into(),
                 value: value.into(),
+            }
+        }
+    }
+}
+
+/// `AWS::SQS::QueuePolicy`: [`QueuePolicy`] and its property types.
+pub mod queue_policy {
+    use crate::cfn::{Attribute, PolicyDocument, ResourceType, Value};
+
+    /// The properties of an `AWS::SQS::QueuePolicy` resource, typed from its registry schema.
+    ///
+    /// Declare one with [`Template::add`](crate::cfn::Template::add); `Fn::GetAtt` reads the
+    /// attributes of [`QueuePolicyAttribute`].
+    #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+    pub struct QueuePolicy {
+        /// The `PolicyDocument` property: an IAM policy document.
+        #[serde(rename = "PolicyDocument")]
+        pub policy_document: PolicyDocument,
+        /// The `Queues` property: a list of strings.
+        #[serde(rename = "Queues")]
+        pub queues: Vec<Value<String>>,
+    }
+
+    impl QueuePolicy {
+        /// A `QueuePolicy` with its required properties (`PolicyDocument`, `Queues`); the optional
+        /// ones are `None`.
+        pub fn new(policy_document: PolicyDocument, queues: Vec<Value<String>>) -> Self {
+            QueuePolicy {
+                policy_document,
+                queues,
+            }
+        }
+    }
+
+    impl ResourceType for QueuePolicy {
+        const TYPE_NAME: &'static str = "AWS::SQS::QueuePolicy";
+        type Attribute = QueuePolicyAttribute;
+    }
+
+    /// The attributes of `AWS::SQS::QueuePolicy` that `Fn::GetAtt` accepts.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum QueuePolicyAttribute {
+        /// `Id`.
+        Id,
+    }
+
+    impl Attribute for QueuePolicyAttribute {
+        fn name(self) -> &'static str {
+            match self {
+                Self::Id => "Id",
             }
         }
     }

@@ -109,14 +109,20 @@ pub fn serve(bootstrap: &Path) -> (Server, String) {
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", bootstrap.display()));
     let stdout = child.stdout.take().unwrap();
     let server = Server(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("the service printed {line:?}, not its address"))
-        .to_owned();
-    (server, address)
+    // The address is on the line that says so; log lines may come first.
+    let mut printed = String::new();
+    let mut reader = BufReader::new(stdout);
+    for _ in 0..50 {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if let Some((_, address)) = line.split_once("listening on http://") {
+            return (server, address.trim().to_owned());
+        }
+        printed.push_str(&line);
+    }
+    panic!("the service did not print its address:\n{printed}")
 }
 
 /// A GET over a raw socket; the whole answer.

@@ -77,11 +77,14 @@ pub async fn run(
     console: &Console,
     children: &Children,
 ) -> Result<()> {
+    let root = rehearse_dir(app);
+    std::fs::create_dir_all(root.join("logs"))
+        .map_err(|e| Error::new(format!("cannot create {}", root.display()), e))?;
+    // The builds' paths (their sources, Cargo's home) are in their fingerprints: through a
+    // link or not, the same directory keeps the same paths, and its caches stay warm.
     let dirs = Dirs {
-        root: rehearse_dir(app),
+        root: root.canonicalize().unwrap_or(root),
     };
-    std::fs::create_dir_all(dirs.root.join("logs"))
-        .map_err(|e| Error::new(format!("cannot create {}", dirs.root.display()), e))?;
     let _lock = lock(&dirs.root)?;
     let source_root = files::git_root(&workspace(app)).map_err(Error::msg)?;
     let pipeline_stack = app

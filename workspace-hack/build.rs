@@ -1,2 +1,0 @@
-//! Nothing to build: the build-dependencies only turn features on (see Cargo.toml).
-fn main() {}

@@ -146,8 +146,8 @@ fn built_zips() -> Vec<PathBuf> {
     zips
 }
 
-/// The rehearsals, under one module name: `scripts/test` runs them beside the rest of the
-/// suite (`--skip rehearsal::` there), one at a time as everywhere.
+/// The rehearsals, under one module name (`cargo test rehearsal::` selects them), one at a
+/// time.
 mod rehearsal {
     use super::*;
 

@@ -306,7 +306,15 @@ fn link_cache(ctx: &Context, src: &Path, name: &str) -> Result<(), Stop> {
         .map_err(|e| format!("cannot create {}: {e}", cache.display()))?;
     let link = src.join(name);
     match std::fs::symlink_metadata(&link) {
-        Ok(meta) if meta.file_type().is_symlink() => return Ok(()),
+        // A link to this cache stays; one to another (an earlier rehearsal's directory, since
+        // moved or gone) is replaced.
+        Ok(meta) if meta.file_type().is_symlink() => {
+            if std::fs::read_link(&link).is_ok_and(|to| to == cache) {
+                return Ok(());
+            }
+            std::fs::remove_file(&link)
+                .map_err(|e| format!("cannot replace {}: {e}", link.display()))?;
+        }
         Ok(_) => return Ok(()), // the source has it: it wins, as a checkout over a cache
         Err(_) => {}
     }

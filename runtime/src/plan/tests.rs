@@ -20,6 +20,8 @@ fn lambda(name: &str) -> Lambda {
         environment: Vec::new(),
         alarm: Default::default(),
         deployment: DeploymentConfig::AllAtOnce,
+        links: Vec::new(),
+        events: Vec::new(),
     }
 }
 
@@ -74,6 +76,10 @@ fn program(stages: Vec<Stage>) -> Program {
             doc: None,
             lambdas: vec![lambda("Orders")],
             apis: Vec::new(),
+            tables: Vec::new(),
+            queues: Vec::new(),
+            buckets: Vec::new(),
+            topics: Vec::new(),
         }],
         stages,
         waves: Vec::new(),

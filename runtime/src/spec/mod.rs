@@ -53,7 +53,9 @@ mod checks;
 mod pipeline;
 mod stack;
 mod stage;
+mod state;
 mod values;
+mod wiring;
 
 pub use checks::{
     check_account, check_block_name, check_connection_arn, check_cors_origin, check_email,
@@ -65,12 +67,17 @@ pub use pipeline::{
     CodeBuild, ComputeType, Notifications, NotifyTarget, Pipeline, PipelineEvent, PolicyGrant,
     Source, Synth, Trigger,
 };
-pub use stack::{Alarm, Api, Cors, DeploymentConfig, Lambda, Stack};
+pub use stack::{Alarm, Api, Cors, DeploymentConfig, Lambda, MemberKind, Stack};
 pub use stage::{Approval, ApprovalWhen, Stage, Wave};
+pub use state::{
+    limits as state_limits, Bucket, DeadLetter, Index, Key, KeyType, Queue, Removal, StreamView,
+    Table, Topic,
+};
 pub use values::{
     Architecture, Duration, DEFAULT_API_STAGE, DEFAULT_MEMORY_MB, DEFAULT_QUALIFIER,
     DEFAULT_TIMEOUT, MEMORY_RANGE_MB, TIMEOUT_RANGE_SECS,
 };
+pub use wiring::{limits as event_limits, Access, BucketEvent, Event, Link, StartingPosition};
 
 /// A whole program: one pipeline, its stacks, and the stages that deploy them.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,7 +1,9 @@
-//! The `stack` block and what it holds: lambdas (with their alarm and deployment config)
-//! and REST APIs.
+//! The `stack` block and what it holds: lambdas (with their alarm and deployment config),
+//! REST APIs, and the stateful blocks ([`super::state`]) the lambdas link to.
 
+use super::state::{Bucket, Queue, Table, Topic};
 use super::values::{Architecture, Duration};
+use super::wiring::{Event, Link};
 
 /// A `stack` block: deployed once per stage that includes it, as `STAGE-STACK`.
 #[derive(Clone, Debug, PartialEq)]
@@ -14,6 +16,45 @@ pub struct Stack {
     pub lambdas: Vec<Lambda>,
     /// Its REST APIs.
     pub apis: Vec<Api>,
+    /// Its DynamoDB tables.
+    pub tables: Vec<Table>,
+    /// Its SQS queues.
+    pub queues: Vec<Queue>,
+    /// Its S3 buckets.
+    pub buckets: Vec<Bucket>,
+    /// Its SNS topics.
+    pub topics: Vec<Topic>,
+}
+
+/// The kind of a named block of a stack (they share one namespace).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberKind {
+    /// A `lambda`.
+    Lambda,
+    /// An `api`.
+    Api,
+    /// A `table`.
+    Table,
+    /// A `queue`.
+    Queue,
+    /// A `bucket`.
+    Bucket,
+    /// A `topic`.
+    Topic,
+}
+
+impl MemberKind {
+    /// The block keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            MemberKind::Lambda => "lambda",
+            MemberKind::Api => "api",
+            MemberKind::Table => "table",
+            MemberKind::Queue => "queue",
+            MemberKind::Bucket => "bucket",
+            MemberKind::Topic => "topic",
+        }
+    }
 }
 
 impl Stack {
@@ -22,8 +63,65 @@ impl Stack {
         self.lambdas.iter().find(|l| l.name == name)
     }
 
+    /// The table of this name.
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// The queue of this name.
+    pub fn queue(&self, name: &str) -> Option<&Queue> {
+        self.queues.iter().find(|q| q.name == name)
+    }
+
+    /// The bucket of this name.
+    pub fn bucket(&self, name: &str) -> Option<&Bucket> {
+        self.buckets.iter().find(|b| b.name == name)
+    }
+
+    /// The topic of this name.
+    pub fn topic(&self, name: &str) -> Option<&Topic> {
+        self.topics.iter().find(|t| t.name == name)
+    }
+
+    /// The kind of the block of this name.
+    pub fn kind_of(&self, name: &str) -> Option<MemberKind> {
+        fn has<'a>(mut names: impl Iterator<Item = &'a String>, name: &str) -> bool {
+            names.any(|n| n == name)
+        }
+        [
+            (
+                MemberKind::Lambda,
+                has(self.lambdas.iter().map(|b| &b.name), name),
+            ),
+            (
+                MemberKind::Api,
+                has(self.apis.iter().map(|b| &b.name), name),
+            ),
+            (
+                MemberKind::Table,
+                has(self.tables.iter().map(|b| &b.name), name),
+            ),
+            (
+                MemberKind::Queue,
+                has(self.queues.iter().map(|b| &b.name), name),
+            ),
+            (
+                MemberKind::Bucket,
+                has(self.buckets.iter().map(|b| &b.name), name),
+            ),
+            (
+                MemberKind::Topic,
+                has(self.topics.iter().map(|b| &b.name), name),
+            ),
+        ]
+        .into_iter()
+        .find_map(|(kind, found)| found.then_some(kind))
+    }
+
     /// The names of its outputs, in the order its template declares them: per lambda
-    /// `<Lambda>FunctionName` and `<Lambda>AliasArn`, per api `<Api>Url`. A stage's verify
+    /// `<Lambda>FunctionName` and `<Lambda>AliasArn`, per api `<Api>Url`, per table
+    /// `<Table>TableName`, per queue `<Queue>QueueUrl` (and `<Queue>DeadLetterQueueUrl`),
+    /// per bucket `<Bucket>BucketName`, per topic `<Topic>TopicArn`. A stage's verify
     /// step sees each as an environment variable.
     pub fn output_names(&self) -> Vec<String> {
         let mut names = Vec::new();
@@ -33,6 +131,21 @@ impl Stack {
         }
         for api in &self.apis {
             names.push(format!("{}Url", api.name));
+        }
+        for t in &self.tables {
+            names.push(format!("{}TableName", t.name));
+        }
+        for q in &self.queues {
+            names.push(format!("{}QueueUrl", q.name));
+            if q.dead_letter.is_some() {
+                names.push(format!("{}DeadLetterQueueUrl", q.name));
+            }
+        }
+        for b in &self.buckets {
+            names.push(format!("{}BucketName", b.name));
+        }
+        for t in &self.topics {
+            names.push(format!("{}TopicArn", t.name));
         }
         names
     }
@@ -61,6 +174,10 @@ pub struct Lambda {
     pub alarm: Alarm,
     /// How CodeDeploy shifts traffic to a new version.
     pub deployment: DeploymentConfig,
+    /// The blocks of the stack it may use, and how.
+    pub links: Vec<Link>,
+    /// What starts it besides an API.
+    pub events: Vec<Event>,
 }
 
 /// The error alarm that rolls a deployment back.

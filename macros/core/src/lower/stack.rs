@@ -76,6 +76,10 @@ impl Cx {
                 doc,
                 lambdas,
                 apis,
+                tables: Vec::new(),
+                queues: Vec::new(),
+                buckets: Vec::new(),
+                topics: Vec::new(),
             },
             field_spans,
         )
@@ -193,6 +197,8 @@ impl Cx {
                 environment,
                 alarm,
                 deployment,
+                links: Vec::new(),
+                events: Vec::new(),
             },
             spans,
         )

@@ -844,7 +844,7 @@ fn termination_protection(moto: &Moto, stack: &str) -> Json {
 
 #[test]
 fn a_protected_stage_is_protected_by_deploy_and_destroy_refuses_it() {
-    let program = support::example_program("deploy_protected");
+    let program = support::test_program("deploy_protected");
     let moto = Moto::start("moto-protect");
     let env = moto.aws_env();
     let run = |args: &[&str]| support::run_program(&program, &env, args, "");

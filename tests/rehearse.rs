@@ -37,12 +37,17 @@ fn rehearse_dir() -> PathBuf {
     root().join("target/pipewright/rehearse")
 }
 
-/// A program's binary: the reference program, or an example (built here if needed).
+/// A program's binary: the reference program, an example of this package (built with the
+/// tests), or a program of `tests/bins/`.
 fn program(name: &str) -> PathBuf {
+    let deploy = Path::new(env!("CARGO_BIN_EXE_deploy"));
     if name == "deploy" {
-        return PathBuf::from(env!("CARGO_BIN_EXE_deploy"));
+        return deploy.to_owned();
     }
-    support::example_program(name)
+    if root().join("examples").join(format!("{name}.rs")).is_file() {
+        return deploy.with_file_name("examples").join(name);
+    }
+    support::test_program(name)
 }
 
 /// The environment of a rehearsal: none of the machine's AWS settings.

@@ -255,7 +255,7 @@ pub fn deploy(env: &[(String, String)], args: &[&str], stdin: &str) -> Run {
     run_program(Path::new(env!("CARGO_BIN_EXE_deploy")), env, args, stdin)
 }
 
-/// [`deploy`] with another program's binary (an example: see [`example_program`]).
+/// [`deploy`] with another program's binary (see [`test_program`]).
 pub fn run_program(program: &Path, env: &[(String, String)], args: &[&str], stdin: &str) -> Run {
     let mut command = program_command(program, env, args);
     let mut child = command
@@ -282,19 +282,30 @@ pub fn run_program(program: &Path, env: &[(String, String)], args: &[&str], stdi
     }
 }
 
-/// An example program's binary, built here if needed (`cargo build --example NAME`).
-pub fn example_program(name: &str) -> PathBuf {
+/// A program of `tests/bins/` (package `test-programs`), built here if needed: the
+/// suite's own build has built it when it covered the whole workspace, and Cargo finds it
+/// up to date.
+pub fn test_program(name: &str) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
-        .args(["build", "--quiet", "--example", name])
+        .args([
+            "build",
+            "--quiet",
+            "--package",
+            "test-programs",
+            "--bin",
+            name,
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .expect("cargo runs");
-    assert!(status.success(), "cargo build --example {name} failed");
+    assert!(
+        status.success(),
+        "cargo build --package test-programs --bin {name} failed"
+    );
     Path::new(env!("CARGO_BIN_EXE_deploy"))
         .parent()
         .unwrap()
-        .join("examples")
         .join(name)
 }
 

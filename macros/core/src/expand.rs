@@ -76,6 +76,9 @@ pub fn synthesize(
     if let Some(package) = &context.package_name {
         program.package = package.clone();
     }
+    program.select_package = workspace
+        .as_ref()
+        .is_ok_and(Workspace::root_is_another_package);
     if let Some(bin) = &context.bin_name {
         program.binary = bin.clone();
         if let Some(dir) = &context.manifest_dir {

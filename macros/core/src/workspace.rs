@@ -71,6 +71,18 @@ impl Workspace {
         Ok(ws)
     }
 
+    /// Whether the root of the program's workspace is another package than the program's:
+    /// Cargo then selects that package unless a command names the program's
+    /// (`--package`). Not so in a virtual workspace, or when the program is the root.
+    pub fn root_is_another_package(&self) -> bool {
+        let Some(program) = self.packages.iter().find(|p| self.is_program(p)) else {
+            return false;
+        };
+        program.workspace_root != program.dir
+            && read_manifest(&program.workspace_root.join("Cargo.toml"))
+                .is_ok_and(|root| root.contains_key("package"))
+    }
+
     /// The package being compiled, when a lambda names it.
     pub fn is_program(&self, package: &LocalPackage) -> bool {
         package.dir == self.program_dir

@@ -87,6 +87,7 @@ fn program(stages: Vec<Stage>) -> Program {
         binary: "deploy".into(),
         package: "pipeline".into(),
         binary_kind: Default::default(),
+        select_package: false,
     }
 }
 

@@ -101,6 +101,9 @@ pub struct Program {
     pub package: String,
     /// Whether that binary is a Cargo binary or an example (`--bin` or `--example`).
     pub binary_kind: BinaryKind,
+    /// Whether the pipeline's Cargo commands name the program's package (`--package`):
+    /// the root of its workspace is another package, which Cargo would select instead.
+    pub select_package: bool,
 }
 
 /// The kind of Cargo target a program is compiled as.

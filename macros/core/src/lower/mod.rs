@@ -141,6 +141,7 @@ pub fn lower(
         binary: "deploy".to_owned(),
         package: String::new(),
         binary_kind: Default::default(),
+        select_package: false,
     });
     // The pipeline CodePipeline would be given: its limits, at the blocks they concern.
     if let Some(Err(errors)) = program.as_ref().map(plan::plan) {

@@ -25,8 +25,12 @@ pub(super) fn synth_project(
     let p = &program.pipeline;
     let mut commands = p.synth.commands.clone();
     if !plan.bundles.is_empty() {
+        let package = match program.select_package {
+            true => format!("--package {} ", program.package),
+            false => String::new(),
+        };
         commands.push(format!(
-            "cargo run --locked --no-default-features {} {} -- assets --out {}",
+            "cargo run --locked --no-default-features {package}{} {} -- assets --out {}",
             program.binary_kind.cargo_flag(),
             program.binary,
             p.synth.output

@@ -2,7 +2,7 @@
 //! the fault tests of the rehearsal (a failing synth command; Ctrl-C while a build runs,
 //! with `PIPEWRIGHT_REHEARSE_SLEEP` seconds of build first).
 //!
-//! `cargo run --example rehearse_faults -- rehearse`
+//! `cargo run --package test-programs --bin rehearse_faults -- rehearse`
 
 use pipewright_macros::pipeline;
 

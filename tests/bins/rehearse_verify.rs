@@ -8,7 +8,7 @@
 //! the pre-production template (its function's code is in a bucket that does not exist)
 //! so that its change set fails.
 //!
-//! `cargo run --example rehearse_verify -- rehearse --approve-all`
+//! `cargo run --package test-programs --bin rehearse_verify -- rehearse --approve-all`
 
 use pipewright_macros::pipeline;
 
@@ -24,7 +24,7 @@ fn main() -> std::process::ExitCode {
             },
             synth: {
                 commands: [
-                    "cargo run --locked --no-default-features --example rehearse_verify -- synth --out cdk.out",
+                    "cargo run --locked --no-default-features --package test-programs --bin rehearse_verify -- synth --out cdk.out",
                     "if [ -n \"${PIPEWRIGHT_REHEARSE_BREAK:-}\" ]; then sed -i 's/\"S3Bucket\": \"/\"S3Bucket\": \"missing-/' cdk.out/PreProd-BackendStack.template.json; fi",
                 ],
                 output: "cdk.out",

@@ -3,7 +3,7 @@
 //! role, so the check leaves the approval to a person; once deployed, a run without
 //! changes is approved by the check.
 //!
-//! `cargo run --example rehearse_broadening -- rehearse`
+//! `cargo run --package test-programs --bin rehearse_broadening -- rehearse`
 
 use pipewright_macros::pipeline;
 
@@ -18,7 +18,7 @@ fn main() -> std::process::ExitCode {
                 connection: "arn:aws:codestar-connections:us-west-2:111111111111:connection/5c7a0d36-1d3c-4a8e-9b1e-2f4a6c8e0b12",
             },
             synth: {
-                commands: ["cargo run --locked --no-default-features --example rehearse_broadening -- synth --out cdk.out"],
+                commands: ["cargo run --locked --no-default-features --package test-programs --bin rehearse_broadening -- synth --out cdk.out"],
                 output: "cdk.out",
             },
         }

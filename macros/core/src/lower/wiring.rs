@@ -44,6 +44,17 @@ impl Members<'_> {
         self.names.iter().find(|(n, _)| n == name).map(|(_, k)| *k)
     }
 
+    /// The blocks of these kinds, as "table `Orders`, queue `Jobs`".
+    fn described(&self, kinds: &[MemberKind]) -> String {
+        let described: Vec<String> = self
+            .names
+            .iter()
+            .filter(|(_, k)| kinds.contains(k))
+            .map(|(n, k)| format!("{} `{n}`", k.keyword()))
+            .collect();
+        described.join(", ")
+    }
+
     fn names_of(&self, kinds: &[MemberKind]) -> Vec<&str> {
         self.names
             .iter()
@@ -75,8 +86,8 @@ impl Members<'_> {
             None => {
                 let candidates = self.names_of(kinds);
                 let hint = did_you_mean_or(&name, &candidates, || match &candidates[..] {
-                    [] => format!("; stack `{}` has none", self.stack),
-                    _ => format!("; the stack has {}", list(&candidates)),
+                    [] => format!("; stack `{}` has no {wanted}", self.stack),
+                    _ => format!("; the stack has {}", self.described(kinds)),
                 });
                 diag.error(
                     ident.span(),
@@ -115,15 +126,17 @@ impl Fields<'_, '_> {
             return Vec::new();
         };
         let mut links: Vec<WrittenLink> = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
         for entry in &group.fields {
             let ident = Ident::new(&entry.name.text(), entry.name_span());
-            if links.iter().any(|l| l.link.target == ident.to_string()) {
+            if seen.contains(&ident.to_string()) {
                 self.diag.error(
                     ident.span(),
                     format!("`{ident}` is linked twice: keep one entry"),
                 );
                 continue;
             }
+            seen.push(ident.to_string());
             let Some((target, kind)) = members.resolve(self.diag, &ident, LINKABLE) else {
                 continue;
             };
@@ -331,14 +344,14 @@ impl Fields<'_, '_> {
                 None
             }
         });
-        if let (Some([]), Some(field)) = (
-            on.as_deref(),
-            self.fields.iter().find(|f| f.name.text() == "on"),
-        ) {
-            self.diag.error(
-                field.value_span(),
-                "`on` is empty: expected `[Created]`, `[Removed]` or both",
-            );
+        let written_on = self.fields.iter().find(|f| f.name.text() == "on");
+        if let Some(Value::List(list)) = written_on.map(|f| &f.value) {
+            if list.items.is_empty() {
+                self.diag.error(
+                    list.span(),
+                    "`on` is empty: expected `[Created]`, `[Removed]` or both",
+                );
+            }
         }
         let prefix = self.str("prefix").map(|p| p.value);
         let suffix = self.str("suffix").map(|s| s.value);

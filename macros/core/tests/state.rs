@@ -269,7 +269,7 @@ fn every_rule_of_the_state_blocks_is_reported_in_one_pass() {
             "`max_receives` must be between 1 and 1000, found 1001",
             "`expire_after` is a whole number of days, at least one: write `2d`, found 36h",
             "write `1d`, found 0s",
-            "duplicate name `Jobs` in stack `Orders`: a queue above has it",
+            "duplicate name `Jobs` in stack `Orders`: queue `Jobs` above has it",
         ],
     );
     assert_eq!(errors.len(), 11, "{errors:#?}");
@@ -332,8 +332,8 @@ fn every_rule_of_links_and_events_is_reported_in_one_pass() {
             "`on` is empty",
             "empty event",
             "an event is a group such as `{ queue: Jobs }`, found a string",
-            "queue `Jobs` hides a received message for 30s, less than the 1min timeout of lambda `Worker`",
-            "`JOBS_QUEUE_URL` is the variable of the link to queue `Jobs`",
+            "the visibility timeout of queue `Jobs` (30s) is shorter than the timeout of lambda `Worker` (1min)",
+            "`JOBS_QUEUE_URL` is set by the link to queue `Jobs`: rename this variable",
         ],
     );
     assert_eq!(errors.len(), 22, "{errors:#?}");
@@ -350,7 +350,7 @@ fn a_stage_variable_named_like_a_link_variable_is_refused() {
     );
     assert_eq!(
         errors,
-        ["`ORDER_EVENTS_TOPIC_ARN` is the variable of the link of lambda `Api` (stack `Orders`) to topic `OrderEvents`, which sets it: choose another name"]
+        ["`ORDER_EVENTS_TOPIC_ARN` is set by the link of lambda `Api` (stack `Orders`) to topic `OrderEvents`: rename this variable"]
     );
 }
 

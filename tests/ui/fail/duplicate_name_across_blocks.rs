@@ -14,8 +14,9 @@ fn main() {
         }
 
         stack Orders {
-            table Jobs { partition_key: { name: "pk", type: String } }
             queue Jobs {}
+            lambda Worker { package: "service", timeout: 30s, events: [{ queue: Jobs }] }
+            table Jobs { partition_key: { name: "pk", type: String } }
         }
 
         stage Prod {

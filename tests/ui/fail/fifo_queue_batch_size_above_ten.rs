@@ -14,7 +14,7 @@ fn main() {
         }
 
         stack Orders {
-            queue Jobs { fifo: true }
+            queue Jobs { fifo: true, visibility_timeout: 2min }
             lambda Worker { package: "service", events: [{ queue: Jobs, batch_size: 20, window: 5s }] }
         }
 

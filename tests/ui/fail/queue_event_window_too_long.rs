@@ -14,7 +14,7 @@ fn main() {
         }
 
         stack Orders {
-            queue Jobs {}
+            queue Jobs { visibility_timeout: 2min }
             lambda Worker { package: "service", events: [{ queue: Jobs, window: 10min }] }
         }
 

@@ -28,24 +28,41 @@ struct MemberBlocks<'a> {
     topics: Vec<&'a TopicBlock>,
     /// Names of blocks with a misspelt keyword, and whether it looks like `lambda`.
     misspelt: Vec<(String, bool)>,
+    /// Every named block with its kind, in the order written.
+    named: Vec<(&'a Ident, MemberKind)>,
 }
 
 impl<'a> MemberBlocks<'a> {
-    /// Every named block with its kind, in the order of the kinds.
-    fn named(&self) -> Vec<(&'a Ident, MemberKind)> {
-        let lambdas = self.lambdas.iter().map(|b| (&b.name, MemberKind::Lambda));
-        let apis = self.apis.iter().map(|b| (&b.name, MemberKind::Api));
-        let tables = self.tables.iter().map(|b| (&b.name, MemberKind::Table));
-        let queues = self.queues.iter().map(|b| (&b.name, MemberKind::Queue));
-        let buckets = self.buckets.iter().map(|b| (&b.name, MemberKind::Bucket));
-        let topics = self.topics.iter().map(|b| (&b.name, MemberKind::Topic));
-        lambdas
-            .chain(apis)
-            .chain(tables)
-            .chain(queues)
-            .chain(buckets)
-            .chain(topics)
-            .collect()
+    /// Sorts a block of the stack by kind, and records its name.
+    fn push(&mut self, member: &'a StackMember) {
+        let (name, kind) = match member {
+            StackMember::Lambda(l) => {
+                self.lambdas.push(l);
+                (&l.name, MemberKind::Lambda)
+            }
+            StackMember::Api(a) => {
+                self.apis.push(a);
+                (&a.name, MemberKind::Api)
+            }
+            StackMember::Table(t) => {
+                self.tables.push(t);
+                (&t.name, MemberKind::Table)
+            }
+            StackMember::Queue(q) => {
+                self.queues.push(q);
+                (&q.name, MemberKind::Queue)
+            }
+            StackMember::Bucket(b) => {
+                self.buckets.push(b);
+                (&b.name, MemberKind::Bucket)
+            }
+            StackMember::Topic(t) => {
+                self.topics.push(t);
+                (&t.name, MemberKind::Topic)
+            }
+            StackMember::Field(_) | StackMember::Unknown(_) => return,
+        };
+        self.named.push((name, kind));
     }
 }
 
@@ -58,12 +75,6 @@ impl Cx {
         let mut blocks = MemberBlocks::default();
         for member in &block.members {
             match member {
-                StackMember::Lambda(l) => blocks.lambdas.push(l),
-                StackMember::Api(a) => blocks.apis.push(a),
-                StackMember::Table(t) => blocks.tables.push(t),
-                StackMember::Queue(q) => blocks.queues.push(q),
-                StackMember::Bucket(b) => blocks.buckets.push(b),
-                StackMember::Topic(t) => blocks.topics.push(t),
                 StackMember::Field(field) => self.diag.error(
                     field.name_span(),
                     format!(
@@ -84,9 +95,10 @@ impl Cx {
                         ),
                     )
                 }
+                block => blocks.push(block),
             }
         }
-        self.member_names_unique(&name, &blocks.named());
+        self.member_names_unique(&name, &blocks.named);
         let tables: Vec<Table> = blocks.tables.iter().map(|t| self.table(t)).collect();
         let queues: Vec<Queue> = blocks.queues.iter().map(|q| self.queue(q)).collect();
         let buckets: Vec<Bucket> = blocks.buckets.iter().map(|b| self.bucket(b)).collect();
@@ -94,9 +106,9 @@ impl Cx {
         let members = Members {
             stack: &name,
             names: blocks
-                .named()
-                .into_iter()
-                .map(|(ident, kind)| (ident.to_string(), kind))
+                .named
+                .iter()
+                .map(|(ident, kind)| (ident.to_string(), *kind))
                 .collect(),
             misspelt: blocks.misspelt.iter().map(|(n, _)| n.clone()).collect(),
             tables: &tables,
@@ -154,7 +166,7 @@ impl Cx {
                 self.diag.error(
                     name.span(),
                     format!(
-                        "duplicate name `{name}` in stack `{stack}`: a {} above has it; every block of a stack needs a name of its own",
+                        "duplicate name `{name}` in stack `{stack}`: {} `{name}` above has it; give every block of a stack its own name",
                         kind.keyword()
                     ),
                 );

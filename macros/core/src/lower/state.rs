@@ -24,7 +24,11 @@ impl Cx {
             block.name.span(),
             &block.fields.fields,
         );
-        let partition_key = f.required_group("partition_key", |k| k.key()).flatten();
+        let partition_key = if f.present("partition_key", r#"{ name: "pk", type: String }"#) {
+            f.group("partition_key", |k| k.key()).flatten()
+        } else {
+            None
+        };
         let sort_key = f.group("sort_key", |k| k.key()).flatten();
         let indexes = f.indexes();
         let ttl = f.str("ttl").map(|ttl| {

@@ -454,8 +454,8 @@ impl Cx {
                 self.diag.error(
                     event.span,
                     format!(
-                        "queue `{}` hides a received message for {}, less than the {} timeout of lambda `{}`: set `visibility_timeout: {}` or more on the queue",
-                        queue.name, queue.visibility_timeout, lambda.timeout, lambda.name, lambda.timeout
+                        "the visibility timeout of queue `{}` ({}) is shorter than the timeout of lambda `{}` ({}): set `visibility_timeout: {}` or more on the queue",
+                        queue.name, queue.visibility_timeout, lambda.name, lambda.timeout, lambda.timeout
                     ),
                 );
             }
@@ -468,7 +468,7 @@ impl Cx {
                 self.diag.error(
                     span,
                     format!(
-                        "`{key}` is the variable of the link to {} `{}`, which sets it: choose another name",
+                        "`{key}` is set by the link to {} `{}`: rename this variable",
                         link.kind.keyword(),
                         link.link.target
                     ),
@@ -504,7 +504,7 @@ impl Cx {
                 self.diag.error(
                     span,
                     format!(
-                        "`{key}` is the variable of the link of lambda `{}` (stack `{}`) to {} `{}`, which sets it: choose another name",
+                        "`{key}` is set by the link of lambda `{}` (stack `{}`) to {} `{}`: rename this variable",
                         lambda.name,
                         stack.name,
                         kind.keyword(),

@@ -368,3 +368,112 @@ fn a_misspelt_block_keyword_is_reported_once() {
         ["unknown block `tabel` in stack `Orders`; did you mean `table`?"]
     );
 }
+
+#[test]
+fn a_link_name_written_as_a_string_is_looked_up_like_any_other() {
+    let errors = errors(
+        r#"
+        table Orders { partition_key: { name: "pk", type: String } }
+        lambda Api { package: "service", link: { "Orders": Read, "no such table": Read } }
+        "#,
+        "",
+    );
+    assert_eq!(
+        errors,
+        ["no table, queue, bucket or topic `no such table` in stack `Orders`; the stack has table `Orders`"]
+    );
+}
+
+/// A small deterministic generator: the same mutations on every run.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self, below: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % below as u64) as usize
+    }
+}
+
+fn flatten(stream: TokenStream, out: &mut Vec<String>) {
+    for tree in stream {
+        match tree {
+            proc_macro2::TokenTree::Group(g) => {
+                let (open, close) = match g.delimiter() {
+                    proc_macro2::Delimiter::Brace => ("{", "}"),
+                    proc_macro2::Delimiter::Bracket => ("[", "]"),
+                    proc_macro2::Delimiter::Parenthesis => ("(", ")"),
+                    proc_macro2::Delimiter::None => ("", ""),
+                };
+                out.push(open.into());
+                flatten(g.stream(), out);
+                out.push(close.into());
+            }
+            other => out.push(other.to_string()),
+        }
+    }
+}
+
+/// Mutations of the example (a token removed, inserted or replaced) are errors or programs,
+/// never a panic of the macro.
+#[test]
+fn no_mutation_of_the_example_makes_lowering_panic() {
+    let ws = Workspace::load(&repo_root()).unwrap();
+    let mut tokens = Vec::new();
+    flatten(program(EXAMPLE, ""), &mut tokens);
+    let vocabulary = [
+        "table",
+        "queue",
+        "bucket",
+        "topic",
+        "link",
+        "events",
+        "stream",
+        "schedule",
+        "on",
+        "batch_size",
+        "window",
+        "0",
+        "99999999999",
+        "4d",
+        "0d",
+        "-1",
+        "\"\"",
+        "\"a b\"",
+        "\"rate(0 days)\"",
+        "\"cron(* * * * * * *)\"",
+        "Read",
+        "Jobs",
+        "Orders",
+        "{",
+        "}",
+        "[",
+        "]",
+        ":",
+        ",",
+    ];
+    let mut rng = XorShift(0x2545f4914f6cdd1d);
+    let mut parsed = 0;
+    for _ in 0..2000 {
+        let mut mutated = tokens.clone();
+        for _ in 0..1 + rng.next(4) {
+            let at = rng.next(mutated.len());
+            match rng.next(3) {
+                0 => {
+                    mutated.remove(at);
+                }
+                1 => mutated.insert(at, vocabulary[rng.next(vocabulary.len())].to_owned()),
+                _ => mutated[at] = vocabulary[rng.next(vocabulary.len())].to_owned(),
+            }
+        }
+        let Ok(stream) = mutated.join(" ").parse::<TokenStream>() else {
+            continue;
+        };
+        if let Ok(program) = syn::parse2::<syntax::Program>(stream) {
+            parsed += 1;
+            let _ = lower::lower(&program, Ok(&ws));
+        }
+    }
+    assert!(parsed > 500, "only {parsed} mutations parsed");
+}

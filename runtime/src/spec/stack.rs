@@ -3,8 +3,6 @@
 
 use super::state::{Bucket, Queue, Table, Topic};
 use super::values::{Architecture, Duration};
-#[cfg(test)]
-use super::wiring::Access;
 use super::wiring::{Event, Link};
 
 /// A `stack` block: deployed once per stage that includes it, as `STAGE-STACK`.

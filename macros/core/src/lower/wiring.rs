@@ -9,7 +9,6 @@ use pipewright::spec::{
 };
 use proc_macro2::Span;
 use syn::spanned::Spanned as _;
-use syn::Ident;
 
 use super::context::{Cx, FieldSpan, Located};
 use super::fields::Fields;
@@ -63,15 +62,17 @@ impl Members<'_> {
             .collect()
     }
 
-    /// The block `ident` names, if it is of one of `kinds`; reports a name that is no block
-    /// (with the closest name of those kinds) or a block of another kind.
+    /// The block `name` (written at `span`) names, if it is of one of `kinds`; reports a
+    /// name that is no block (with the closest name of those kinds) or a block of another
+    /// kind.
     fn resolve(
         &self,
         diag: &mut Diagnostics,
-        ident: &Ident,
+        name: &str,
+        span: Span,
         kinds: &[MemberKind],
     ) -> Option<(String, MemberKind)> {
-        let name = ident.to_string();
+        let name = name.to_owned();
         if self.misspelt.contains(&name) {
             return None;
         }
@@ -80,7 +81,7 @@ impl Members<'_> {
         match self.kind_of(&name) {
             Some(kind) if kinds.contains(&kind) => return Some((name, kind)),
             Some(kind) => diag.error(
-                ident.span(),
+                span,
                 format!("`{name}` is a {}, not a {wanted}", kind.keyword()),
             ),
             None => {
@@ -90,7 +91,7 @@ impl Members<'_> {
                     _ => format!("; the stack has {}", self.described(kinds)),
                 });
                 diag.error(
-                    ident.span(),
+                    span,
                     format!("no {wanted} `{name}` in stack `{}`{hint}", self.stack),
                 );
             }
@@ -128,16 +129,15 @@ impl Fields<'_, '_> {
         let mut links: Vec<WrittenLink> = Vec::new();
         let mut seen: Vec<String> = Vec::new();
         for entry in &group.fields {
-            let ident = Ident::new(&entry.name.text(), entry.name_span());
-            if seen.contains(&ident.to_string()) {
-                self.diag.error(
-                    ident.span(),
-                    format!("`{ident}` is linked twice: keep one entry"),
-                );
+            // A name may be written as a string, which need not be an identifier.
+            let (name, span) = (entry.name.text(), entry.name_span());
+            if seen.contains(&name) {
+                self.diag
+                    .error(span, format!("`{name}` is linked twice: keep one entry"));
                 continue;
             }
-            seen.push(ident.to_string());
-            let Some((target, kind)) = members.resolve(self.diag, &ident, LINKABLE) else {
+            seen.push(name.clone());
+            let Some((target, kind)) = members.resolve(self.diag, &name, span, LINKABLE) else {
                 continue;
             };
             if let Some(access) = self.access(entry, &target, kind) {
@@ -240,7 +240,8 @@ impl Fields<'_, '_> {
         members: &Members<'_>,
     ) -> Option<Located<String>> {
         let ident = self.ident(field)?;
-        let (name, _) = members.resolve(self.diag, &ident.value, &[kind])?;
+        let name = ident.value.to_string();
+        let (name, _) = members.resolve(self.diag, &name, ident.span, &[kind])?;
         Some(Located {
             value: name,
             span: ident.span,

@@ -9,6 +9,7 @@ use syn::{braced, token, Ident, Token};
 use super::docs::Docs;
 use super::fields::{Field, FieldList};
 use super::keywords::kw;
+use super::names::block_name;
 use super::state::{BucketBlock, QueueBlock, TableBlock, TopicBlock};
 
 /// `wave NAME { field: value, ..., stage NAME { ... } ... }`: stages deployed side by side.
@@ -278,19 +279,4 @@ pub(super) fn parse_unknown(input: ParseStream) -> syn::Result<UnknownBlock> {
     };
     skip_past_block(input);
     Ok(UnknownBlock { keyword, name })
-}
-
-pub(super) fn block_name(input: ParseStream, keyword: &str) -> syn::Result<Ident> {
-    if input.peek(token::Brace) {
-        return Err(syn::Error::new(
-            input.span(),
-            format!("expected a name after `{keyword}`, as in `{keyword} MyName {{ ... }}`"),
-        ));
-    }
-    input.parse().map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            format!("expected a name after `{keyword}`, as in `{keyword} MyName {{ ... }}`"),
-        )
-    })
 }

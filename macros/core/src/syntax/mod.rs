@@ -16,6 +16,7 @@ mod blocks;
 mod docs;
 mod fields;
 mod keywords;
+mod names;
 mod program;
 mod state;
 

@@ -4,11 +4,12 @@ use syn::parse::{Parse, ParseStream};
 use syn::{braced, Ident, Token};
 
 use super::blocks::{
-    block_name, parse_stack_member, parse_unknown, parse_wave, skip_past_block, PipelineBlock,
-    StackBlock, StageBlock, UnknownBlock, WaveBlock,
+    parse_stack_member, parse_unknown, parse_wave, skip_past_block, PipelineBlock, StackBlock,
+    StageBlock, UnknownBlock, WaveBlock,
 };
 use super::docs::Docs;
 use super::keywords::kw;
+use super::names::block_name;
 
 /// The whole input of `pipeline! { ... }`.
 pub struct Program {

@@ -5,10 +5,10 @@
 use syn::parse::{Parse, ParseStream};
 use syn::Ident;
 
-use super::blocks::block_name;
 use super::docs::Docs;
 use super::fields::FieldList;
 use super::keywords::kw;
+use super::names::block_name;
 
 /// Declares the syntax-tree type of one stateful block and its `impl Parse`.
 macro_rules! state_block {

@@ -72,32 +72,7 @@ impl Cx {
         self.spans.insert(Site::stack(&name), block.name.span());
         let doc = self.docs(&block.docs);
         self.syntax_errors(&block.errors);
-        let mut blocks = MemberBlocks::default();
-        for member in &block.members {
-            match member {
-                StackMember::Field(field) => self.diag.error(
-                    field.name_span(),
-                    format!(
-                        "a stack has no field `{}`: it holds blocks such as `lambda NAME {{ ... }}`, `api NAME {{ ... }}` and `table NAME {{ ... }}`",
-                        field.name.text()
-                    ),
-                ),
-                StackMember::Unknown(u) => {
-                    let keyword = u.keyword.to_string();
-                    blocks.misspelt.extend(u.name.as_ref().map(|n| {
-                        (n.to_string(), closest(&keyword, ["lambda"]).is_some())
-                    }));
-                    self.diag.error(
-                        u.keyword.span(),
-                        format!(
-                            "unknown block `{keyword}` in stack `{name}`{}",
-                            suggestion(&keyword, syntax::STACK_KEYWORDS)
-                        ),
-                    )
-                }
-                block => blocks.push(block),
-            }
-        }
+        let blocks = self.member_blocks(&name, block);
         self.member_names_unique(&name, &blocks.named);
         let tables: Vec<Table> = blocks.tables.iter().map(|t| self.table(t)).collect();
         let queues: Vec<Queue> = blocks.queues.iter().map(|q| self.queue(q)).collect();
@@ -155,6 +130,37 @@ impl Cx {
             },
             field_spans,
         )
+    }
+
+    /// The blocks of a stack by kind; a field or an unknown block is reported.
+    fn member_blocks<'a>(&mut self, name: &str, block: &'a StackBlock) -> MemberBlocks<'a> {
+        let mut blocks = MemberBlocks::default();
+        for member in &block.members {
+            match member {
+                StackMember::Field(field) => self.diag.error(
+                    field.name_span(),
+                    format!(
+                        "a stack has no field `{}`: it holds blocks such as `lambda NAME {{ ... }}`, `api NAME {{ ... }}` and `table NAME {{ ... }}`",
+                        field.name.text()
+                    ),
+                ),
+                StackMember::Unknown(u) => {
+                    let keyword = u.keyword.to_string();
+                    blocks.misspelt.extend(u.name.as_ref().map(|n| {
+                        (n.to_string(), closest(&keyword, ["lambda"]).is_some())
+                    }));
+                    self.diag.error(
+                        u.keyword.span(),
+                        format!(
+                            "unknown block `{keyword}` in stack `{name}`{}",
+                            suggestion(&keyword, syntax::STACK_KEYWORDS)
+                        ),
+                    )
+                }
+                block => blocks.push(block),
+            }
+        }
+        blocks
     }
 
     /// Every block of a stack has a name of its own: they share the stack's logical ids
@@ -295,7 +301,7 @@ impl Cx {
             links: Vec::new(),
             events: Vec::new(),
         };
-        self.wiring(&lambda, &links, &events, &block.fields.fields, members);
+        self.check_wiring(&lambda, &links, &events, &block.fields.fields, members);
         lambda.links = model_links(links);
         lambda.events = model_events(events);
         (lambda, spans)

@@ -12,7 +12,7 @@ use syn::spanned::Spanned as _;
 
 use super::context::{Cx, FieldSpan, Located};
 use super::fields::Fields;
-use crate::diagnostics::{did_you_mean_or, list, Diagnostics};
+use crate::diagnostics::{did_you_mean_or, Diagnostics};
 use crate::syntax::{Field, StageBlock, Value};
 
 /// The kinds of block a `link` can name.
@@ -76,8 +76,12 @@ impl Members<'_> {
         if self.misspelt.contains(&name) {
             return None;
         }
-        let wanted = either(&kinds.iter().map(|k| k.keyword()).collect::<Vec<_>>(), "or");
-        let wanted = wanted.replace('`', "");
+        let wanted = or_list(
+            &kinds
+                .iter()
+                .map(|k| k.keyword().to_owned())
+                .collect::<Vec<_>>(),
+        );
         match self.kind_of(&name) {
             Some(kind) if kinds.contains(&kind) => return Some((name, kind)),
             Some(kind) => diag.error(
@@ -100,13 +104,18 @@ impl Members<'_> {
     }
 }
 
-/// `a`, `b` or `c` (with `conjunction`), backticked.
-fn either(items: &[&str], conjunction: &str) -> String {
+/// "a, b or c".
+fn or_list(items: &[String]) -> String {
     match items {
         [] => String::new(),
-        [one] => format!("`{one}`"),
-        [init @ .., last] => format!("{} {conjunction} `{last}`", list(init)),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
+}
+
+/// "`a`, `b` or `c`".
+fn either(items: &[&str]) -> String {
+    or_list(&items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>())
 }
 
 /// One link as written: what it grants, and the kind of the block.
@@ -158,7 +167,7 @@ impl Fields<'_, '_> {
                 entry.value_span(),
                 format!(
                     "expected an access level, {}, found {}",
-                    either(levels, "or"),
+                    either(levels),
                     entry.value.describe()
                 ),
             );
@@ -172,7 +181,7 @@ impl Fields<'_, '_> {
                 format!(
                     "{} `{target}` takes {}, not `{text}`{hint}",
                     kind.keyword(),
-                    either(levels, "or")
+                    either(levels)
                 ),
             );
             return None;
@@ -200,7 +209,7 @@ impl Fields<'_, '_> {
                     group.span(),
                     format!(
                         "empty event: start it with its kind, {}",
-                        either(EVENT_KINDS, "or")
+                        either(EVENT_KINDS)
                     ),
                 );
                 return None;
@@ -212,7 +221,7 @@ impl Fields<'_, '_> {
                     first.name_span(),
                     format!(
                         "an event starts with its kind, {}, found `{kind}`{hint}",
-                        either(EVENT_KINDS, "or")
+                        either(EVENT_KINDS)
                     ),
                 );
                 return None;
@@ -222,7 +231,7 @@ impl Fields<'_, '_> {
             let event = match kind.as_str() {
                 "queue" => g.queue_event(members),
                 "schedule" => g.schedule_event(),
-                "topic" => g.named_block_event("topic", MemberKind::Topic, members),
+                "topic" => g.topic_event(members),
                 "bucket" => g.bucket_event(members),
                 _ => g.stream_event(members),
             };
@@ -308,13 +317,8 @@ impl Fields<'_, '_> {
     }
 
     /// `{ topic: NAME }`.
-    fn named_block_event(
-        &mut self,
-        field: &'static str,
-        kind: MemberKind,
-        members: &Members<'_>,
-    ) -> Option<Located<Event>> {
-        let topic = self.event_source(field, kind, members)?;
+    fn topic_event(&mut self, members: &Members<'_>) -> Option<Located<Event>> {
+        let topic = self.event_source("topic", MemberKind::Topic, members)?;
         Some(Located {
             value: Event::Topic { topic: topic.value },
             span: topic.span,
@@ -436,7 +440,7 @@ impl Cx {
     /// The rules between a lambda and the blocks it is wired to: a queue it consumes hides
     /// a received message at least as long as the function may run (AWS refuses the
     /// mapping otherwise), and its own variables do not take a link variable's name.
-    pub(super) fn wiring(
+    pub(super) fn check_wiring(
         &mut self,
         lambda: &Lambda,
         links: &[WrittenLink],

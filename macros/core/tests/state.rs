@@ -203,11 +203,11 @@ fn defaults_apply_to_blocks_and_events_left_bare() {
 
     let p = lower(
         r#"
-        table T { partition_key: { name: "id", type: Binary }, recovery: false, removal: Destroy }
+        table T { partition_key: { name: "id", type: Binary }, recovery: false, removal: Destroy, stream: KeysOnly }
         queue Q { fifo: true }
         bucket B {}
         topic N { fifo: true }
-        lambda L { package: "service", timeout: 30s, events: [{ queue: Q }] }
+        lambda L { package: "service", timeout: 30s, events: [{ queue: Q }, { stream: T }] }
         "#,
         "",
     )
@@ -216,7 +216,7 @@ fn defaults_apply_to_blocks_and_events_left_bare() {
     let table = stack.table("T").unwrap();
     assert!(!table.recovery);
     assert_eq!(table.removal, Removal::Destroy);
-    assert_eq!(table.stream, None);
+    assert_eq!(table.stream, Some(StreamView::KeysOnly));
     let queue = stack.queue("Q").unwrap();
     assert_eq!(queue.visibility_timeout, Duration::from_secs(30));
     assert!(queue.fifo);
@@ -230,11 +230,18 @@ fn defaults_apply_to_blocks_and_events_left_bare() {
     assert!(lambda.links.is_empty());
     assert_eq!(
         lambda.events,
-        [Event::Queue {
-            queue: "Q".into(),
-            batch_size: 10,
-            window: None
-        }]
+        [
+            Event::Queue {
+                queue: "Q".into(),
+                batch_size: 10,
+                window: None
+            },
+            Event::Stream {
+                table: "T".into(),
+                batch_size: 100,
+                start: StartingPosition::TrimHorizon
+            }
+        ]
     );
 }
 

@@ -226,12 +226,12 @@ impl<'a, 'd> Fields<'a, 'd> {
             Value::Float(f) => {
                 self.diag.error(
                     f.span(),
-                    "expected a whole number with a unit: `30s`, `5min` or `1h`",
+                    "expected a whole number with a unit: `30s`, `5min`, `1h` or `4d`",
                 );
                 None
             }
             _ => {
-                self.wrong_type(field, "a duration such as `30s`, `5min` or `1h`");
+                self.wrong_type(field, "a duration such as `30s`, `5min`, `1h` or `4d`");
                 None
             }
         }

@@ -154,6 +154,36 @@ mod tests {
     }
 
     #[test]
+    fn parses_the_stateful_blocks_of_a_stack() {
+        let p = parse(
+            r#"
+            stack S {
+                /// Orders.
+                table Orders { partition_key: { name: "pk", type: String } }
+                queue Jobs { retention: 4d }
+                bucket Uploads {}
+                topic Events {}
+                table: 1,
+            }
+        "#,
+        );
+        assert!(p.errors.is_empty());
+        let Item::Stack(stack) = &p.items[0] else {
+            panic!("stack")
+        };
+        assert!(stack.errors.is_empty());
+        let StackMember::Table(table) = &stack.members[0] else {
+            panic!("table first")
+        };
+        assert_eq!(table.docs.text().as_deref(), Some("Orders."));
+        assert!(matches!(stack.members[1], StackMember::Queue(_)));
+        assert!(matches!(stack.members[2], StackMember::Bucket(_)));
+        assert!(matches!(stack.members[3], StackMember::Topic(_)));
+        // `table:` is a field (which lowering refuses), not a block.
+        assert!(matches!(stack.members[4], StackMember::Field(_)));
+    }
+
+    #[test]
     fn recovers_from_bad_fields_and_unknown_blocks() {
         let p = parse(
             r#"

@@ -295,6 +295,149 @@ pub fn check_cors_origin(origin: &str) -> Result<(), String> {
     }
 }
 
+/// An EventBridge schedule expression: `rate(VALUE UNIT)` (unit `minute`, `hour` or `day`,
+/// singular for 1 and plural otherwise) or `cron(MIN HOUR DAY-OF-MONTH MONTH DAY-OF-WEEK
+/// YEAR)` (six fields, `?` in exactly one of the two day fields), as EventBridge accepts
+/// them.
+pub fn check_schedule_expression(expression: &str) -> Result<(), String> {
+    let inner = |prefix: &str| {
+        expression
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(')'))
+    };
+    if let Some(rate) = inner("rate(") {
+        check_rate(rate.trim())
+    } else if let Some(cron) = inner("cron(") {
+        check_cron(cron.trim())
+    } else {
+        Err(format!(
+            "expected a schedule `rate(5 minutes)` or `cron(0 3 * * ? *)`, found `{expression}`"
+        ))
+    }
+}
+
+/// The inside of `rate(...)`: a positive whole number and a unit that agrees with it.
+fn check_rate(rate: &str) -> Result<(), String> {
+    let malformed = || {
+        format!(
+            "expected `rate(VALUE UNIT)`, VALUE a positive whole number, UNIT `minutes`, `hours` or `days`; found `rate({rate})`"
+        )
+    };
+    let mut words = rate.split_whitespace();
+    let (Some(value), Some(unit), None) = (words.next(), words.next(), words.next()) else {
+        return Err(malformed());
+    };
+    let value: u64 = match value.parse() {
+        Ok(v) if v > 0 && value.bytes().all(|b| b.is_ascii_digit()) => v,
+        _ => return Err(malformed()),
+    };
+    let singular = unit.strip_suffix('s').unwrap_or(unit);
+    if !["minute", "hour", "day"].contains(&singular) {
+        return Err(malformed());
+    }
+    let expected = if value == 1 {
+        singular.to_owned()
+    } else {
+        format!("{singular}s")
+    };
+    if unit != expected {
+        return Err(format!(
+            "write `rate({value} {expected})`: the unit is singular for 1 and plural otherwise"
+        ));
+    }
+    Ok(())
+}
+
+/// The fields of a cron expression, in order: name, numeric range, names accepted.
+const CRON_FIELDS: [(&str, u32, u32, &[&str]); 6] = [
+    ("minutes", 0, 59, &[]),
+    ("hours", 0, 23, &[]),
+    ("day-of-month", 1, 31, &[]),
+    (
+        "month",
+        1,
+        12,
+        &[
+            "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+        ],
+    ),
+    (
+        "day-of-week",
+        1,
+        7,
+        &["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"],
+    ),
+    ("year", 1970, 2199, &[]),
+];
+
+const DAY_OF_MONTH: usize = 2;
+const DAY_OF_WEEK: usize = 4;
+
+/// The inside of `cron(...)`: six fields, each valid for its position, `?` in exactly one
+/// of day-of-month and day-of-week (EventBridge cannot have both say which days).
+fn check_cron(cron: &str) -> Result<(), String> {
+    let fields: Vec<&str> = cron.split_whitespace().collect();
+    if fields.len() != CRON_FIELDS.len() {
+        return Err(format!(
+            "a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), found {}",
+            fields.len()
+        ));
+    }
+    for (index, field) in fields.iter().enumerate() {
+        if !cron_field_ok(field, index) {
+            let (name, low, high, _) = CRON_FIELDS[index];
+            return Err(format!(
+                "`{field}` is not a valid {name} field of a cron expression: expected {low}-{high}, `*`, lists `,`, ranges `-` or steps `/`"
+            ));
+        }
+    }
+    if (fields[DAY_OF_MONTH] == "?") == (fields[DAY_OF_WEEK] == "?") {
+        return Err(
+            "put `?` in exactly one of day-of-month and day-of-week, as in `cron(0 3 * * ? *)`"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// One field of a cron expression: `?` alone (day fields), or a list of `*`, values and
+/// ranges, each with an optional `/step`, plus `L`, `W` and `#` where EventBridge takes them.
+fn cron_field_ok(field: &str, index: usize) -> bool {
+    if field == "?" {
+        return index == DAY_OF_MONTH || index == DAY_OF_WEEK;
+    }
+    let (_, low, high, names) = CRON_FIELDS[index];
+    let value_ok = |v: &str| {
+        names.contains(&v.to_ascii_uppercase().as_str())
+            || v.parse::<u32>().is_ok_and(|n| (low..=high).contains(&n))
+    };
+    let special_ok = |part: &str| match index {
+        DAY_OF_MONTH => part == "L" || part == "LW" || part.strip_suffix('W').is_some_and(value_ok),
+        DAY_OF_WEEK => {
+            part == "L"
+                || part.strip_suffix('L').is_some_and(value_ok)
+                || part.split_once('#').is_some_and(|(day, nth)| {
+                    value_ok(day) && nth.parse::<u32>().is_ok_and(|n| (1..=5).contains(&n))
+                })
+        }
+        _ => false,
+    };
+    field.split(',').all(|part| {
+        let (base, step) = match part.split_once('/') {
+            Some((base, step)) => (base, Some(step)),
+            None => (part, None),
+        };
+        let step_ok = step.is_none_or(|s| s.parse::<u32>().is_ok_and(|n| n > 0));
+        let base_ok = base == "*"
+            || value_ok(base)
+            || base
+                .split_once('-')
+                .is_some_and(|(from, to)| value_ok(from) && value_ok(to))
+            || (step.is_none() && special_ok(base));
+        step_ok && base_ok
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,5 +480,37 @@ mod tests {
         assert!(check_glob(" ").is_err());
         assert!(check_block_name("BackendServer").is_ok());
         assert!(check_block_name("backend_server").is_err());
+    }
+
+    #[test]
+    fn schedule_expressions() {
+        for valid in [
+            "rate(1 minute)",
+            "rate(5 minutes)",
+            "rate(1 hour)",
+            "rate(12 hours)",
+            "rate(7 days)",
+            "cron(0 3 * * ? *)",
+            "cron(0/15 8-17 ? * MON-FRI *)",
+            "cron(0 12 L * ? 2030)",
+            "cron(30 9 ? JAN,JUL 6#3 *)",
+            "cron(0 0 15W * ? *)",
+        ] {
+            assert_eq!(check_schedule_expression(valid), Ok(()), "{valid}");
+        }
+        let error = |e: &str| check_schedule_expression(e).unwrap_err();
+        assert!(error("rate(1 minutes)").contains("write `rate(1 minute)`"));
+        assert!(error("rate(5 minute)").contains("write `rate(5 minutes)`"));
+        assert!(error("rate(0 minutes)").contains("positive whole number"));
+        assert!(error("rate(5 weeks)").contains("UNIT `minutes`"));
+        assert!(error("rate(5)").contains("UNIT"));
+        assert!(error("cron(0 3 * * ?)").contains("6 fields"));
+        assert!(error("cron(0 3 * * * *)").contains("exactly one of day-of-month and day-of-week"));
+        assert!(error("cron(0 3 ? * ? *)").contains("exactly one of day-of-month"));
+        assert!(error("cron(60 3 * * ? *)").contains("`60` is not a valid minutes field"));
+        assert!(error("cron(0 3 * 13 ? *)").contains("valid month field"));
+        assert!(error("cron(0 ? * * ? *)").contains("valid hours field"));
+        assert!(error("every day").contains("expected a schedule"));
+        assert!(error("rate(5 minutes").contains("expected a schedule"));
     }
 }

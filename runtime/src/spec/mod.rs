@@ -60,14 +60,17 @@ mod wiring;
 pub use checks::{
     check_account, check_block_name, check_connection_arn, check_cors_origin, check_email,
     check_environment_variable, check_glob, check_iam_action, check_region, check_relative_dir,
-    check_repo, check_sns_topic_arn, partition_of, HTTP_METHODS, REGIONS,
-    RESERVED_LAMBDA_VARIABLES,
+    check_repo, check_schedule_expression, check_sns_topic_arn, partition_of, HTTP_METHODS,
+    REGIONS, RESERVED_LAMBDA_VARIABLES,
 };
 pub use pipeline::{
     CodeBuild, ComputeType, Notifications, NotifyTarget, Pipeline, PipelineEvent, PolicyGrant,
     Source, Synth, Trigger,
 };
-pub use stack::{Alarm, Api, Cors, DeploymentConfig, Lambda, MemberKind, Stack};
+pub use stack::{
+    link_variable, screaming_snake_case, Alarm, Api, Cors, DeploymentConfig, Lambda, MemberKind,
+    Stack,
+};
 pub use stage::{Approval, ApprovalWhen, Stage, Wave};
 pub use state::{
     limits as state_limits, Bucket, DeadLetter, Index, Key, KeyType, Queue, Removal, StreamView,

@@ -20,16 +20,21 @@ impl Duration {
         self.secs
     }
 
-    /// Parses `<integer><unit>` as the language writes it: units `s`, `min`, `h`.
+    /// Parses `<integer><unit>` as the language writes it: units `s`, `min`, `h`, `d`.
     pub fn from_value_and_unit(value: u64, unit: &str) -> Result<Self, String> {
         let factor = match unit {
             "s" => 1,
             "min" => 60,
             "h" => 3600,
-            "" => return Err("expected a duration with a unit: `30s`, `5min` or `1h`".into()),
+            "d" => 86_400,
+            "" => {
+                return Err(
+                    "expected a duration with a unit: `30s`, `5min`, `1h` or `4d`".into(),
+                )
+            }
             other => {
                 return Err(format!(
-                    "unknown duration unit `{other}`: expected `s`, `min` or `h` (as in `30s`, `5min`, `1h`)"
+                    "unknown duration unit `{other}`: expected `s`, `min`, `h` or `d` (as in `30s`, `5min`, `1h`, `4d`)"
                 ))
             }
         };
@@ -43,6 +48,7 @@ impl Duration {
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.secs {
+            s if s != 0 && s % 86_400 == 0 => write!(f, "{}d", s / 86_400),
             s if s != 0 && s % 3600 == 0 => write!(f, "{}h", s / 3600),
             s if s != 0 && s % 60 == 0 => write!(f, "{}min", s / 60),
             s => write!(f, "{s}s"),
@@ -97,6 +103,12 @@ mod tests {
             Duration::from_value_and_unit(1, "h").unwrap().as_secs(),
             3600
         );
+        assert_eq!(
+            Duration::from_value_and_unit(4, "d").unwrap().as_secs(),
+            4 * 86_400
+        );
+        assert_eq!(Duration::from_secs(14 * 86_400).to_string(), "14d");
+        assert_eq!(Duration::from_secs(36 * 3600).to_string(), "36h");
         assert!(Duration::from_value_and_unit(1, "ms")
             .unwrap_err()
             .contains("unknown duration unit `ms`"));

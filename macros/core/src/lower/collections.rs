@@ -13,7 +13,7 @@ impl<'a> Fields<'a, '_> {
     pub(super) fn list<T>(
         &mut self,
         name: &'static str,
-        mut item: impl FnMut(&mut Self, &Value) -> Option<T>,
+        mut item: impl FnMut(&mut Self, &'a Value) -> Option<T>,
     ) -> Option<Vec<T>> {
         let field = self.take(name)?;
         match &field.value {
@@ -80,6 +80,35 @@ impl<'a> Fields<'a, '_> {
                 None
             }
         }
+    }
+
+    /// A list of field groups, each read by `read` and checked for unknown fields; `item`
+    /// names one in messages ("an index").
+    pub(super) fn group_list<T>(
+        &mut self,
+        name: &'static str,
+        item: &str,
+        mut read: impl FnMut(&mut Fields<'a, '_>) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let what = format!("{item} of {}", self.what);
+        self.list(name, |f, value| match value {
+            Value::Group(g) => {
+                let mut inner = Fields::new(f.diag, what.clone(), g.span(), &g.fields);
+                let value = read(&mut inner);
+                inner.finish();
+                value
+            }
+            other => {
+                f.diag.error(
+                    other.span(),
+                    format!(
+                        "`{name}` expects a list of groups `{{ ... }}`, found {} in it",
+                        other.describe()
+                    ),
+                );
+                None
+            }
+        })
     }
 
     pub(super) fn required_group<T>(

@@ -2,6 +2,8 @@
 //! unknown, and the readers of one scalar value each (string, integer, duration, boolean,
 //! name).
 
+use std::ops::RangeInclusive;
+
 use pipewright::spec::{self, Duration};
 use proc_macro2::Span;
 use syn::Ident;
@@ -224,15 +226,72 @@ impl<'a, 'd> Fields<'a, 'd> {
             Value::Float(f) => {
                 self.diag.error(
                     f.span(),
-                    "expected a whole number with a unit: `30s`, `5min` or `1h`",
+                    "expected a whole number with a unit: `30s`, `5min`, `1h` or `4d`",
                 );
                 None
             }
             _ => {
-                self.wrong_type(field, "a duration such as `30s`, `5min` or `1h`");
+                self.wrong_type(field, "a duration such as `30s`, `5min`, `1h` or `4d`");
                 None
             }
         }
+    }
+
+    /// An integer that must lie in `range`; out of range is reported, and still returned.
+    pub(super) fn int_in(
+        &mut self,
+        name: &'static str,
+        expected: &str,
+        range: RangeInclusive<u64>,
+    ) -> Option<Located<u64>> {
+        let value = self.int(name, expected)?;
+        if !range.contains(&value.value) {
+            self.diag.error(
+                value.span,
+                format!(
+                    "`{name}` must be between {} and {}, found {}",
+                    range.start(),
+                    range.end(),
+                    value.value
+                ),
+            );
+        }
+        Some(value)
+    }
+
+    /// A duration that must lie in `range` (seconds); out of range is reported, and still
+    /// returned.
+    pub(super) fn duration_in(
+        &mut self,
+        name: &'static str,
+        range: RangeInclusive<u64>,
+    ) -> Option<Located<Duration>> {
+        let value = self.duration(name)?;
+        if !range.contains(&value.value.as_secs()) {
+            self.diag.error(
+                value.span,
+                format!(
+                    "`{name}` must be between {} and {}, found {}",
+                    Duration::from_secs(*range.start()),
+                    Duration::from_secs(*range.end()),
+                    value.value
+                ),
+            );
+        }
+        Some(value)
+    }
+
+    /// An identifier that must be one of a closed set of names: `kind` says what it is in
+    /// messages.
+    pub(super) fn named_ident<T>(
+        &mut self,
+        name: &'static str,
+        kind: &str,
+        names: &[&str],
+        lookup: fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let ident = self.ident(name)?;
+        self.named(ident, kind, names, lookup)
     }
 
     pub(super) fn bool(&mut self, name: &'static str) -> Option<bool> {

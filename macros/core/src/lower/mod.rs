@@ -5,8 +5,9 @@
 //! One file per concern: the checking context (`context.rs`) and where blocks were
 //! written (`spans.rs`); the reader of a block's fields (`fields.rs`, `collections.rs`)
 //! and of an approval (`approval.rs`); then one file per construct: the pipeline
-//! (`pipeline.rs`), stacks and their lambdas and APIs (`stack.rs`), stages and waves
-//! (`stages.rs`), and the workspace packages the lambdas are built from (`packages.rs`).
+//! (`pipeline.rs`), stacks and their lambdas and APIs (`stack.rs`), their tables, queues,
+//! buckets and topics (`state.rs`), the links and events of lambdas (`wiring.rs`), stages
+//! and waves (`stages.rs`), and the workspace packages the lambdas are built from (`packages.rs`).
 
 mod approval;
 mod collections;
@@ -17,6 +18,8 @@ mod pipeline;
 mod spans;
 mod stack;
 mod stages;
+mod state;
+mod wiring;
 
 use pipewright::plan;
 use pipewright::spec::{Program, Stack, Stage, Wave};
@@ -127,6 +130,7 @@ pub fn lower(
         .map(|(wave, block)| {
             let stage = cx.stage(block, &stack_names, *wave);
             cx.verify_has_outputs(&stage, block, &stacks);
+            cx.stage_link_variables(&stage, block, &stacks);
             stage
         })
         .collect();

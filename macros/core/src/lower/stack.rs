@@ -1,13 +1,70 @@
-//! The `stack` block and what it holds: lambdas and APIs.
+//! The `stack` block and what it holds: lambdas and APIs here, the stateful blocks in
+//! `state.rs`, the links and events of lambdas in `wiring.rs`.
 
 use pipewright::plan::Site;
-use pipewright::spec::{self, Alarm, Api, Architecture, Cors, DeploymentConfig, Lambda, Stack};
+use pipewright::spec::{
+    self, Alarm, Api, Architecture, Bucket, Cors, DeploymentConfig, Lambda, MemberKind, Queue,
+    Stack, Table, Topic,
+};
 use syn::Ident;
 
 use super::context::{Cx, FieldSpan};
 use super::fields::Fields;
+use super::wiring::{model_events, model_links, Members};
 use crate::diagnostics::{closest, did_you_mean_or, list, suggestion};
-use crate::syntax::{self, ApiBlock, LambdaBlock, StackBlock, StackMember};
+use crate::syntax::{
+    self, ApiBlock, BucketBlock, LambdaBlock, QueueBlock, StackBlock, StackMember, TableBlock,
+    TopicBlock,
+};
+
+/// The blocks of a stack, by kind, as written.
+#[derive(Default)]
+struct MemberBlocks<'a> {
+    lambdas: Vec<&'a LambdaBlock>,
+    apis: Vec<&'a ApiBlock>,
+    tables: Vec<&'a TableBlock>,
+    queues: Vec<&'a QueueBlock>,
+    buckets: Vec<&'a BucketBlock>,
+    topics: Vec<&'a TopicBlock>,
+    /// Names of blocks with a misspelt keyword, and whether it looks like `lambda`.
+    misspelt: Vec<(String, bool)>,
+    /// Every named block with its kind, in the order written.
+    named: Vec<(&'a Ident, MemberKind)>,
+}
+
+impl<'a> MemberBlocks<'a> {
+    /// Sorts a block of the stack by kind, and records its name.
+    fn push(&mut self, member: &'a StackMember) {
+        let (name, kind) = match member {
+            StackMember::Lambda(l) => {
+                self.lambdas.push(l);
+                (&l.name, MemberKind::Lambda)
+            }
+            StackMember::Api(a) => {
+                self.apis.push(a);
+                (&a.name, MemberKind::Api)
+            }
+            StackMember::Table(t) => {
+                self.tables.push(t);
+                (&t.name, MemberKind::Table)
+            }
+            StackMember::Queue(q) => {
+                self.queues.push(q);
+                (&q.name, MemberKind::Queue)
+            }
+            StackMember::Bucket(b) => {
+                self.buckets.push(b);
+                (&b.name, MemberKind::Bucket)
+            }
+            StackMember::Topic(t) => {
+                self.topics.push(t);
+                (&t.name, MemberKind::Topic)
+            }
+            StackMember::Field(_) | StackMember::Unknown(_) => return,
+        };
+        self.named.push((name, kind));
+    }
+}
 
 impl Cx {
     pub(super) fn stack(&mut self, block: &StackBlock) -> (Stack, Vec<(String, FieldSpan)>) {
@@ -15,46 +72,29 @@ impl Cx {
         self.spans.insert(Site::stack(&name), block.name.span());
         let doc = self.docs(&block.docs);
         self.syntax_errors(&block.errors);
-        let mut lambdas_blocks: Vec<&LambdaBlock> = Vec::new();
-        let mut api_blocks: Vec<&ApiBlock> = Vec::new();
-        let mut misspelt_lambdas: Vec<String> = Vec::new();
-        for member in &block.members {
-            match member {
-                StackMember::Lambda(l) => lambdas_blocks.push(l),
-                StackMember::Api(a) => api_blocks.push(a),
-                StackMember::Field(field) => self.diag.error(
-                    field.name_span(),
-                    format!(
-                        "a stack has no field `{}`: it holds `lambda NAME {{ ... }}` and `api NAME {{ ... }}` blocks",
-                        field.name.text()
-                    ),
-                ),
-                StackMember::Unknown(u) => {
-                    let keyword = u.keyword.to_string();
-                    if closest(&keyword, ["lambda"]).is_some() {
-                        misspelt_lambdas.extend(u.name.as_ref().map(Ident::to_string));
-                    }
-                    self.diag.error(
-                        u.keyword.span(),
-                        format!(
-                            "unknown block `{keyword}` in stack `{name}`{}",
-                            suggestion(&keyword, syntax::STACK_KEYWORDS)
-                        ),
-                    )
-                }
-            }
-        }
-        // Lambdas and APIs share the stack's logical-id namespace.
-        let member_names = lambdas_blocks
-            .iter()
-            .map(|l| &l.name)
-            .chain(api_blocks.iter().map(|a| &a.name));
-        self.unique_names(&format!("lambda/api in stack `{name}`"), member_names);
+        let blocks = self.member_blocks(&name, block);
+        self.member_names_unique(&name, &blocks.named);
+        let tables: Vec<Table> = blocks.tables.iter().map(|t| self.table(t)).collect();
+        let queues: Vec<Queue> = blocks.queues.iter().map(|q| self.queue(q)).collect();
+        let buckets: Vec<Bucket> = blocks.buckets.iter().map(|b| self.bucket(b)).collect();
+        let topics: Vec<Topic> = blocks.topics.iter().map(|t| self.topic(t)).collect();
+        let members = Members {
+            stack: &name,
+            names: blocks
+                .named
+                .iter()
+                .map(|(ident, kind)| (ident.to_string(), *kind))
+                .collect(),
+            misspelt: blocks.misspelt.iter().map(|(n, _)| n.clone()).collect(),
+            tables: &tables,
+            queues: &queues,
+        };
         let mut field_spans = Vec::new();
-        let lambdas: Vec<Lambda> = lambdas_blocks
+        let lambdas: Vec<Lambda> = blocks
+            .lambdas
             .iter()
             .map(|l| {
-                let (lambda, spans) = self.lambda(&name, l);
+                let (lambda, spans) = self.lambda(&name, l, &members);
                 field_spans.push((lambda.name.clone(), spans));
                 lambda
             })
@@ -64,9 +104,16 @@ impl Cx {
         let lambda_names: Vec<&str> = lambdas
             .iter()
             .map(|l| l.name.as_str())
-            .chain(misspelt_lambdas.iter().map(String::as_str))
+            .chain(
+                blocks
+                    .misspelt
+                    .iter()
+                    .filter(|(_, lambda)| *lambda)
+                    .map(|(n, _)| n.as_str()),
+            )
             .collect();
-        let apis = api_blocks
+        let apis = blocks
+            .apis
             .iter()
             .map(|a| self.api(&name, a, &lambda_names))
             .collect();
@@ -76,16 +123,69 @@ impl Cx {
                 doc,
                 lambdas,
                 apis,
-                tables: Vec::new(),
-                queues: Vec::new(),
-                buckets: Vec::new(),
-                topics: Vec::new(),
+                tables,
+                queues,
+                buckets,
+                topics,
             },
             field_spans,
         )
     }
 
-    fn lambda(&mut self, stack: &str, block: &LambdaBlock) -> (Lambda, FieldSpan) {
+    /// The blocks of a stack by kind; a field or an unknown block is reported.
+    fn member_blocks<'a>(&mut self, name: &str, block: &'a StackBlock) -> MemberBlocks<'a> {
+        let mut blocks = MemberBlocks::default();
+        for member in &block.members {
+            match member {
+                StackMember::Field(field) => self.diag.error(
+                    field.name_span(),
+                    format!(
+                        "a stack has no field `{}`: it holds blocks such as `lambda NAME {{ ... }}`, `api NAME {{ ... }}` and `table NAME {{ ... }}`",
+                        field.name.text()
+                    ),
+                ),
+                StackMember::Unknown(u) => {
+                    let keyword = u.keyword.to_string();
+                    blocks.misspelt.extend(u.name.as_ref().map(|n| {
+                        (n.to_string(), closest(&keyword, ["lambda"]).is_some())
+                    }));
+                    self.diag.error(
+                        u.keyword.span(),
+                        format!(
+                            "unknown block `{keyword}` in stack `{name}`{}",
+                            suggestion(&keyword, syntax::STACK_KEYWORDS)
+                        ),
+                    )
+                }
+                block => blocks.push(block),
+            }
+        }
+        blocks
+    }
+
+    /// Every block of a stack has a name of its own: they share the stack's logical ids
+    /// (and its outputs).
+    fn member_names_unique(&mut self, stack: &str, names: &[(&Ident, MemberKind)]) {
+        for (i, (name, _)) in names.iter().enumerate() {
+            let first = names[..i].iter().find(|(earlier, _)| earlier == name);
+            if let Some((_, kind)) = first {
+                self.diag.error(
+                    name.span(),
+                    format!(
+                        "duplicate name `{name}` in stack `{stack}`: {} `{name}` above has it; give every block of a stack its own name",
+                        kind.keyword()
+                    ),
+                );
+            }
+        }
+    }
+
+    fn lambda(
+        &mut self,
+        stack: &str,
+        block: &LambdaBlock,
+        members: &Members<'_>,
+    ) -> (Lambda, FieldSpan) {
         let name = self.block_name(&block.name);
         self.spans
             .insert(Site::lambda(stack, &name), block.name.span());
@@ -184,24 +284,27 @@ impl Cx {
                 )
             })
             .unwrap_or(DeploymentConfig::Linear10PercentEvery1Minute);
+        let links = f.links(members);
+        let events = f.events(members);
         f.finish();
-        (
-            Lambda {
-                name,
-                package: package.map(|p| p.value).unwrap_or_default(),
-                bin: bin.map(|b| b.value).unwrap_or_default(),
-                description,
-                memory,
-                timeout,
-                architecture,
-                environment,
-                alarm,
-                deployment,
-                links: Vec::new(),
-                events: Vec::new(),
-            },
-            spans,
-        )
+        let mut lambda = Lambda {
+            name,
+            package: package.map(|p| p.value).unwrap_or_default(),
+            bin: bin.map(|b| b.value).unwrap_or_default(),
+            description,
+            memory,
+            timeout,
+            architecture,
+            environment,
+            alarm,
+            deployment,
+            links: Vec::new(),
+            events: Vec::new(),
+        };
+        self.check_wiring(&lambda, &links, &events, &block.fields.fields, members);
+        lambda.links = model_links(links);
+        lambda.events = model_events(events);
+        (lambda, spans)
     }
 
     fn api(&mut self, stack: &str, block: &ApiBlock, lambdas: &[&str]) -> Api {

@@ -179,7 +179,7 @@ impl Cx {
     }
 
     /// A `verify` step reads the stage's stack outputs: a stage whose stacks have none
-    /// (no lambda, no api) has nothing to verify against.
+    /// (no block at all) has nothing to verify against.
     pub(super) fn verify_has_outputs(
         &mut self,
         stage: &Stage,
@@ -192,7 +192,7 @@ impl Cx {
         let has_outputs = stacks
             .iter()
             .filter(|(s, _)| stage.stacks.contains(&s.name))
-            .any(|(s, _)| !s.lambdas.is_empty() || !s.apis.is_empty());
+            .any(|(s, _)| !s.output_names().is_empty());
         if !has_outputs {
             let span = block
                 .fields
@@ -203,7 +203,7 @@ impl Cx {
                 .unwrap_or(block.name.span());
             self.diag.error(
                 span,
-                format!("stage `{}` has `verify` steps but its stacks have no outputs to check (no lambda, no api)", stage.name),
+                format!("stage `{}` has `verify` steps but its stacks have no outputs to check (no lambda, api, table, queue, bucket or topic)", stage.name),
             );
         }
     }

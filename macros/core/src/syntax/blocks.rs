@@ -1,5 +1,6 @@
-//! The blocks of the language: `pipeline`, `stack` (with its `lambda` and `api`
-//! blocks), `stage` and `wave`, and a block with an unknown keyword.
+//! The blocks of the language: `pipeline`, `stack` (with its `lambda` and `api` blocks,
+//! and the stateful blocks of `state.rs`), `stage` and `wave`, and a block with an unknown
+//! keyword.
 
 use proc_macro2::{Span, TokenTree};
 use syn::parse::ParseStream;
@@ -8,6 +9,8 @@ use syn::{braced, token, Ident, Token};
 use super::docs::Docs;
 use super::fields::{Field, FieldList};
 use super::keywords::kw;
+use super::names::block_name;
+use super::state::{BucketBlock, QueueBlock, TableBlock, TopicBlock};
 
 /// `wave NAME { field: value, ..., stage NAME { ... } ... }`: stages deployed side by side.
 pub struct WaveBlock {
@@ -65,7 +68,7 @@ pub struct PipelineBlock {
     pub fields: FieldList,
 }
 
-/// `stack NAME { lambda ... api ... }`
+/// `stack NAME { lambda ... api ... table ... queue ... bucket ... topic ... }`
 pub struct StackBlock {
     /// Doc comments.
     pub docs: Docs,
@@ -85,6 +88,14 @@ pub enum StackMember {
     Lambda(LambdaBlock),
     /// `api NAME { ... }`
     Api(ApiBlock),
+    /// `table NAME { ... }`
+    Table(TableBlock),
+    /// `queue NAME { ... }`
+    Queue(QueueBlock),
+    /// `bucket NAME { ... }`
+    Bucket(BucketBlock),
+    /// `topic NAME { ... }`
+    Topic(TopicBlock),
     /// A `field: value` (stacks have no fields; reported by lowering).
     Field(Field),
     /// A block with an unknown keyword.
@@ -203,6 +214,9 @@ fn parse_wave_member(input: ParseStream) -> syn::Result<WaveMember> {
 }
 
 pub(super) fn parse_stack_member(input: ParseStream) -> syn::Result<StackMember> {
+    if let Some(state) = parse_state_block(input)? {
+        return Ok(state);
+    }
     let docs: Docs = input.parse()?;
     if input.peek(kw::lambda) && !input.peek2(Token![:]) {
         Ok(StackMember::Lambda(LambdaBlock {
@@ -229,9 +243,30 @@ pub(super) fn parse_stack_member(input: ParseStream) -> syn::Result<StackMember>
     } else {
         Err(syn::Error::new(
             input.span(),
-            "expected `lambda NAME { ... }` or `api NAME { ... }`",
+            "expected a block such as `lambda NAME { ... }`, `api NAME { ... }` or `table NAME { ... }`",
         ))
     }
+}
+
+/// A `table`, `queue`, `bucket` or `topic` block (docs included) when one comes next;
+/// `None`, nothing read, otherwise.
+fn parse_state_block(input: ParseStream) -> syn::Result<Option<StackMember>> {
+    let ahead = input.fork();
+    ahead.parse::<Docs>()?;
+    if ahead.peek2(Token![:]) {
+        return Ok(None);
+    }
+    Ok(Some(if ahead.peek(kw::table) {
+        StackMember::Table(input.parse()?)
+    } else if ahead.peek(kw::queue) {
+        StackMember::Queue(input.parse()?)
+    } else if ahead.peek(kw::bucket) {
+        StackMember::Bucket(input.parse()?)
+    } else if ahead.peek(kw::topic) {
+        StackMember::Topic(input.parse()?)
+    } else {
+        return Ok(None);
+    }))
 }
 
 /// An unknown keyword, its name if any, and its body (skipped).
@@ -244,19 +279,4 @@ pub(super) fn parse_unknown(input: ParseStream) -> syn::Result<UnknownBlock> {
     };
     skip_past_block(input);
     Ok(UnknownBlock { keyword, name })
-}
-
-pub(super) fn block_name(input: ParseStream, keyword: &str) -> syn::Result<Ident> {
-    if input.peek(token::Brace) {
-        return Err(syn::Error::new(
-            input.span(),
-            format!("expected a name after `{keyword}`, as in `{keyword} MyName {{ ... }}`"),
-        ));
-    }
-    input.parse().map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            format!("expected a name after `{keyword}`, as in `{keyword} MyName {{ ... }}`"),
-        )
-    })
 }

@@ -10,6 +10,10 @@ pub mod kw {
     syn::custom_keyword!(wave);
     syn::custom_keyword!(lambda);
     syn::custom_keyword!(api);
+    syn::custom_keyword!(table);
+    syn::custom_keyword!(queue);
+    syn::custom_keyword!(bucket);
+    syn::custom_keyword!(topic);
 }
 
 /// The keywords allowed at the top level.
@@ -17,4 +21,4 @@ pub const TOP_LEVEL_KEYWORDS: &[&str] = &["pipeline", "stack", "stage", "wave"];
 /// The keywords allowed inside a `wave` block.
 pub const WAVE_KEYWORDS: &[&str] = &["stage"];
 /// The keywords allowed inside a `stack` block.
-pub const STACK_KEYWORDS: &[&str] = &["lambda", "api"];
+pub const STACK_KEYWORDS: &[&str] = &["lambda", "api", "table", "queue", "bucket", "topic"];

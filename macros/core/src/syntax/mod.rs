@@ -8,14 +8,17 @@
 //!
 //! One file per construct group: the keywords ([`kw`]), the program and its top-level
 //! items ([`Program`]), the blocks ([`PipelineBlock`], [`StackBlock`], [`StageBlock`],
-//! [`WaveBlock`], ...), their doc comments ([`Docs`]), and their `{ field: value, ... }`
+//! [`WaveBlock`], ...), the stateful blocks of a stack ([`TableBlock`], [`QueueBlock`],
+//! [`BucketBlock`], [`TopicBlock`]), their doc comments ([`Docs`]), and their `{ field: value, ... }`
 //! bodies ([`FieldList`], [`Field`], [`Value`]).
 
 mod blocks;
 mod docs;
 mod fields;
 mod keywords;
+mod names;
 mod program;
+mod state;
 
 pub use blocks::{
     ApiBlock, LambdaBlock, PipelineBlock, StackBlock, StackMember, StageBlock, UnknownBlock,
@@ -27,3 +30,4 @@ pub use fields::{
 };
 pub use keywords::{kw, STACK_KEYWORDS, TOP_LEVEL_KEYWORDS, WAVE_KEYWORDS};
 pub use program::{Item, Program};
+pub use state::{BucketBlock, QueueBlock, TableBlock, TopicBlock};

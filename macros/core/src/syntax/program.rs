@@ -4,11 +4,12 @@ use syn::parse::{Parse, ParseStream};
 use syn::{braced, Ident, Token};
 
 use super::blocks::{
-    block_name, parse_stack_member, parse_unknown, parse_wave, skip_past_block, PipelineBlock,
-    StackBlock, StageBlock, UnknownBlock, WaveBlock,
+    parse_stack_member, parse_unknown, parse_wave, skip_past_block, PipelineBlock, StackBlock,
+    StageBlock, UnknownBlock, WaveBlock,
 };
 use super::docs::Docs;
 use super::keywords::kw;
+use super::names::block_name;
 
 /// The whole input of `pipeline! { ... }`.
 pub struct Program {
@@ -150,6 +151,36 @@ mod tests {
         };
         assert!(matches!(stack.members[0], StackMember::Lambda(_)));
         assert!(matches!(stack.members[1], StackMember::Api(_)));
+    }
+
+    #[test]
+    fn parses_the_stateful_blocks_of_a_stack() {
+        let p = parse(
+            r#"
+            stack S {
+                /// Orders.
+                table Orders { partition_key: { name: "pk", type: String } }
+                queue Jobs { retention: 4d }
+                bucket Uploads {}
+                topic Events {}
+                table: 1,
+            }
+        "#,
+        );
+        assert!(p.errors.is_empty());
+        let Item::Stack(stack) = &p.items[0] else {
+            panic!("stack")
+        };
+        assert!(stack.errors.is_empty());
+        let StackMember::Table(table) = &stack.members[0] else {
+            panic!("table first")
+        };
+        assert_eq!(table.docs.text().as_deref(), Some("Orders."));
+        assert!(matches!(stack.members[1], StackMember::Queue(_)));
+        assert!(matches!(stack.members[2], StackMember::Bucket(_)));
+        assert!(matches!(stack.members[3], StackMember::Topic(_)));
+        // `table:` is a field (which lowering refuses), not a block.
+        assert!(matches!(stack.members[4], StackMember::Field(_)));
     }
 
     #[test]

@@ -1,0 +1,532 @@
+//! What connects a lambda to the stateful blocks of its stack: its `link`s (an access level
+//! per block, and the variable that names it) and its `events`, each checked against the
+//! block it names; and the rules across blocks (a queue hides a message at least as long as
+//! its consumer runs, a link variable is not also an `environment` variable).
+
+use pipewright::spec::{
+    self, event_limits, Access, BucketEvent, Event, Lambda, Link, MemberKind, Queue, Stack, Stage,
+    StartingPosition, Table,
+};
+use proc_macro2::Span;
+use syn::spanned::Spanned as _;
+
+use super::context::{Cx, FieldSpan, Located};
+use super::fields::Fields;
+use crate::diagnostics::{did_you_mean_or, Diagnostics};
+use crate::syntax::{Field, StageBlock, Value};
+
+/// The kinds of block a `link` can name.
+const LINKABLE: &[MemberKind] = &[
+    MemberKind::Table,
+    MemberKind::Queue,
+    MemberKind::Bucket,
+    MemberKind::Topic,
+];
+
+/// The kinds of event, as the first field of an event group names them.
+const EVENT_KINDS: &[&str] = &["queue", "schedule", "topic", "bucket", "stream"];
+
+/// The named blocks of one stack, for the links and events of its lambdas.
+pub(super) struct Members<'a> {
+    pub(super) stack: &'a str,
+    /// Every block of the stack, with its kind.
+    pub(super) names: Vec<(String, MemberKind)>,
+    /// Blocks whose keyword is misspelt (already reported): naming one is not a second
+    /// mistake.
+    pub(super) misspelt: Vec<String>,
+    pub(super) tables: &'a [Table],
+    pub(super) queues: &'a [Queue],
+}
+
+impl Members<'_> {
+    fn kind_of(&self, name: &str) -> Option<MemberKind> {
+        self.names.iter().find(|(n, _)| n == name).map(|(_, k)| *k)
+    }
+
+    /// The blocks of these kinds, as "table `Orders`, queue `Jobs`".
+    fn described(&self, kinds: &[MemberKind]) -> String {
+        let described: Vec<String> = self
+            .names
+            .iter()
+            .filter(|(_, k)| kinds.contains(k))
+            .map(|(n, k)| format!("{} `{n}`", k.keyword()))
+            .collect();
+        described.join(", ")
+    }
+
+    fn names_of(&self, kinds: &[MemberKind]) -> Vec<&str> {
+        self.names
+            .iter()
+            .filter(|(_, k)| kinds.contains(k))
+            .map(|(n, _)| n.as_str())
+            .collect()
+    }
+
+    /// The block `name` (written at `span`) names, if it is of one of `kinds`; reports a
+    /// name that is no block (with the closest name of those kinds) or a block of another
+    /// kind.
+    fn resolve(
+        &self,
+        diag: &mut Diagnostics,
+        name: &str,
+        span: Span,
+        kinds: &[MemberKind],
+    ) -> Option<(String, MemberKind)> {
+        let name = name.to_owned();
+        if self.misspelt.contains(&name) {
+            return None;
+        }
+        let wanted = or_list(
+            &kinds
+                .iter()
+                .map(|k| k.keyword().to_owned())
+                .collect::<Vec<_>>(),
+        );
+        match self.kind_of(&name) {
+            Some(kind) if kinds.contains(&kind) => return Some((name, kind)),
+            Some(kind) => diag.error(
+                span,
+                format!("`{name}` is a {}, not a {wanted}", kind.keyword()),
+            ),
+            None => {
+                let candidates = self.names_of(kinds);
+                let hint = did_you_mean_or(&name, &candidates, || match &candidates[..] {
+                    [] => format!("; stack `{}` has no {wanted}", self.stack),
+                    _ => format!("; the stack has {}", self.described(kinds)),
+                });
+                diag.error(
+                    span,
+                    format!("no {wanted} `{name}` in stack `{}`{hint}", self.stack),
+                );
+            }
+        }
+        None
+    }
+}
+
+/// "a, b or c".
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// "`a`, `b` or `c`".
+fn either(items: &[&str]) -> String {
+    or_list(&items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>())
+}
+
+/// One link as written: what it grants, and the kind of the block.
+pub(super) struct WrittenLink {
+    link: Link,
+    kind: MemberKind,
+}
+
+impl Fields<'_, '_> {
+    /// `link: { NAME: ACCESS, ... }`: each name a table, queue, bucket or topic of the stack,
+    /// each access a level its kind has.
+    pub(super) fn links(&mut self, members: &Members<'_>) -> Vec<WrittenLink> {
+        let Some(field) = self.take("link") else {
+            return Vec::new();
+        };
+        let Value::Group(group) = &field.value else {
+            self.wrong_type(field, "a group `{ Name: Access, ... }`");
+            return Vec::new();
+        };
+        let mut links: Vec<WrittenLink> = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        for entry in &group.fields {
+            // A name may be written as a string, which need not be an identifier.
+            let (name, span) = (entry.name.text(), entry.name_span());
+            if seen.contains(&name) {
+                self.diag
+                    .error(span, format!("`{name}` is linked twice: keep one entry"));
+                continue;
+            }
+            seen.push(name.clone());
+            let Some((target, kind)) = members.resolve(self.diag, &name, span, LINKABLE) else {
+                continue;
+            };
+            if let Some(access) = self.access(entry, &target, kind) {
+                links.push(WrittenLink {
+                    link: Link { target, access },
+                    kind,
+                });
+            }
+        }
+        links
+    }
+
+    /// The access level of one link entry, one of those its block's kind has.
+    fn access(&mut self, entry: &Field, target: &str, kind: MemberKind) -> Option<Access> {
+        let levels = kind.access_levels();
+        let Value::Ident(level) = &entry.value else {
+            self.diag.error(
+                entry.value_span(),
+                format!(
+                    "expected an access level, {}, found {}",
+                    either(levels),
+                    entry.value.describe()
+                ),
+            );
+            return None;
+        };
+        let text = level.to_string();
+        if !levels.contains(&text.as_str()) {
+            let hint = did_you_mean_or(&text, levels, String::new);
+            self.diag.error(
+                level.span(),
+                format!(
+                    "{} `{target}` takes {}, not `{text}`{hint}",
+                    kind.keyword(),
+                    either(levels)
+                ),
+            );
+            return None;
+        }
+        Access::from_name(&text)
+    }
+
+    /// `events: [{ KIND: ..., ... }, ...]`, each with the span of what it names (the queue,
+    /// topic, bucket or table; the schedule's expression).
+    pub(super) fn events(&mut self, members: &Members<'_>) -> Vec<Located<Event>> {
+        let what = self.what.clone();
+        self.list("events", |f, value| {
+            let Value::Group(group) = value else {
+                f.diag.error(
+                    value.span(),
+                    format!(
+                        "an event is a group such as `{{ queue: Jobs }}`, found {}",
+                        value.describe()
+                    ),
+                );
+                return None;
+            };
+            let Some(first) = group.fields.first() else {
+                f.diag.error(
+                    group.span(),
+                    format!(
+                        "empty event: start it with its kind, {}",
+                        either(EVENT_KINDS)
+                    ),
+                );
+                return None;
+            };
+            let kind = first.name.text();
+            if !EVENT_KINDS.contains(&kind.as_str()) {
+                let hint = did_you_mean_or(&kind, EVENT_KINDS, String::new);
+                f.diag.error(
+                    first.name_span(),
+                    format!(
+                        "an event starts with its kind, {}, found `{kind}`{hint}",
+                        either(EVENT_KINDS)
+                    ),
+                );
+                return None;
+            }
+            let what = format!("the {kind} event of {what}");
+            let mut g = Fields::new(f.diag, what, group.span(), &group.fields);
+            let event = match kind.as_str() {
+                "queue" => g.queue_event(members),
+                "schedule" => g.schedule_event(),
+                "topic" => g.topic_event(members),
+                "bucket" => g.bucket_event(members),
+                _ => g.stream_event(members),
+            };
+            g.finish();
+            event
+        })
+        .unwrap_or_default()
+    }
+
+    /// The block named by the event's first field, of `kind`.
+    fn event_source(
+        &mut self,
+        field: &'static str,
+        kind: MemberKind,
+        members: &Members<'_>,
+    ) -> Option<Located<String>> {
+        let ident = self.ident(field)?;
+        let name = ident.value.to_string();
+        let (name, _) = members.resolve(self.diag, &name, ident.span, &[kind])?;
+        Some(Located {
+            value: name,
+            span: ident.span,
+        })
+    }
+
+    /// `{ queue: NAME, batch_size, window }`.
+    fn queue_event(&mut self, members: &Members<'_>) -> Option<Located<Event>> {
+        let queue = self.event_source("queue", MemberKind::Queue, members);
+        let batch_size = self.int_in(
+            "batch_size",
+            "a number of messages",
+            widen(event_limits::QUEUE_BATCH_SIZE_RANGE),
+        );
+        let window = self
+            .duration_in("window", event_limits::WINDOW_RANGE_SECS)
+            .map(|w| w.value);
+        let queue = queue?;
+        let fifo = members
+            .queues
+            .iter()
+            .any(|q| q.name == queue.value && q.fifo);
+        let most_without_window = u64::from(event_limits::QUEUE_BATCH_SIZE_WITHOUT_WINDOW);
+        if let Some(size) = batch_size
+            .as_ref()
+            .filter(|s| s.value > most_without_window)
+        {
+            if fifo {
+                self.diag.error(
+                    size.span,
+                    format!(
+                        "queue `{}` is FIFO: a batch holds at most {most_without_window} messages, found {}",
+                        queue.value, size.value
+                    ),
+                );
+            } else if window.is_none() {
+                self.diag.error(
+                    size.span,
+                    format!("a batch of more than {most_without_window} messages needs a `window` to gather it: add `window: 5s` (up to 5min)"),
+                );
+            }
+        }
+        Some(Located {
+            value: Event::Queue {
+                queue: queue.value,
+                batch_size: batch_size
+                    .map(|s| s.value as u32)
+                    .unwrap_or(event_limits::DEFAULT_QUEUE_BATCH_SIZE),
+                window,
+            },
+            span: queue.span,
+        })
+    }
+
+    /// `{ schedule: "rate(...)" | "cron(...)" }`.
+    fn schedule_event(&mut self) -> Option<Located<Event>> {
+        let expression = self.str("schedule")?;
+        let span = expression.span;
+        let expression = self.check(expression, spec::check_schedule_expression);
+        Some(Located {
+            value: Event::Schedule { expression },
+            span,
+        })
+    }
+
+    /// `{ topic: NAME }`.
+    fn topic_event(&mut self, members: &Members<'_>) -> Option<Located<Event>> {
+        let topic = self.event_source("topic", MemberKind::Topic, members)?;
+        Some(Located {
+            value: Event::Topic { topic: topic.value },
+            span: topic.span,
+        })
+    }
+
+    /// `{ bucket: NAME, on: [Created, Removed], prefix, suffix }`.
+    fn bucket_event(&mut self, members: &Members<'_>) -> Option<Located<Event>> {
+        let bucket = self.event_source("bucket", MemberKind::Bucket, members);
+        let on = self.list("on", |g, value| match value {
+            Value::Ident(i) => g.named(
+                Located {
+                    value: i.clone(),
+                    span: i.span(),
+                },
+                "bucket event",
+                BucketEvent::NAMES,
+                BucketEvent::from_name,
+            ),
+            other => {
+                g.diag.error(
+                    other.span(),
+                    format!(
+                        "expected `Created` or `Removed`, found {}",
+                        other.describe()
+                    ),
+                );
+                None
+            }
+        });
+        let written_on = self.fields.iter().find(|f| f.name.text() == "on");
+        if let Some(Value::List(list)) = written_on.map(|f| &f.value) {
+            if list.items.is_empty() {
+                self.diag.error(
+                    list.span(),
+                    "`on` is empty: expected `[Created]`, `[Removed]` or both",
+                );
+            }
+        }
+        let prefix = self.str("prefix").map(|p| p.value);
+        let suffix = self.str("suffix").map(|s| s.value);
+        let bucket = bucket?;
+        Some(Located {
+            value: Event::Bucket {
+                bucket: bucket.value,
+                on: on.unwrap_or_else(|| vec![BucketEvent::Created]),
+                prefix,
+                suffix,
+            },
+            span: bucket.span,
+        })
+    }
+
+    /// `{ stream: TABLE, batch_size, start }`: the table must have a stream.
+    fn stream_event(&mut self, members: &Members<'_>) -> Option<Located<Event>> {
+        let table = self.event_source("stream", MemberKind::Table, members);
+        let batch_size = self
+            .int_in(
+                "batch_size",
+                "a number of records",
+                widen(event_limits::STREAM_BATCH_SIZE_RANGE),
+            )
+            .map(|s| s.value as u32)
+            .unwrap_or(event_limits::DEFAULT_STREAM_BATCH_SIZE);
+        let start = self
+            .named_ident(
+                "start",
+                "starting position",
+                StartingPosition::NAMES,
+                StartingPosition::from_name,
+            )
+            .unwrap_or(event_limits::DEFAULT_STARTING_POSITION);
+        let table = table?;
+        let has_stream = members
+            .tables
+            .iter()
+            .any(|t| t.name == table.value && t.stream.is_some());
+        if !has_stream {
+            self.diag.error(
+                table.span,
+                format!(
+                    "table `{}` has no stream: add `stream: NewAndOldImages` (or `KeysOnly`, `NewImage`, `OldImage`) to it",
+                    table.value
+                ),
+            );
+        }
+        Some(Located {
+            value: Event::Stream {
+                table: table.value,
+                batch_size,
+                start,
+            },
+            span: table.span,
+        })
+    }
+}
+
+fn widen(range: std::ops::RangeInclusive<u32>) -> std::ops::RangeInclusive<u64> {
+    u64::from(*range.start())..=u64::from(*range.end())
+}
+
+/// The environment variables written in a block's `environment` map, with their spans.
+fn environment_keys(fields: &[Field]) -> Vec<(String, Span)> {
+    let Some(Value::Group(group)) = fields
+        .iter()
+        .find(|f| f.name.text() == "environment")
+        .map(|f| &f.value)
+    else {
+        return Vec::new();
+    };
+    group
+        .fields
+        .iter()
+        .map(|entry| (entry.name.text(), entry.name_span()))
+        .collect()
+}
+
+impl Cx {
+    /// The rules between a lambda and the blocks it is wired to: a queue it consumes hides
+    /// a received message at least as long as the function may run (AWS refuses the
+    /// mapping otherwise), and its own variables do not take a link variable's name.
+    pub(super) fn check_wiring(
+        &mut self,
+        lambda: &Lambda,
+        links: &[WrittenLink],
+        events: &[Located<Event>],
+        fields: &[Field],
+        members: &Members<'_>,
+    ) {
+        for event in events {
+            let Event::Queue { queue, .. } = &event.value else {
+                continue;
+            };
+            let Some(queue) = members.queues.iter().find(|q| q.name == *queue) else {
+                continue;
+            };
+            if queue.visibility_timeout < lambda.timeout {
+                self.diag.error(
+                    event.span,
+                    format!(
+                        "the visibility timeout of queue `{}` ({}) is shorter than the timeout of lambda `{}` ({}): set `visibility_timeout: {}` or more on the queue",
+                        queue.name, queue.visibility_timeout, lambda.name, lambda.timeout, lambda.timeout
+                    ),
+                );
+            }
+        }
+        for (key, span) in environment_keys(fields) {
+            let clash = links.iter().find(|l| {
+                spec::link_variable(&l.link.target, l.kind).as_deref() == Some(key.as_str())
+            });
+            if let Some(link) = clash {
+                self.diag.error(
+                    span,
+                    format!(
+                        "`{key}` is set by the link to {} `{}`: rename this variable",
+                        link.kind.keyword(),
+                        link.link.target
+                    ),
+                );
+            }
+        }
+    }
+
+    /// A stage's `environment` reaches every lambda of its stacks: none of its variables
+    /// may take the name of a link variable of one of them.
+    pub(super) fn stage_link_variables(
+        &mut self,
+        stage: &Stage,
+        block: &StageBlock,
+        stacks: &[(Stack, Vec<(String, FieldSpan)>)],
+    ) {
+        let stacks: Vec<&Stack> = stacks
+            .iter()
+            .map(|(s, _)| s)
+            .filter(|s| stage.stacks.contains(&s.name))
+            .collect();
+        for (key, span) in environment_keys(&block.fields.fields) {
+            let clash = stacks.iter().find_map(|stack| {
+                stack.lambdas.iter().find_map(|lambda| {
+                    lambda.links.iter().find_map(|link| {
+                        let kind = stack.kind_of(&link.target)?;
+                        (spec::link_variable(&link.target, kind)? == key)
+                            .then_some((stack, lambda, kind, link))
+                    })
+                })
+            });
+            if let Some((stack, lambda, kind, link)) = clash {
+                self.diag.error(
+                    span,
+                    format!(
+                        "`{key}` is set by the link of lambda `{}` (stack `{}`) to {} `{}`: rename this variable",
+                        lambda.name,
+                        stack.name,
+                        kind.keyword(),
+                        link.target
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The links as the model has them.
+pub(super) fn model_links(links: Vec<WrittenLink>) -> Vec<Link> {
+    links.into_iter().map(|l| l.link).collect()
+}
+
+/// The events as the model has them.
+pub(super) fn model_events(events: Vec<Located<Event>>) -> Vec<Event> {
+    events.into_iter().map(|e| e.value).collect()
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Runs the workspace's tests as `cargo test --workspace` would, two test binaries at a time.
+
+Cargo runs test binaries one after another. Most of ours spend their time waiting on
+something else (moto, cfn-lint, checkov, the CDK CLI, a build in another target directory),
+so on a 2-core machine two at a time finish sooner. Each binary runs from its package's
+directory with the variables `cargo test` sets at run time; its output is printed whole
+when it ends. The doc tests run last, through Cargo. Exit status 1 if anything failed.
+
+Usage: scripts/parallel-tests.py [JOBS]   (default: the number of CPUs, at least 2)
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+# The binaries that take longest first, so that the short ones fill in around them.
+SLOW_FIRST = [
+    "engine",
+    "adoption",
+    "rehearse",
+    "suite",  # the language suite (trybuild)
+    "deploy_assets",
+    "deploy_moto",
+    "checkov",
+    "moto_fixes",
+    "cdk_cli",
+    "pipeline",
+]
+
+
+def test_binaries(cargo):
+    """Builds every test target of the workspace; returns (name, executable, package dir)."""
+    build = subprocess.run(
+        [cargo, "test", "--workspace", "--no-run", "--message-format=json-render-diagnostics"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if build.returncode != 0:
+        sys.exit(build.returncode)
+    binaries = []
+    for line in build.stdout.splitlines():
+        message = json.loads(line)
+        if message.get("reason") != "compiler-artifact" or not message.get("executable"):
+            continue
+        if not message["profile"]["test"]:
+            continue
+        package_dir = os.path.dirname(message["manifest_path"])
+        binaries.append((message["target"]["name"], message["executable"], package_dir))
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    return sorted(binaries, key=lambda b: rank.get(b[0], len(SLOW_FIRST)))
+
+
+def run(job, cargo, results, lock):
+    name, command, cwd = job
+    env = dict(os.environ, CARGO=cargo, CARGO_MANIFEST_DIR=cwd)
+    started = time.monotonic()
+    done = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors="replace")
+    seconds = time.monotonic() - started
+    with lock:
+        print(f"\n===== {name} ({' '.join(command[:3])}): {seconds:.0f} s, "
+              f"{'ok' if done.returncode == 0 else 'FAILED'}", flush=True)
+        print(done.stdout, end="", flush=True)
+        results.append((name, seconds, done.returncode))
+
+
+def main():
+    jobs = int(sys.argv[1]) if len(sys.argv) > 1 else max(2, os.cpu_count() or 2)
+    cargo = os.environ.get("CARGO") or shutil.which("cargo")
+    queue = [(f"{name} {os.path.relpath(cwd)}", [exe], cwd)
+             for name, exe, cwd in test_binaries(cargo)]
+    results, lock = [], threading.Lock()
+    pending = list(queue)
+
+    def lane():
+        while True:
+            with lock:
+                if not pending:
+                    return
+                job = pending.pop(0)
+            run(job, cargo, results, lock)
+
+    lanes = [threading.Thread(target=lane) for _ in range(jobs)]
+    for t in lanes:
+        t.start()
+    for t in lanes:
+        t.join()
+    # The doc tests compile as they run: through Cargo, once the binaries are done.
+    run(("doc tests", [cargo, "test", "--workspace", "--doc"], os.getcwd()), cargo, results, lock)
+
+    print("\n===== test binaries by time")
+    for name, seconds, code in sorted(results, key=lambda r: -r[1]):
+        print(f"{seconds:7.0f} s  {'ok    ' if code == 0 else 'FAILED'}  {name}")
+    failed = [name for name, _, code in results if code != 0]
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -3,7 +3,7 @@
 
 use super::state::{Bucket, Queue, Table, Topic};
 use super::values::{Architecture, Duration};
-use super::wiring::{Event, Link};
+use super::wiring::{Event, Link, MemberKind};
 
 /// A `stack` block: deployed once per stage that includes it, as `STAGE-STACK`.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,37 +24,6 @@ pub struct Stack {
     pub buckets: Vec<Bucket>,
     /// Its SNS topics.
     pub topics: Vec<Topic>,
-}
-
-/// The kind of a named block of a stack (they share one namespace).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MemberKind {
-    /// A `lambda`.
-    Lambda,
-    /// An `api`.
-    Api,
-    /// A `table`.
-    Table,
-    /// A `queue`.
-    Queue,
-    /// A `bucket`.
-    Bucket,
-    /// A `topic`.
-    Topic,
-}
-
-impl MemberKind {
-    /// The block keyword.
-    pub fn keyword(self) -> &'static str {
-        match self {
-            MemberKind::Lambda => "lambda",
-            MemberKind::Api => "api",
-            MemberKind::Table => "table",
-            MemberKind::Queue => "queue",
-            MemberKind::Bucket => "bucket",
-            MemberKind::Topic => "topic",
-        }
-    }
 }
 
 impl Stack {

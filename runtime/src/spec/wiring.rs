@@ -194,6 +194,18 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// Whether Lambda receives it as an asynchronous invocation (EventBridge, SNS and S3
+    /// invoke that way: a failed event is retried twice, then dropped) rather than polled
+    /// by an event source mapping (queues, streams).
+    pub fn is_asynchronous(&self) -> bool {
+        matches!(
+            self,
+            Event::Schedule { .. } | Event::Topic { .. } | Event::Bucket { .. }
+        )
+    }
+}
+
 named_enum! {
     /// The object events of a bucket a function can receive.
     BucketEvent {

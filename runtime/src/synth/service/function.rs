@@ -97,7 +97,7 @@ pub(super) fn function(
         format!("{n}Function"),
         function_props,
         attributes.metadata(Metadata::checkov_skips(&[
-            ("CKV_AWS_116", "Invoked synchronously by API Gateway (or directly): a dead-letter queue only receives failed asynchronous invocations"),
+            dead_letter_skip(l),
             ("CKV_AWS_117", "The function calls no private network resource; inside a VPC it would need NAT to reach AWS APIs and cold-start slower"),
             ("CKV_AWS_115", "Reserved concurrency takes capacity from the account's pool and throttles at a fixed number; the language has no field for it, the account limit applies"),
             ("CKV_AWS_173", "The variables are the program's stage settings, written in pipeline.rs, not secrets; Lambda encrypts them at rest with its service key"),
@@ -123,4 +123,15 @@ fn grants_policy(
         ..iam::Policy::new(PolicyDocument::new(wiring.statements.clone()), id.clone())
     };
     t.add(id, policy).map(Some)
+}
+
+/// Why the function has no dead-letter queue (checkov CKV_AWS_116): true for what invokes
+/// it.
+fn dead_letter_skip(l: &Lambda) -> (&'static str, &'static str) {
+    let reason = if l.events.iter().any(|e| e.is_asynchronous()) {
+        "Schedules and topics invoke it asynchronously: Lambda retries a failed event twice, then drops it, as CDK's default; the error alarm counts the failures and rolls a new version back"
+    } else {
+        "Invoked synchronously by API Gateway (or directly): a dead-letter queue only receives failed asynchronous invocations"
+    };
+    ("CKV_AWS_116", reason)
 }

@@ -1,6 +1,6 @@
 //! Links (grants, variables) and events (to the alias, the dead-letter alarm).
 
-use pipewright::spec::{BucketEvent, Event};
+use pipewright::spec::{Access, BucketEvent, Event};
 use serde_json::json;
 
 use crate::program::*;
@@ -151,7 +151,7 @@ fn events_reach_the_current_alias() {
     assert_eq!(rule["ScheduleExpression"], "cron(0 3 * * ? *)");
     assert_eq!(
         rule["Targets"],
-        json!([{"Arn": {"Ref": "NightlyAlias"}, "Id": "Nightly"}])
+        json!([{"Arn": {"Ref": "NightlyAlias"}, "Id": "Current"}])
     );
     let invoke = &resource(&t, "NightlySchedulePermission")["Properties"];
     assert_eq!(invoke["FunctionName"], json!({"Ref": "NightlyAlias"}));
@@ -207,6 +207,34 @@ fn a_bucket_event_is_refused_not_dropped() {
         errors
             .iter()
             .any(|e| e.message.contains("bucket `Uploads`")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn a_link_to_a_lambda_or_to_nothing_is_refused() {
+    for (target, expected) in [
+        (
+            "Worker",
+            "a lambda links tables, queues, buckets and topics",
+        ),
+        ("Ordrs", "which is no block of the stack"),
+    ] {
+        let mut stack = orders_stack();
+        stack.lambdas[0].links.push(link(target, Access::Read));
+        let errors = pipewright::synth::synthesize(&program(stack), ".").unwrap_err();
+        assert!(
+            errors.iter().any(|e| e.message.contains(expected)),
+            "{errors:?}"
+        );
+    }
+    let mut stack = orders_stack();
+    stack.lambdas[0].links[1].access = Access::Read;
+    let errors = pipewright::synth::synthesize(&program(stack), ".").unwrap_err();
+    assert!(
+        errors.iter().any(|e| e
+            .message
+            .contains("`Read` is not an access level of a queue")),
         "{errors:?}"
     );
 }

@@ -33,7 +33,10 @@ pub(super) fn event_sources(
                 batch_size,
                 window,
             } => {
-                let q = state.queues.get(queue).ok_or(EventError::NoTarget)?;
+                let q = state
+                    .queues
+                    .get(queue)
+                    .ok_or_else(|| no_target("queue", queue))?;
                 queue_mapping(
                     t,
                     l,
@@ -49,7 +52,10 @@ pub(super) fn event_sources(
                 batch_size,
                 start,
             } => {
-                let handle = state.tables.get(table).ok_or(EventError::NoTarget)?;
+                let handle = state
+                    .tables
+                    .get(table)
+                    .ok_or_else(|| no_target("table", table))?;
                 stream_mapping(t, l, table, handle, *batch_size, *start, alias)?;
             }
             Event::Schedule { expression } => {
@@ -57,7 +63,10 @@ pub(super) fn event_sources(
                 schedule(t, l, schedules, expression, alias)?;
             }
             Event::Topic { topic } => {
-                let handle = state.topics.get(topic).ok_or(EventError::NoTarget)?;
+                let handle = state
+                    .topics
+                    .get(topic)
+                    .ok_or_else(|| no_target("topic", topic))?;
                 subscription(t, l, topic, handle, alias)?;
             }
             Event::Bucket { bucket, .. } => {
@@ -73,8 +82,13 @@ pub(super) fn event_sources(
 pub(super) enum EventError {
     /// The template refused a resource.
     Template(TemplateError),
-    /// The event names no block of its kind (the grants report it first, by name).
-    NoTarget,
+    /// The event names no block of its kind.
+    NoTarget {
+        /// The kind it needs.
+        kind: &'static str,
+        /// The name it gives.
+        name: String,
+    },
     /// A bucket event: not synthesized yet.
     BucketEventsNotSynthesized(String),
 }
@@ -89,12 +103,21 @@ impl std::fmt::Display for EventError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             EventError::Template(e) => e.fmt(f),
-            EventError::NoTarget => f.write_str("an event names no block of its kind"),
+            EventError::NoTarget { kind, name } => {
+                write!(f, "has an event of `{name}`, which is no {kind} of the stack")
+            }
             EventError::BucketEventsNotSynthesized(bucket) => write!(
                 f,
                 "the event of bucket `{bucket}` cannot be synthesized yet: S3 notifications to a function's alias need a custom resource to break the cycle bucket -> alias -> function -> policy -> bucket (docs/pipeline.md)"
             ),
         }
+    }
+}
+
+fn no_target(kind: &'static str, name: &str) -> EventError {
+    EventError::NoTarget {
+        kind,
+        name: name.to_owned(),
     }
 }
 
@@ -162,9 +185,11 @@ fn schedule(
             description: Some(format!("Starts {} on its schedule", l.name).into()),
             schedule_expression: Some(expression.into()),
             state: Some("ENABLED".into()),
+            // One target per rule: its id only has to be unique in the rule (and at most
+            // 64 characters, which a block name need not be).
             targets: Some(vec![events::rule::Target::new(
                 alias.reference::<String>(),
-                l.name.clone(),
+                "Current",
             )]),
             ..events::Rule::new()
         },

@@ -3,6 +3,7 @@
 //! written, the actions in CDK's order: nothing merged or sorted, as CDK without feature
 //! flags), and one variable per link naming the linked resource.
 
+use crate::cfn::resources::{dynamo_db, s3, sqs};
 use crate::cfn::{Statement, Value};
 use crate::spec::{link_variable, Access, Event, Lambda, Link, MemberKind, Stack};
 
@@ -107,12 +108,12 @@ fn link_grants(
     let kind = stack
         .kind_of(name)
         .ok_or_else(|| format!("links `{name}`, which is no block of the stack"))?;
-    let variable = link_variable(name, kind).ok_or_else(|| {
+    let not_linkable = || {
         format!(
             "links `{name}`, a {}: a lambda links tables, queues, buckets and topics",
             kind.keyword()
         )
-    })?;
+    };
     let refused = || {
         format!(
             "`{:?}` is not an access level of a {} (`{name}`)",
@@ -123,11 +124,10 @@ fn link_grants(
     let (value, statements) = match kind {
         MemberKind::Table => {
             let table = &state.tables[name];
-            let arn: Value<String> =
-                table.get_att(crate::cfn::resources::dynamo_db::TableAttribute::Arn);
+            let arn: Value<String> = table.get_att(dynamo_db::TableAttribute::Arn);
             let indexes = Value::sub(format!(
                 "{}/index/*",
-                table.sub_att(crate::cfn::resources::dynamo_db::TableAttribute::Arn)
+                table.sub_att(dynamo_db::TableAttribute::Arn)
             ));
             (
                 table.reference(),
@@ -136,10 +136,7 @@ fn link_grants(
         }
         MemberKind::Bucket => {
             let bucket = &state.buckets[name];
-            let resources = vec![
-                bucket.get_att(crate::cfn::resources::s3::BucketAttribute::Arn),
-                objects_of(bucket),
-            ];
+            let resources = vec![bucket.get_att(s3::BucketAttribute::Arn), objects_of(bucket)];
             (
                 bucket.reference(),
                 bucket_statements(&link.access, resources).ok_or_else(refused)?,
@@ -147,7 +144,7 @@ fn link_grants(
         }
         MemberKind::Queue => {
             let queue = &state.queues[name].queue;
-            let arn = queue.get_att(crate::cfn::resources::sqs::QueueAttribute::Arn);
+            let arn = queue.get_att(sqs::QueueAttribute::Arn);
             (
                 queue.reference(),
                 queue_statements(&link.access, arn).ok_or_else(refused)?,
@@ -161,8 +158,9 @@ fn link_grants(
             let statement = Statement::allow(["sns:Publish"]).on([topic.reference::<String>()]);
             (topic.reference(), vec![statement])
         }
-        MemberKind::Lambda | MemberKind::Api => unreachable!("link_variable refused it"),
+        MemberKind::Lambda | MemberKind::Api => return Err(not_linkable()),
     };
+    let variable = link_variable(name, kind).ok_or_else(not_linkable)?;
     Ok((variable, value, statements))
 }
 
@@ -222,9 +220,7 @@ fn event_grants(stack: &Stack, state: &State, event: &Event) -> Result<Vec<State
             let q = state.queues.get(queue).ok_or_else(|| {
                 format!("has an event of queue `{queue}`, which is no queue of the stack")
             })?;
-            let arn = q
-                .queue
-                .get_att(crate::cfn::resources::sqs::QueueAttribute::Arn);
+            let arn = q.queue.get_att(sqs::QueueAttribute::Arn);
             Ok(vec![
                 Statement::allow(QUEUE_CONSUME.iter().copied()).on([arn])
             ])
@@ -237,9 +233,8 @@ fn event_grants(stack: &Stack, state: &State, event: &Event) -> Result<Vec<State
                 .ok_or_else(|| format!("has a stream event of `{table}`, which is no table of the stack with a stream"))?;
             Ok(vec![
                 Statement::allow(["dynamodb:ListStreams"]).on(["*"]),
-                Statement::allow(STREAM_READ.iter().copied()).on([handle.get_att::<String>(
-                    crate::cfn::resources::dynamo_db::TableAttribute::StreamArn,
-                )]),
+                Statement::allow(STREAM_READ.iter().copied())
+                    .on([handle.get_att::<String>(dynamo_db::TableAttribute::StreamArn)]),
             ])
         }
         Event::Schedule { .. } | Event::Topic { .. } | Event::Bucket { .. } => Ok(Vec::new()),

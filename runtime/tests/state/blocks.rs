@@ -149,3 +149,21 @@ fn destroy_and_no_recovery_are_written_as_asked() {
         .is_none());
     assert_eq!(resource(&t, "UploadsBucket")["DeletionPolicy"], "Delete");
 }
+
+#[test]
+fn a_fifo_queues_dead_letter_queue_is_fifo_too() {
+    let mut stack = orders_stack();
+    stack.queues[0].fifo = true;
+    stack.lambdas[1].events.clear();
+    let app = synthesized(stack);
+    let t: Value = serde_json::from_str(&app.stack("Dev-Orders").unwrap().template).unwrap();
+    assert_eq!(resource(&t, "JobsQueue")["Properties"]["FifoQueue"], true);
+    assert_eq!(
+        resource(&t, "JobsDeadLetterQueue")["Properties"]["FifoQueue"],
+        true
+    );
+    let standard = orders_template();
+    assert!(resource(&standard, "JobsQueue")["Properties"]
+        .get("FifoQueue")
+        .is_none());
+}

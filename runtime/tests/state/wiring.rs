@@ -238,3 +238,14 @@ fn a_link_to_a_lambda_or_to_nothing_is_refused() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn a_fifo_topic_cannot_start_a_function() {
+    let mut stack = orders_stack();
+    stack.topics[0].fifo = true;
+    let errors = pipewright::synth::synthesize(&program(stack), ".").unwrap_err();
+    assert!(
+        errors.iter().any(|e| e.message.contains("FIFO topic")),
+        "{errors:?}"
+    );
+}

@@ -237,6 +237,16 @@ fn event_grants(stack: &Stack, state: &State, event: &Event) -> Result<Vec<State
                     .on([handle.get_att::<String>(dynamo_db::TableAttribute::StreamArn)]),
             ])
         }
-        Event::Schedule { .. } | Event::Topic { .. } | Event::Bucket { .. } => Ok(Vec::new()),
+        Event::Topic { topic } => match stack.topic(topic) {
+            None => Err(format!(
+                "has an event of topic `{topic}`, which is no topic of the stack"
+            )),
+            // SNS delivers a FIFO topic's messages to SQS queues only.
+            Some(t) if t.fifo => Err(format!(
+                "has an event of topic `{topic}`, a FIFO topic: SNS delivers those to SQS queues only"
+            )),
+            Some(_) => Ok(Vec::new()),
+        },
+        Event::Schedule { .. } | Event::Bucket { .. } => Ok(Vec::new()),
     }
 }

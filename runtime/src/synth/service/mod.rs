@@ -79,11 +79,11 @@ pub(super) fn service_stack(
         let site = Site::lambda(&stack.name, &l.name);
         let wiring =
             grants::wiring(stack, &state, l).map_err(|e| SynthError::at(site.clone(), e))?;
-        let lambda = LambdaParts {
+        let parts = LambdaParts {
             wiring: &wiring,
             rollback_alarms: &state.dead_letter_alarms(l),
         };
-        let alias = approved_lambda(&mut t, stage, &env, l, asset, &lambda, &mut outputs)
+        let alias = approved_lambda(&mut t, stage, &env, l, asset, &parts, &mut outputs)
             .map_err(at(site.clone()))?;
         events::event_sources(&mut t, &state, l, &alias).map_err(|e| SynthError::at(site, e))?;
         aliases.insert(&l.name, alias);

@@ -7,7 +7,7 @@ use crate::cfn::resources::s3::{self, bucket};
 use crate::cfn::{Attributes, Handle, Metadata, PolicyDocument, Template, TemplateError, Value};
 use crate::spec::Bucket;
 
-use super::state::{deny_insecure_transport, removal_policy};
+use super::safeguards::{deny_insecure_transport, removal_policy};
 
 /// Why the bucket writes no access logs (checkov CKV_AWS_18).
 const NO_ACCESS_LOGS: (&str, &str) = (

@@ -17,7 +17,7 @@
 //! canary (version, `Current` alias, error alarm, CodeDeploy deployment group:
 //! [`canary`]), an api's REST API ([`api`]); beside them what they share (log groups,
 //! managed policies, the hash in the ids of immutable resources). The stateful blocks come
-//! first, one module each ([`table`], [`queue`], [`bucket`], [`topic`]; [`state`] declares
+//! first, one module each ([`table`], [`queue`], [`bucket`], [`topic`], sharing [`safeguards`]; [`state`] declares
 //! them and their outputs), then the lambdas, whose grants and link variables
 //! ([`grants`]) and event sources ([`events`]) refer to them.
 
@@ -30,6 +30,7 @@ mod grants;
 mod log_group;
 mod managed_policy;
 mod queue;
+mod safeguards;
 mod snapshot;
 mod state;
 mod table;

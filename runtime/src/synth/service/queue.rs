@@ -11,7 +11,7 @@ use crate::cfn::resources::{cloud_watch, sqs};
 use crate::cfn::{Attributes, Handle, Metadata, RemovalPolicy, Template, TemplateError};
 use crate::spec::{state_limits, Queue};
 
-use super::state::deny_insecure_transport;
+use super::safeguards::deny_insecure_transport;
 
 /// Why a queue has no KMS key (checkov CKV_AWS_27 only recognizes one).
 const SQS_MANAGED_ENCRYPTION: (&str, &str) = (

@@ -1,15 +1,11 @@
 //! The stateful blocks of a stack (tables, queues, buckets, topics), declared before the
-//! lambdas whose grants, variables and event sources refer to them; their outputs; and
-//! what their modules share (removal policies, the TLS-only statement).
+//! lambdas whose grants, variables and event sources refer to them; and their outputs.
 
 use std::collections::BTreeMap;
 
 use crate::cfn::resources::{cloud_watch, dynamo_db, s3, sns};
-use crate::cfn::{
-    ConditionOperator, Handle, Output, Principal, RemovalPolicy, Statement, Template,
-    TemplateError, Value,
-};
-use crate::spec::{Event, Lambda, Removal, Stack};
+use crate::cfn::{Handle, Output, Template, TemplateError, Value};
+use crate::spec::{Event, Lambda, Stack};
 
 use super::bucket::bucket;
 use super::queue::{queue, QueueResources};
@@ -112,21 +108,4 @@ pub(super) fn add_outputs(
         )?;
     }
     Ok(())
-}
-
-/// CloudFormation's `DeletionPolicy` and `UpdateReplacePolicy` for a block's `removal`.
-pub(super) fn removal_policy(removal: Removal) -> RemovalPolicy {
-    match removal {
-        Removal::Retain => RemovalPolicy::Retain,
-        Removal::Destroy => RemovalPolicy::Delete,
-    }
-}
-
-/// Denies everyone every action on the resources over a connection without TLS (CDK's
-/// `enforceSSL`).
-pub(super) fn deny_insecure_transport(action: &str, resources: Vec<Value<String>>) -> Statement {
-    Statement::deny([action])
-        .principal(Principal::Aws(vec!["*".into()]))
-        .on(resources)
-        .when(ConditionOperator::Bool, "aws:SecureTransport", "false")
 }

@@ -9,7 +9,7 @@ use crate::cfn::resources::dynamo_db::{self, table};
 use crate::cfn::{Attributes, Handle, Metadata, Template, TemplateError};
 use crate::spec::{Key, Table};
 
-use super::state::removal_policy;
+use super::safeguards::removal_policy;
 
 /// Why the table has no customer-managed key (checkov CKV_AWS_119).
 const AWS_OWNED_KEY: (&str, &str) = (

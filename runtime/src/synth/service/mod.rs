@@ -17,9 +17,10 @@
 //! canary (version, `Current` alias, error alarm, CodeDeploy deployment group:
 //! [`canary`]), an api's REST API ([`api`]); beside them what they share (log groups,
 //! managed policies, the hash in the ids of immutable resources). The stateful blocks come
-//! first, one module each ([`table`], [`queue`], [`bucket`], [`topic`], sharing [`safeguards`]; [`state`] declares
-//! them and their outputs), then the lambdas, whose grants and link variables
-//! ([`grants`]) and event sources ([`events`]) refer to them.
+//! first, one module each ([`table`], [`queue`], [`bucket`], [`topic`]) sharing
+//! [`safeguards`] (removal policies, TLS only); [`state`] declares them and their outputs.
+//! Then the lambdas, whose grants and link variables ([`grants`]) and event sources
+//! ([`events`]) refer to them.
 
 mod api;
 mod bucket;

@@ -67,10 +67,7 @@ pub use pipeline::{
     CodeBuild, ComputeType, Notifications, NotifyTarget, Pipeline, PipelineEvent, PolicyGrant,
     Source, Synth, Trigger,
 };
-pub use stack::{
-    link_variable, screaming_snake_case, Alarm, Api, Cors, DeploymentConfig, Lambda, MemberKind,
-    Stack,
-};
+pub use stack::{Alarm, Api, Cors, DeploymentConfig, Lambda, Stack};
 pub use stage::{Approval, ApprovalWhen, Stage, Wave};
 pub use state::{
     limits as state_limits, Bucket, DeadLetter, Index, Key, KeyType, Queue, Removal, StreamView,
@@ -80,7 +77,10 @@ pub use values::{
     Architecture, Duration, DEFAULT_API_STAGE, DEFAULT_MEMORY_MB, DEFAULT_QUALIFIER,
     DEFAULT_TIMEOUT, MEMORY_RANGE_MB, TIMEOUT_RANGE_SECS,
 };
-pub use wiring::{limits as event_limits, Access, BucketEvent, Event, Link, StartingPosition};
+pub use wiring::{
+    limits as event_limits, link_variable, screaming_snake_case, Access, BucketEvent, Event, Link,
+    MemberKind, StartingPosition,
+};
 
 /// A whole program: one pipeline, its stacks, and the stages that deploy them.
 #[derive(Clone, Debug, PartialEq)]

@@ -3,7 +3,7 @@
 
 use super::state::{Bucket, Queue, Table, Topic};
 use super::values::{Architecture, Duration};
-use super::wiring::{Event, Link};
+use super::wiring::{Event, Link, MemberKind};
 
 /// A `stack` block: deployed once per stage that includes it, as `STAGE-STACK`.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,92 +24,6 @@ pub struct Stack {
     pub buckets: Vec<Bucket>,
     /// Its SNS topics.
     pub topics: Vec<Topic>,
-}
-
-/// The kind of a named block of a stack (they share one namespace).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MemberKind {
-    /// A `lambda`.
-    Lambda,
-    /// An `api`.
-    Api,
-    /// A `table`.
-    Table,
-    /// A `queue`.
-    Queue,
-    /// A `bucket`.
-    Bucket,
-    /// A `topic`.
-    Topic,
-}
-
-impl MemberKind {
-    /// The block keyword.
-    pub fn keyword(self) -> &'static str {
-        match self {
-            MemberKind::Lambda => "lambda",
-            MemberKind::Api => "api",
-            MemberKind::Table => "table",
-            MemberKind::Queue => "queue",
-            MemberKind::Bucket => "bucket",
-            MemberKind::Topic => "topic",
-        }
-    }
-
-    /// The access levels a `link` to a block of this kind accepts, in the order
-    /// documented; none for a lambda or an api, which cannot be linked.
-    pub fn access_levels(self) -> &'static [&'static str] {
-        match self {
-            MemberKind::Table | MemberKind::Bucket => &["Read", "Write", "ReadWrite"],
-            MemberKind::Queue => &["Send", "Consume", "SendConsume"],
-            MemberKind::Topic => &["Publish"],
-            MemberKind::Lambda | MemberKind::Api => &[],
-        }
-    }
-
-    /// The suffix of the environment variable that names a linked block of this kind.
-    fn link_variable_suffix(self) -> Option<&'static str> {
-        match self {
-            MemberKind::Table => Some("_TABLE_NAME"),
-            MemberKind::Queue => Some("_QUEUE_URL"),
-            MemberKind::Bucket => Some("_BUCKET_NAME"),
-            MemberKind::Topic => Some("_TOPIC_ARN"),
-            MemberKind::Lambda | MemberKind::Api => None,
-        }
-    }
-}
-
-/// The environment variable through which a function finds a block it links to: the
-/// block's name in SCREAMING_SNAKE_CASE, then the kind's suffix (`Orders`, a table:
-/// `ORDERS_TABLE_NAME`; `OrderEvents`, a topic: `ORDER_EVENTS_TOPIC_ARN`). `None` for a
-/// kind that cannot be linked (lambda, api). The macro refuses an `environment` variable of
-/// the same name; synthesis sets it.
-pub fn link_variable(block: &str, kind: MemberKind) -> Option<String> {
-    kind.link_variable_suffix()
-        .map(|suffix| format!("{}{suffix}", screaming_snake_case(block)))
-}
-
-/// `OrderEvents` as `ORDER_EVENTS`: a word starts at an upper-case letter after a
-/// lower-case letter or a digit, and at the last capital of an acronym followed by a
-/// lower-case letter (`HTTPCache`: `HTTP_CACHE`).
-pub fn screaming_snake_case(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        let previous = i.checked_sub(1).map(|p| chars[p]);
-        let next = chars.get(i + 1);
-        let starts_word = c.is_ascii_uppercase()
-            && match previous {
-                Some(p) if p.is_ascii_lowercase() || p.is_ascii_digit() => true,
-                Some(p) if p.is_ascii_uppercase() => next.is_some_and(|n| n.is_ascii_lowercase()),
-                _ => false,
-            };
-        if starts_word {
-            out.push('_');
-        }
-        out.push(c.to_ascii_uppercase());
-    }
-    out
 }
 
 impl Stack {
@@ -305,50 +219,5 @@ named_enum! {
         Linear10PercentEvery3Minutes = "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
         /// 10% more every 10 minutes.
         Linear10PercentEvery10Minutes = "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::spec::Access;
-
-    #[test]
-    fn link_variables() {
-        let variable = |name, kind| link_variable(name, kind).unwrap();
-        assert_eq!(variable("Orders", MemberKind::Table), "ORDERS_TABLE_NAME");
-        assert_eq!(variable("Jobs", MemberKind::Queue), "JOBS_QUEUE_URL");
-        assert_eq!(
-            variable("Uploads", MemberKind::Bucket),
-            "UPLOADS_BUCKET_NAME"
-        );
-        assert_eq!(
-            variable("OrderEvents", MemberKind::Topic),
-            "ORDER_EVENTS_TOPIC_ARN"
-        );
-        assert_eq!(link_variable("Api", MemberKind::Lambda), None);
-        assert_eq!(link_variable("OrdersApi", MemberKind::Api), None);
-        assert_eq!(screaming_snake_case("HTTPCache"), "HTTP_CACHE");
-        assert_eq!(screaming_snake_case("Table2Items"), "TABLE2_ITEMS");
-        assert_eq!(screaming_snake_case("V2"), "V2");
-    }
-
-    #[test]
-    fn access_levels_by_kind() {
-        assert_eq!(
-            MemberKind::Queue.access_levels(),
-            ["Send", "Consume", "SendConsume"]
-        );
-        assert!(MemberKind::Lambda.access_levels().is_empty());
-        for kind in [
-            MemberKind::Table,
-            MemberKind::Queue,
-            MemberKind::Bucket,
-            MemberKind::Topic,
-        ] {
-            for level in kind.access_levels() {
-                assert!(Access::from_name(level).is_some(), "{level}");
-            }
-        }
     }
 }

@@ -3,6 +3,84 @@
 
 use super::values::Duration;
 
+/// The kind of a named block of a stack (they share one namespace).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberKind {
+    /// A `lambda`.
+    Lambda,
+    /// An `api`.
+    Api,
+    /// A `table`.
+    Table,
+    /// A `queue`.
+    Queue,
+    /// A `bucket`.
+    Bucket,
+    /// A `topic`.
+    Topic,
+}
+
+impl MemberKind {
+    /// The block keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            MemberKind::Lambda => "lambda",
+            MemberKind::Api => "api",
+            MemberKind::Table => "table",
+            MemberKind::Queue => "queue",
+            MemberKind::Bucket => "bucket",
+            MemberKind::Topic => "topic",
+        }
+    }
+
+    /// The access levels a `link` to a block of this kind accepts, in the order
+    /// documented; none for a lambda or an api, which cannot be linked.
+    pub fn access_levels(self) -> &'static [&'static str] {
+        match self {
+            MemberKind::Table | MemberKind::Bucket => &["Read", "Write", "ReadWrite"],
+            MemberKind::Queue => &["Send", "Consume", "SendConsume"],
+            MemberKind::Topic => &["Publish"],
+            MemberKind::Lambda | MemberKind::Api => &[],
+        }
+    }
+}
+
+/// The environment variable through which a linked function finds a block: the block's
+/// name in SCREAMING_SNAKE_CASE, then the kind's suffix (`OrderEvents`, a topic:
+/// `ORDER_EVENTS_TOPIC_ARN`). `None` for the kinds a lambda cannot link (lambdas, apis).
+pub fn link_variable(block: &str, kind: MemberKind) -> Option<String> {
+    let suffix = match kind {
+        MemberKind::Table => "TABLE_NAME",
+        MemberKind::Queue => "QUEUE_URL",
+        MemberKind::Bucket => "BUCKET_NAME",
+        MemberKind::Topic => "TOPIC_ARN",
+        MemberKind::Lambda | MemberKind::Api => return None,
+    };
+    Some(format!("{}_{suffix}", screaming_snake_case(block)))
+}
+
+/// `OrderEvents` -> `ORDER_EVENTS`, `HTTPCache` -> `HTTP_CACHE`, `V2Orders` ->
+/// `V2_ORDERS`: a word starts at an upper-case letter after a lower-case letter or a
+/// digit, and at the last upper-case letter of a run followed by a lower-case one.
+pub fn screaming_snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if i > 0 && c.is_ascii_uppercase() {
+            let previous = chars[i - 1];
+            let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            let starts_word = previous.is_ascii_lowercase()
+                || previous.is_ascii_digit()
+                || (previous.is_ascii_uppercase() && next_is_lower);
+            if starts_word {
+                out.push('_');
+            }
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
 /// One entry of a lambda's `link` group: a block of the same stack and the access granted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Link {
@@ -127,6 +205,18 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// Whether Lambda receives it as an asynchronous invocation (EventBridge, SNS and S3
+    /// invoke that way: a failed event is retried twice, then dropped) rather than polled
+    /// by an event source mapping (queues, streams).
+    pub fn is_asynchronous(&self) -> bool {
+        matches!(
+            self,
+            Event::Schedule { .. } | Event::Topic { .. } | Event::Bucket { .. }
+        )
+    }
+}
+
 named_enum! {
     /// The object events of a bucket a function can receive.
     BucketEvent {
@@ -164,4 +254,47 @@ pub mod limits {
     /// A stream event's default starting position, as CDK's examples use it.
     pub const DEFAULT_STARTING_POSITION: super::StartingPosition =
         super::StartingPosition::TrimHorizon;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_levels_by_kind() {
+        assert_eq!(
+            MemberKind::Queue.access_levels(),
+            ["Send", "Consume", "SendConsume"]
+        );
+        assert!(MemberKind::Lambda.access_levels().is_empty());
+        for kind in [
+            MemberKind::Table,
+            MemberKind::Queue,
+            MemberKind::Bucket,
+            MemberKind::Topic,
+        ] {
+            for level in kind.access_levels() {
+                assert!(Access::from_name(level).is_some(), "{level}");
+            }
+        }
+    }
+
+    #[test]
+    fn link_variables_name_the_block_and_its_kind() {
+        let cases = [
+            ("Orders", MemberKind::Table, "ORDERS_TABLE_NAME"),
+            ("Jobs", MemberKind::Queue, "JOBS_QUEUE_URL"),
+            ("Uploads", MemberKind::Bucket, "UPLOADS_BUCKET_NAME"),
+            ("OrderEvents", MemberKind::Topic, "ORDER_EVENTS_TOPIC_ARN"),
+            ("HTTPCache", MemberKind::Table, "HTTP_CACHE_TABLE_NAME"),
+            ("V2Orders", MemberKind::Table, "V2_ORDERS_TABLE_NAME"),
+            ("Orders2", MemberKind::Queue, "ORDERS2_QUEUE_URL"),
+            ("A", MemberKind::Topic, "A_TOPIC_ARN"),
+        ];
+        for (block, kind, variable) in cases {
+            assert_eq!(link_variable(block, kind).as_deref(), Some(variable));
+        }
+        assert_eq!(link_variable("Api", MemberKind::Lambda), None);
+        assert_eq!(link_variable("OrdersApi", MemberKind::Api), None);
+    }
 }

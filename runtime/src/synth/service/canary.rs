@@ -11,13 +11,15 @@ use super::managed_policy::managed_policy;
 
 /// The version published from the function (named after the hash of its
 /// `configuration`), the error alarm, the CodeDeploy application and deployment group that
-/// shift traffic to a new version and roll back when the alarm fires, and the `Current`
-/// alias they shift.
+/// shift traffic to a new version and roll back when the alarm fires (or one of
+/// `more_alarms`: the depth alarms of the dead-letter queues it consumes), and the
+/// `Current` alias they shift.
 pub(super) fn canary(
     t: &mut Template,
     l: &Lambda,
     function: &Handle<lambda::Function>,
     configuration: &str,
+    more_alarms: &[Handle<cloud_watch::Alarm>],
 ) -> Result<Handle<lambda::Alias>, TemplateError> {
     let n = &l.name;
     let version = t.add(
@@ -27,7 +29,7 @@ pub(super) fn canary(
             ..lambda::Version::new(function.reference())
         },
     )?;
-    let (application, group) = rollback_deployment(t, l, function)?;
+    let (application, group) = rollback_deployment(t, l, function, more_alarms)?;
     let alias = t.add_with(
         format!("{n}Alias"),
         lambda::Alias {
@@ -49,11 +51,12 @@ pub(super) fn canary(
 }
 
 /// The CodeDeploy application and deployment group that shift traffic to a new version,
-/// rolling back when the function's error alarm fires.
+/// rolling back when the function's error alarm (or one of `more_alarms`) fires.
 fn rollback_deployment(
     t: &mut Template,
     l: &Lambda,
     function: &Handle<lambda::Function>,
+    more_alarms: &[Handle<cloud_watch::Alarm>],
 ) -> Result<
     (
         Handle<code_deploy::Application>,
@@ -118,9 +121,14 @@ fn rollback_deployment(
             }),
             alarm_configuration: Some(code_deploy::deployment_group::AlarmConfiguration {
                 enabled: Some(true.into()),
-                alarms: Some(vec![code_deploy::deployment_group::Alarm {
-                    name: Some(alarm.reference()),
-                }]),
+                alarms: Some(
+                    std::iter::once(&alarm)
+                        .chain(more_alarms)
+                        .map(|a| code_deploy::deployment_group::Alarm {
+                            name: Some(a.reference()),
+                        })
+                        .collect(),
+                ),
                 ..code_deploy::deployment_group::AlarmConfiguration::default()
             }),
             auto_rollback_configuration: Some(

@@ -16,29 +16,39 @@
 //! One module per construct: a lambda's function, role and log group ([`function`]), its
 //! canary (version, `Current` alias, error alarm, CodeDeploy deployment group:
 //! [`canary`]), an api's REST API ([`api`]); beside them what they share (log groups,
-//! managed policies, the hash in the ids of immutable resources). The blocks of the next
-//! constructs (tables, queues, buckets, topics, and the event sources that connect them
-//! to the lambdas) go here the same way, one module each beside [`function`] and [`api`],
-//! and [`service_stack`] adds them with the others.
+//! managed policies, the hash in the ids of immutable resources). The stateful blocks come
+//! first, one module each ([`table`], [`queue`], [`bucket`], [`topic`]) sharing
+//! [`safeguards`] (removal policies, TLS only); [`state`] declares them and their outputs.
+//! Then the lambdas, whose grants and link variables ([`grants`]) and event sources
+//! ([`events`]) refer to them.
 
 mod api;
+mod bucket;
 mod canary;
+mod events;
 mod function;
+mod grants;
 mod log_group;
 mod managed_policy;
+mod queue;
+mod safeguards;
 mod snapshot;
+mod state;
+mod table;
+mod topic;
 
 use std::collections::BTreeMap;
 
 use crate::app::Asset;
 use crate::bootstrap_stack::Environment;
-use crate::cfn::resources::{lambda, ssm};
+use crate::cfn::resources::{cloud_watch, lambda, ssm};
 use crate::cfn::{Handle, Output, Template, TemplateError};
 use crate::plan::Site;
 use crate::spec::{Lambda, Program, Stack, Stage};
 
 use super::bootstrap_version::require_bootstrap;
 use super::error::SynthError;
+use grants::Wiring;
 
 /// Builds the template of `stack` as deployed by `stage`, and the names of its outputs.
 /// `assets` holds the bundle of each of the stack's lambdas, in the same order.
@@ -64,11 +74,20 @@ pub(super) fn service_stack(
         region: &stage.region,
     };
 
+    let state = state::declare(&mut t, stack).map_err(at(Site::stack(&stack.name)))?;
     let mut outputs = Vec::new();
     let mut aliases: BTreeMap<&str, Handle<lambda::Alias>> = BTreeMap::new();
     for (l, asset) in stack.lambdas.iter().zip(assets) {
-        let alias = approved_lambda(&mut t, stage, &env, l, asset, &mut outputs)
-            .map_err(at(Site::lambda(&stack.name, &l.name)))?;
+        let site = Site::lambda(&stack.name, &l.name);
+        let wiring =
+            grants::wiring(stack, &state, l).map_err(|e| SynthError::at(site.clone(), e))?;
+        let parts = LambdaParts {
+            wiring: &wiring,
+            rollback_alarms: &state.dead_letter_alarms(l),
+        };
+        let alias = approved_lambda(&mut t, stage, &env, l, asset, &parts, &mut outputs)
+            .map_err(at(site.clone()))?;
+        events::event_sources(&mut t, &state, l, &alias).map_err(|e| SynthError::at(site, e))?;
         aliases.insert(&l.name, alias);
     }
     if !stack.apis.is_empty() {
@@ -84,7 +103,8 @@ pub(super) fn service_stack(
                 .map_err(at(Site::api(&stack.name, &api.name)))?;
         }
     }
-    if stack.lambdas.is_empty() && stack.apis.is_empty() {
+    state::add_outputs(&mut t, stack, &state).map_err(at(Site::stack(&stack.name)))?;
+    if t.resources().next().is_none() {
         // CloudFormation refuses a template without resources: a stack with nothing in
         // it yet gets a free marker parameter, so the pipeline deploys it like the others.
         t.add(
@@ -102,7 +122,22 @@ pub(super) fn service_stack(
         )
         .map_err(at(Site::stack(&stack.name)))?;
     }
+    outputs.extend(stack.output_names().into_iter().skip(outputs.len()));
+    let declared: Vec<&str> = t.outputs().map(|(name, _)| name).collect();
+    if declared != outputs {
+        return Err(SynthError::at(
+            Site::stack(&stack.name),
+            format!("the template's outputs {declared:?} are not the stack's outputs {outputs:?}"),
+        ));
+    }
     Ok((t, outputs))
+}
+
+/// What a lambda gets from the stateful blocks: its grants and link variables, and the
+/// alarms beside its error alarm that roll its canary back.
+struct LambdaParts<'a> {
+    wiring: &'a Wiring,
+    rollback_alarms: &'a [Handle<cloud_watch::Alarm>],
 }
 
 /// Function, role, log group, version, `Current` alias, error alarm, and the CodeDeploy
@@ -114,10 +149,11 @@ fn approved_lambda(
     env: &Environment<'_>,
     l: &Lambda,
     asset: &Asset,
+    parts: &LambdaParts<'_>,
     outputs: &mut Vec<String>,
 ) -> Result<Handle<lambda::Alias>, TemplateError> {
-    let (function, configuration) = function::function(t, stage, env, l, asset)?;
-    let alias = canary::canary(t, l, &function, &configuration)?;
+    let (function, configuration) = function::function(t, stage, env, l, asset, parts.wiring)?;
+    let alias = canary::canary(t, l, &function, &configuration, parts.rollback_alarms)?;
     let n = &l.name;
     t.add_output(
         format!("{n}FunctionName"),

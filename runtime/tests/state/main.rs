@@ -6,6 +6,7 @@
 //! nothing in it ([`lint`]).
 
 mod blocks;
+mod cdk;
 mod lint;
 mod program;
 mod wiring;

@@ -56,7 +56,7 @@ pub(super) fn declare(t: &mut Template, stack: &Stack) -> Result<State, Template
 }
 
 /// The outputs of the stateful blocks, after the lambdas' and the apis': their names are
-/// the tail of [`Stack::output_names`], in its order (tables, queues and their dead-letter
+/// the next of [`Stack::output_names`], in its order (tables, queues and their dead-letter
 /// queues, buckets, topics).
 pub(super) fn add_outputs(
     t: &mut Template,
@@ -95,11 +95,12 @@ pub(super) fn add_outputs(
             state.topics[&spec.name].reference(),
         ));
     }
-    let names = stack.output_names();
-    let state_names = &names[names.len() - values.len()..];
-    for (name, (description, value)) in state_names.iter().zip(values) {
+    // The lambdas' and apis' outputs are declared: the stateful blocks' come next.
+    let declared = t.outputs().count();
+    let names = stack.output_names().into_iter().skip(declared);
+    for (name, (description, value)) in names.zip(values) {
         t.add_output(
-            name.clone(),
+            name,
             Output {
                 description: Some(description),
                 value,

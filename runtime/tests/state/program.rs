@@ -185,6 +185,7 @@ pub fn program(stack: Stack) -> Program {
         binary: "deploy".into(),
         package: "pipeline".into(),
         binary_kind: Default::default(),
+        select_package: false,
     }
 }
 

@@ -48,38 +48,19 @@ impl MemberKind {
 /// The environment variable through which a linked function finds a block: the block's
 /// name in SCREAMING_SNAKE_CASE, then the kind's suffix (`OrderEvents`, a topic:
 /// `ORDER_EVENTS_TOPIC_ARN`). `None` for the kinds a lambda cannot link (lambdas, apis).
+/// The naming is `pipewright-links`', the crate through which the function reads them.
 pub fn link_variable(block: &str, kind: MemberKind) -> Option<String> {
-    let suffix = match kind {
-        MemberKind::Table => "TABLE_NAME",
-        MemberKind::Queue => "QUEUE_URL",
-        MemberKind::Bucket => "BUCKET_NAME",
-        MemberKind::Topic => "TOPIC_ARN",
+    let kind = match kind {
+        MemberKind::Table => pipewright_links::Kind::Table,
+        MemberKind::Queue => pipewright_links::Kind::Queue,
+        MemberKind::Bucket => pipewright_links::Kind::Bucket,
+        MemberKind::Topic => pipewright_links::Kind::Topic,
         MemberKind::Lambda | MemberKind::Api => return None,
     };
-    Some(format!("{}_{suffix}", screaming_snake_case(block)))
+    Some(pipewright_links::variable_name(block, kind))
 }
 
-/// `OrderEvents` -> `ORDER_EVENTS`, `HTTPCache` -> `HTTP_CACHE`, `V2Orders` ->
-/// `V2_ORDERS`: a word starts at an upper-case letter after a lower-case letter or a
-/// digit, and at the last upper-case letter of a run followed by a lower-case one.
-pub fn screaming_snake_case(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if i > 0 && c.is_ascii_uppercase() {
-            let previous = chars[i - 1];
-            let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            let starts_word = previous.is_ascii_lowercase()
-                || previous.is_ascii_digit()
-                || (previous.is_ascii_uppercase() && next_is_lower);
-            if starts_word {
-                out.push('_');
-            }
-        }
-        out.push(c.to_ascii_uppercase());
-    }
-    out
-}
+pub use pipewright_links::screaming_snake_case;
 
 /// One entry of a lambda's `link` group: a block of the same stack and the access granted.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -20,10 +20,11 @@ import time
 
 # The binaries that take longest first, so that the short ones fill in around them.
 SLOW_FIRST = [
+    "rehearse",
     "engine",
     "adoption",
-    "rehearse",
-    "suite",  # the language suite (trybuild)
+    "ui",  # the language suite (trybuild)
+    "language",
     "deploy_assets",
     "deploy_moto",
     "checkov",
@@ -55,9 +56,20 @@ def test_binaries(cargo):
     return sorted(binaries, key=lambda b: rank.get(b[0], len(SLOW_FIRST)))
 
 
+def dylib_path():
+    """Where `cargo test` lets test binaries find Rust's shared libraries: a proc-macro
+    crate's unit tests link libstd dynamically."""
+    sysroot = subprocess.run(["rustc", "--print", "sysroot"], stdout=subprocess.PIPE,
+                             text=True, check=True).stdout.strip()
+    paths = [os.path.join(sysroot, "lib")]
+    if os.environ.get("LD_LIBRARY_PATH"):
+        paths.append(os.environ["LD_LIBRARY_PATH"])
+    return os.pathsep.join(paths)
+
+
 def run(job, cargo, results, lock):
     name, command, cwd = job
-    env = dict(os.environ, CARGO=cargo, CARGO_MANIFEST_DIR=cwd)
+    env = dict(os.environ, CARGO=cargo, CARGO_MANIFEST_DIR=cwd, LD_LIBRARY_PATH=DYLIB_PATH)
     started = time.monotonic()
     done = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, errors="replace")
@@ -67,6 +79,9 @@ def run(job, cargo, results, lock):
               f"{'ok' if done.returncode == 0 else 'FAILED'}", flush=True)
         print(done.stdout, end="", flush=True)
         results.append((name, seconds, done.returncode))
+
+
+DYLIB_PATH = dylib_path()
 
 
 def main():

@@ -110,7 +110,9 @@ fn point_at_this_checkout(project: &Path) {
 
 /// `cargo ARGS` in the project, with the shared target directory. The program's debug build
 /// goes without debug info: nothing here reads it, and writing it is a good part of a cold
-/// build (the suite's time on CI).
+/// build (the suite's time on CI). The Lambda builds go without optimizations, as in the
+/// rehearsal tests: what is checked here is that they build and serve, not their size or
+/// speed (tests/deploy_assets.rs checks those of the reference service's bundle).
 fn cargo_command(project: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command
@@ -118,6 +120,11 @@ fn cargo_command(project: &Path, args: &[&str]) -> Command {
         .current_dir(project)
         .env("CARGO_TARGET_DIR", target_dir())
         .env("CARGO_PROFILE_DEV_DEBUG", "false");
+    for profile in ["RELEASE", "RELEASE_LAMBDA"] {
+        for (setting, value) in [("OPT_LEVEL", "0"), ("LTO", "off"), ("CODEGEN_UNITS", "16")] {
+            command.env(format!("CARGO_PROFILE_{profile}_{setting}"), value);
+        }
+    }
     command
 }
 

@@ -284,7 +284,9 @@ mod tests {
         assert!(compiles(
             "[target.'cfg(unix)'.dependencies]\nl = { package = \"pipewright-links\", version = \"0.1\" }\n"
         ));
-        assert!(!compiles("[dev-dependencies]\npipewright-links = \"0.1\"\n"));
+        assert!(!compiles(
+            "[dev-dependencies]\npipewright-links = \"0.1\"\n"
+        ));
         assert!(!compiles(
             "[dependencies]\npipewright-links = { version = \"0.1\", optional = true }\n"
         ));

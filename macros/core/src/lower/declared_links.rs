@@ -75,12 +75,42 @@ impl Cx {
 /// The named blocks of a stack, with their kinds.
 fn stack_blocks(stack: &Stack) -> Vec<(&str, MemberKind)> {
     let mut blocks = Vec::new();
-    blocks.extend(stack.lambdas.iter().map(|b| (b.name.as_str(), MemberKind::Lambda)));
-    blocks.extend(stack.apis.iter().map(|b| (b.name.as_str(), MemberKind::Api)));
-    blocks.extend(stack.tables.iter().map(|b| (b.name.as_str(), MemberKind::Table)));
-    blocks.extend(stack.queues.iter().map(|b| (b.name.as_str(), MemberKind::Queue)));
-    blocks.extend(stack.buckets.iter().map(|b| (b.name.as_str(), MemberKind::Bucket)));
-    blocks.extend(stack.topics.iter().map(|b| (b.name.as_str(), MemberKind::Topic)));
+    blocks.extend(
+        stack
+            .lambdas
+            .iter()
+            .map(|b| (b.name.as_str(), MemberKind::Lambda)),
+    );
+    blocks.extend(
+        stack
+            .apis
+            .iter()
+            .map(|b| (b.name.as_str(), MemberKind::Api)),
+    );
+    blocks.extend(
+        stack
+            .tables
+            .iter()
+            .map(|b| (b.name.as_str(), MemberKind::Table)),
+    );
+    blocks.extend(
+        stack
+            .queues
+            .iter()
+            .map(|b| (b.name.as_str(), MemberKind::Queue)),
+    );
+    blocks.extend(
+        stack
+            .buckets
+            .iter()
+            .map(|b| (b.name.as_str(), MemberKind::Bucket)),
+    );
+    blocks.extend(
+        stack
+            .topics
+            .iter()
+            .map(|b| (b.name.as_str(), MemberKind::Topic)),
+    );
     blocks
 }
 
@@ -245,8 +275,7 @@ fn includes(granted: &Access, needed: &Access) -> bool {
     let can = |a: &Access| [a.reads(), a.writes(), a.sends(), a.consumes()];
     let (granted_can, needed_can) = (can(granted), can(needed));
     granted == needed
-        || (needed_can.contains(&true)
-            && needed_can.iter().zip(granted_can).all(|(n, g)| !n || g))
+        || (needed_can.contains(&true) && needed_can.iter().zip(granted_can).all(|(n, g)| !n || g))
 }
 
 /// The narrowest level of `kind` that includes both.
@@ -319,7 +348,10 @@ mod tests {
         );
         let (_, message) =
             check(&[link("Jobs", "Send")], declared("Table", "Orders", "Read")).unwrap();
-        assert!(message.ends_with("add `Orders: Read` to its `link`"), "{message}");
+        assert!(
+            message.ends_with("add `Orders: Read` to its `link`"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -330,33 +362,56 @@ mod tests {
             ("Read", "Read"),
             ("ReadWrite", "ReadWrite"),
         ] {
-            assert!(check(&[link("Orders", granted)], declared("Table", "Orders", needed)).is_none());
+            assert!(check(
+                &[link("Orders", granted)],
+                declared("Table", "Orders", needed)
+            )
+            .is_none());
         }
         for (granted, needed) in [("SendConsume", "Send"), ("SendConsume", "Consume")] {
             assert!(check(&[link("Jobs", granted)], declared("Queue", "Jobs", needed)).is_none());
         }
-        assert!(check(&[link("Events", "Publish")], declared("Topic", "Events", "Publish")).is_none());
+        assert!(check(
+            &[link("Events", "Publish")],
+            declared("Topic", "Events", "Publish")
+        )
+        .is_none());
 
-        let (at, message) =
-            check(&[link("Orders", "Read")], declared("Table", "Orders", "ReadWrite")).unwrap();
+        let (at, message) = check(
+            &[link("Orders", "Read")],
+            declared("Table", "Orders", "ReadWrite"),
+        )
+        .unwrap();
         assert_eq!(at, At::LinkAccess("Orders".into()));
         assert_eq!(
             message,
             "function `Api` (package `orders`, bin `api`) declares `Table(Orders, ReadWrite)` in src/bin/api.rs:12, \
              but lambda `Api` links table `Orders` with `Read` only: link it with `ReadWrite`"
         );
-        let (_, message) =
-            check(&[link("Jobs", "Send")], declared("Queue", "Jobs", "Consume")).unwrap();
-        assert!(message.ends_with("with `Send` only: link it with `SendConsume`"), "{message}");
-        let (_, message) =
-            check(&[link("Orders", "Write")], declared("Table", "Orders", "Read")).unwrap();
+        let (_, message) = check(
+            &[link("Jobs", "Send")],
+            declared("Queue", "Jobs", "Consume"),
+        )
+        .unwrap();
+        assert!(
+            message.ends_with("with `Send` only: link it with `SendConsume`"),
+            "{message}"
+        );
+        let (_, message) = check(
+            &[link("Orders", "Write")],
+            declared("Table", "Orders", "Read"),
+        )
+        .unwrap();
         assert!(message.ends_with("link it with `ReadWrite`"), "{message}");
     }
 
     #[test]
     fn the_declared_kind_must_be_the_blocks() {
-        let (at, message) =
-            check(&[link("Orders", "ReadWrite")], declared("Queue", "Orders", "Send")).unwrap();
+        let (at, message) = check(
+            &[link("Orders", "ReadWrite")],
+            declared("Queue", "Orders", "Send"),
+        )
+        .unwrap();
         assert_eq!(at, At::LinkName("Orders".into()));
         assert!(
             message.ends_with("declares `Queue(Orders, Send)` in src/bin/api.rs:12, but `Orders` is a table: declare it `Table(Orders, ...)`"),
@@ -365,11 +420,22 @@ mod tests {
         // Not linked: at the lambda; a lambda is no linkable block.
         let (at, message) = check(&[], declared("Table", "Api", "Read")).unwrap();
         assert_eq!(at, At::Lambda);
-        assert!(message.ends_with("but `Api` is a lambda: a function is linked to a table, queue, bucket or topic"), "{message}");
+        assert!(
+            message.ends_with(
+                "but `Api` is a lambda: a function is linked to a table, queue, bucket or topic"
+            ),
+            "{message}"
+        );
         // An access the kind does not have compiles in the function: said here.
-        let (_, message) =
-            check(&[link("Orders", "ReadWrite")], declared("Table", "Orders", "Send")).unwrap();
-        assert!(message.ends_with("but a table takes `Read`, `Write` or `ReadWrite`"), "{message}");
+        let (_, message) = check(
+            &[link("Orders", "ReadWrite")],
+            declared("Table", "Orders", "Send"),
+        )
+        .unwrap();
+        assert!(
+            message.ends_with("but a table takes `Read`, `Write` or `ReadWrite`"),
+            "{message}"
+        );
     }
 
     #[test]

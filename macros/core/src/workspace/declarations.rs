@@ -55,11 +55,17 @@ impl LocalPackage {
         if !self.links_in_lambda_build {
             return declared;
         }
-        let roots = self.roots.bin(bin).into_iter().chain(self.roots.lib.as_deref());
+        let roots = self
+            .roots
+            .bin(bin)
+            .into_iter()
+            .chain(self.roots.lib.as_deref());
         for root in roots {
             for file in module_tree(root, &mut declared.files) {
                 let relative = relative_path(&file.path, &self.dir);
-                declared.declarations.extend(declarations_in(&file, &relative));
+                declared
+                    .declarations
+                    .extend(declarations_in(&file, &relative));
             }
         }
         declared
@@ -189,7 +195,10 @@ mod tests {
                     mod b { links! { struct L { x: Table(X, Read) } } }\n";
         assert_eq!(
             declared(text),
-            ["Table(X, Read) at src/main.rs:1", "Table(X, Read) at src/main.rs:2"]
+            [
+                "Table(X, Read) at src/main.rs:1",
+                "Table(X, Read) at src/main.rs:2"
+            ]
         );
     }
 
@@ -228,10 +237,14 @@ mod tests {
             located("api"),
             ["Orders src/bin/api/links.rs:2", "Jobs src/lib.rs:1"]
         );
-        assert_eq!(located("worker"), ["Orders src/bin/worker.rs:1", "Jobs src/lib.rs:1"]);
+        assert_eq!(
+            located("worker"),
+            ["Orders src/bin/worker.rs:1", "Jobs src/lib.rs:1"]
+        );
         assert_eq!(package.declared_links("api").files.len(), 3);
         // Without the crate in its build, nothing is read.
-        let plain: pipewright::cargo_manifest::Toml = "[package]\nname = \"plain\"\n".parse().unwrap();
+        let plain: pipewright::cargo_manifest::Toml =
+            "[package]\nname = \"plain\"\n".parse().unwrap();
         let mut ws = super::super::Workspace::default();
         ws.add_package(&dir, &plain, &dir).unwrap();
         let nothing = ws.package("plain").unwrap().declared_links("api");

@@ -49,7 +49,7 @@ pub(super) fn invocations<'a>(text: &'a str, name: &str) -> Vec<Invocation<'a>> 
 }
 
 /// The token closing the group `tokens[0]` opens.
-fn matching_close<'t>(tokens: &'t [Token]) -> Option<&'t Token> {
+fn matching_close(tokens: &[Token]) -> Option<&Token> {
     let mut depth = 0usize;
     for token in tokens {
         match token.kind {

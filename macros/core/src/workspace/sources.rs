@@ -258,10 +258,8 @@ mod tests {
 
     impl Tree {
         fn new(name: &str, files: &[(&str, &str)]) -> Tree {
-            let dir = std::env::temp_dir().join(format!(
-                "pipewright-sources-{name}-{}",
-                std::process::id()
-            ));
+            let dir = std::env::temp_dir()
+                .join(format!("pipewright-sources-{name}-{}", std::process::id()));
             let _ = fs::remove_dir_all(&dir);
             for (path, text) in files {
                 let path = dir.join(path);
@@ -367,10 +365,7 @@ mod tests {
         assert_eq!(root("worker"), ["src/bin/worker.rs"]);
         assert_eq!(root("orders"), ["src/main.rs"]);
         assert_eq!(root("api"), ["src/bin/api/main.rs"]);
-        assert_eq!(
-            tree.relative(&[roots.lib.clone().unwrap()]),
-            ["src/lib.rs"]
-        );
+        assert_eq!(tree.relative(&[roots.lib.clone().unwrap()]), ["src/lib.rs"]);
         let no_lib: Toml = "[package]\nname = \"orders\"\nautolib = false\n"
             .parse()
             .unwrap();

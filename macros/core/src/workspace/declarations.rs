@@ -6,10 +6,13 @@ use std::path::{Path, PathBuf};
 use proc_macro2::TokenStream;
 use syn::visit::{self, Visit};
 
-use super::invocations::invocations;
+use super::invocations::scan;
 use super::sources::{is_cfg_test, module_tree, SourceFile};
 use super::LocalPackage;
 use crate::syntax::{is_links_macro, LinksDeclaration};
+
+/// The name the declaration macro is invoked by.
+const LINKS_MACRO: &str = "links";
 
 /// One declared link, as written: `KIND(BLOCK, ACCESS)` and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,7 +64,7 @@ impl LocalPackage {
             .into_iter()
             .chain(self.roots.lib.as_deref());
         for root in roots {
-            for file in module_tree(root, &mut declared.files) {
+            for file in module_tree(root, LINKS_MACRO, &mut declared.files) {
                 let relative = relative_path(&file.path, &self.dir);
                 declared
                     .declarations
@@ -77,7 +80,8 @@ impl LocalPackage {
 fn declarations_in(file: &SourceFile, relative: &str) -> Vec<Declaration> {
     let mut visitor = LinksInvocations::default();
     visitor.visit_file(&file.syntax);
-    let mut lines = invocations(&file.text, "links")
+    let mut lines = scan(&file.text, LINKS_MACRO)
+        .invocations
         .into_iter()
         .map(|i| (i.line, normalized(i.body)))
         .collect::<Vec<_>>();

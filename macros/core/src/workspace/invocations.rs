@@ -14,9 +14,17 @@ pub(super) struct Invocation<'a> {
     pub(super) body: &'a str,
 }
 
+/// What the scan of a source text found.
+pub(super) struct Scan<'a> {
+    /// Every invocation of the macro, in the order written, nested ones too.
+    pub(super) invocations: Vec<Invocation<'a>>,
+    /// Whether the text declares a file module (`mod NAME;`).
+    pub(super) file_modules: bool,
+}
+
 /// Every invocation `NAME!(...)`, `NAME![...]` or `NAME! { ... }` of `text` (paths such as
-/// `krate::NAME!` included), in the order written, nested ones too.
-pub(super) fn invocations<'a>(text: &'a str, name: &str) -> Vec<Invocation<'a>> {
+/// `krate::NAME!` included), and whether it declares a file module.
+pub(super) fn scan<'a>(text: &'a str, name: &str) -> Scan<'a> {
     let mut lexer = Lexer {
         text,
         pos: 0,
@@ -26,22 +34,29 @@ pub(super) fn invocations<'a>(text: &'a str, name: &str) -> Vec<Invocation<'a>> 
     while let Some(token) = lexer.next_token() {
         tokens.push(token);
     }
-    let mut found = Vec::new();
+    let is_word =
+        |token: &Token, word: &str| token.kind == Kind::Ident && text[token.range.clone()] == *word;
+    let mut found = Scan {
+        invocations: Vec::new(),
+        file_modules: false,
+    };
     for (i, window) in tokens.windows(3).enumerate() {
-        let [name_token, bang, open] = window else {
+        let [first, second, third] = window else {
             continue;
         };
-        let is_call = text[name_token.range.clone()] == *name
-            && name_token.kind == Kind::Ident
-            && bang.kind == Kind::Punct('!')
-            && matches!(open.kind, Kind::Open(_));
+        if is_word(first, "mod") && second.kind == Kind::Ident && third.kind == Kind::Punct(';') {
+            found.file_modules = true;
+        }
+        let is_call = is_word(first, name)
+            && second.kind == Kind::Punct('!')
+            && matches!(third.kind, Kind::Open(_));
         if !is_call {
             continue;
         }
         if let Some(close) = matching_close(&tokens[i + 2..]) {
-            found.push(Invocation {
-                line: name_token.line,
-                body: &text[open.range.end..close.range.start],
+            found.invocations.push(Invocation {
+                line: first.line,
+                body: &text[third.range.end..close.range.start],
             });
         }
     }
@@ -273,7 +288,8 @@ mod tests {
     use super::*;
 
     fn lines_and_bodies(text: &str) -> Vec<(usize, String)> {
-        invocations(text, "links")
+        scan(text, "links")
+            .invocations
             .into_iter()
             .map(|i| (i.line, i.body.trim().to_owned()))
             .collect()
@@ -312,6 +328,18 @@ let r#type = links! { struct Real { brace: Table(X, Read) } };
             lines_and_bodies(text),
             [(10, "struct Real { brace: Table(X, Read) }".to_owned())]
         );
+    }
+
+    #[test]
+    fn knows_whether_a_file_declares_file_modules() {
+        let declares = |text: &str| scan(text, "links").file_modules;
+        assert!(declares("mod a;"));
+        assert!(declares("#[path = \"x.rs\"] pub(crate) mod r#type;"));
+        assert!(declares("mod inline { mod nested; }"));
+        assert!(!declares("mod inline { fn f() {} }"));
+        assert!(!declares(
+            "// mod commented;\nconst S: &str = \"mod in_a_string;\";"
+        ));
     }
 
     #[test]

@@ -53,6 +53,28 @@ pub fn pipeline_in_lambda_build(
     aws.or_else(|| compiled.into_iter().next())
 }
 
+/// The crate of typed links (`links!`): a function's code declares what it uses with it, so
+/// only a package whose Lambda build compiles it can hold a declaration.
+pub const LINKS_CRATE: &str = "pipewright-links";
+
+/// Whether a default Lambda build of the package described by `manifest` compiles the package
+/// `crate_name`, under its own name or renamed (`workspace_deps` as for
+/// [`pipeline_in_lambda_build`]).
+pub fn lambda_build_compiles(
+    manifest: &Toml,
+    workspace_deps: Option<&Toml>,
+    crate_name: &str,
+) -> bool {
+    let features = default_features(manifest);
+    lambda_dependency_tables(manifest)
+        .into_iter()
+        .flat_map(|table| table.iter())
+        .any(|(key, spec)| {
+            resolve_workspace(key, spec, workspace_deps)
+                .is_some_and(|spec| spec.package == crate_name && spec.active(key, &features))
+        })
+}
+
 /// The dependency tables a Lambda build reads: `[dependencies]` and the target-specific
 /// ones, except those whose condition names the Lambda build's cfg (such as
 /// `cfg(not(pipewright_lambda))`, the way to keep a dependency out of it).
@@ -246,6 +268,29 @@ mod tests {
         ] {
             assert_eq!(check(&manifest), None, "{manifest}");
         }
+    }
+
+    #[test]
+    fn finds_the_links_crate_in_the_lambda_build_only() {
+        let compiles = |manifest: &str| {
+            let manifest: Toml = format!("{PACKAGE}{manifest}").parse().unwrap();
+            let workspace: Toml = "links = { package = \"pipewright-links\", path = \"links\" }"
+                .parse()
+                .unwrap();
+            lambda_build_compiles(&manifest, Some(&workspace), LINKS_CRATE)
+        };
+        assert!(compiles("[dependencies]\npipewright-links = \"0.1\"\n"));
+        assert!(compiles("[dependencies]\nlinks = { workspace = true }\n"));
+        assert!(compiles(
+            "[target.'cfg(unix)'.dependencies]\nl = { package = \"pipewright-links\", version = \"0.1\" }\n"
+        ));
+        assert!(!compiles(
+            "[dev-dependencies]\npipewright-links = \"0.1\"\n"
+        ));
+        assert!(!compiles(
+            "[dependencies]\npipewright-links = { version = \"0.1\", optional = true }\n"
+        ));
+        assert!(!compiles("[dependencies]\nserde = \"1\"\n"));
     }
 
     #[test]

@@ -11,11 +11,27 @@ use super::spans::Spans;
 use crate::diagnostics::Diagnostics;
 use crate::syntax;
 
-/// The span of a `package`/`bin` field, kept to report workspace errors there.
-#[derive(Clone, Copy)]
+/// Where a lambda's name and fields were written, kept to report what is found after its
+/// stack is lowered there: workspace errors at `package`/`bin`, what its function's code
+/// declares at its `link` field and entries.
+#[derive(Clone)]
 pub(super) struct FieldSpan {
     pub(super) package: Span,
     pub(super) bin: Option<Span>,
+    /// The lambda's name.
+    pub(super) name: Span,
+    /// The name of its `link` field, when written.
+    pub(super) link: Option<Span>,
+    /// Each entry of its `link` group that names a block.
+    pub(super) links: Vec<LinkSpan>,
+}
+
+/// One entry of a `link` group: the block, where its name and its access were written.
+#[derive(Clone)]
+pub(super) struct LinkSpan {
+    pub(super) target: String,
+    pub(super) name: Span,
+    pub(super) access: Span,
 }
 
 pub(super) struct Cx {

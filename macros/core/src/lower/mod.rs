@@ -7,11 +7,13 @@
 //! and of an approval (`approval.rs`); then one file per construct: the pipeline
 //! (`pipeline.rs`), stacks and their lambdas and APIs (`stack.rs`), their tables, queues,
 //! buckets and topics (`state.rs`), the links and events of lambdas (`wiring.rs`), stages
-//! and waves (`stages.rs`), and the workspace packages the lambdas are built from (`packages.rs`).
+//! and waves (`stages.rs`), the workspace packages the lambdas are built from (`packages.rs`),
+//! and what their functions' code declares it uses (`declared_links.rs`).
 
 mod approval;
 mod collections;
 mod context;
+mod declared_links;
 mod fields;
 mod packages;
 mod pipeline;
@@ -135,7 +137,13 @@ pub fn lower(
         })
         .collect();
 
-    let (packages, tracked) = cx.packages(&mut stacks, workspace);
+    let (packages, mut tracked) = cx.packages(&mut stacks, workspace);
+    // The package's fingerprint tracks most of them already; not a `#[path]` elsewhere.
+    for file in cx.declared_links(&stacks, workspace) {
+        if !tracked.contains(&file) {
+            tracked.push(file);
+        }
+    }
     let program = pipeline.map(|pipeline| Program {
         pipeline,
         stacks: stacks.into_iter().map(|(s, _)| s).collect(),

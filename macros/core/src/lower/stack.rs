@@ -10,7 +10,7 @@ use syn::Ident;
 
 use super::context::{Cx, FieldSpan};
 use super::fields::Fields;
-use super::wiring::{model_events, model_links, Members};
+use super::wiring::{link_spans, model_events, model_links, Members};
 use crate::diagnostics::{closest, did_you_mean_or, list, suggestion};
 use crate::syntax::{
     self, ApiBlock, BucketBlock, LambdaBlock, QueueBlock, StackBlock, StackMember, TableBlock,
@@ -200,12 +200,16 @@ impl Cx {
         );
         let package = f.required_str("package");
         let bin = f.str("bin");
-        let spans = FieldSpan {
+        let link_field = block.fields.fields.iter().find(|f| f.name.text() == "link");
+        let mut spans = FieldSpan {
             package: package
                 .as_ref()
                 .map(|p| p.span)
                 .unwrap_or(block.name.span()),
             bin: bin.as_ref().map(|b| b.span),
+            name: block.name.span(),
+            link: link_field.map(|f| f.name_span()),
+            links: Vec::new(),
         };
         let description = f.str("description").map(|d| d.value).or(doc);
         let memory = f
@@ -302,6 +306,7 @@ impl Cx {
             events: Vec::new(),
         };
         self.check_wiring(&lambda, &links, &events, &block.fields.fields, members);
+        spans.links = link_spans(&links);
         lambda.links = model_links(links);
         lambda.events = model_events(events);
         (lambda, spans)

@@ -10,7 +10,7 @@ use pipewright::spec::{
 use proc_macro2::Span;
 use syn::spanned::Spanned as _;
 
-use super::context::{Cx, FieldSpan, Located};
+use super::context::{Cx, FieldSpan, LinkSpan, Located};
 use super::fields::Fields;
 use crate::diagnostics::{did_you_mean_or, Diagnostics};
 use crate::syntax::{Field, StageBlock, Value};
@@ -114,14 +114,15 @@ fn or_list(items: &[String]) -> String {
 }
 
 /// "`a`, `b` or `c`".
-fn either(items: &[&str]) -> String {
+pub(super) fn either(items: &[&str]) -> String {
     or_list(&items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>())
 }
 
-/// One link as written: what it grants, and the kind of the block.
+/// One link as written: what it grants, the kind of the block, and where it was written.
 pub(super) struct WrittenLink {
     link: Link,
     kind: MemberKind,
+    span: LinkSpan,
 }
 
 impl Fields<'_, '_> {
@@ -151,6 +152,11 @@ impl Fields<'_, '_> {
             };
             if let Some(access) = self.access(entry, &target, kind) {
                 links.push(WrittenLink {
+                    span: LinkSpan {
+                        target: target.clone(),
+                        name: span,
+                        access: entry.value_span(),
+                    },
                     link: Link { target, access },
                     kind,
                 });
@@ -519,6 +525,11 @@ impl Cx {
             }
         }
     }
+}
+
+/// Where each link was written.
+pub(super) fn link_spans(links: &[WrittenLink]) -> Vec<LinkSpan> {
+    links.iter().map(|l| l.span.clone()).collect()
 }
 
 /// The links as the model has them.

@@ -11,11 +11,15 @@
 //! [`WaveBlock`], ...), the stateful blocks of a stack ([`TableBlock`], [`QueueBlock`],
 //! [`BucketBlock`], [`TopicBlock`]), their doc comments ([`Docs`]), and their `{ field: value, ... }`
 //! bodies ([`FieldList`], [`Field`], [`Value`]).
+//!
+//! And the other side of a `link`: the `links! { ... }` declaration of `pipewright-links` in a
+//! function's code ([`LinksDeclaration`]), which the macro checks against the lambda's links.
 
 mod blocks;
 mod docs;
 mod fields;
 mod keywords;
+mod links;
 mod names;
 mod program;
 mod state;
@@ -29,5 +33,6 @@ pub use fields::{
     Field, FieldList, FieldName, GroupValue, IntValue, ListValue, Value, MAX_VALUE_DEPTH,
 };
 pub use keywords::{kw, STACK_KEYWORDS, TOP_LEVEL_KEYWORDS, WAVE_KEYWORDS};
+pub use links::{is_links_macro, DeclaredLink, LinksDeclaration};
 pub use program::{Item, Program};
 pub use state::{BucketBlock, QueueBlock, TableBlock, TopicBlock};

@@ -2,14 +2,24 @@
 //! packages a `lambda` may name, their binaries, and the fingerprint of their sources.
 //!
 //! This is the macro's only I/O. Every file read is listed in [`Workspace::tracked`] so
-//! that the expansion can make Cargo rebuild the program when one changes.
+//! that the expansion can make Cargo rebuild the program when one changes (and the files a
+//! function's declarations are read from in [`DeclaredLinks::files`]).
+//!
+//! One file per concern: the packages (here), where their code is (`sources.rs`: crate
+//! roots, module trees), and the `links!` declarations in it (`declarations.rs`, with the
+//! lines of `invocations.rs`).
 
-use std::fs;
+mod declarations;
+mod invocations;
+mod sources;
+
 use std::path::{Path, PathBuf};
 
 use pipewright::cargo_manifest::{
     find_workspace_root, normalize, path_dependencies, read_manifest, string_list, Toml,
 };
+
+use crate::lambda_build::{lambda_build_compiles, LINKS_CRATE};
 
 /// The packages a program can build lambdas from.
 #[derive(Debug, Default)]
@@ -36,6 +46,11 @@ pub struct LocalPackage {
     pub workspace_root: PathBuf,
     /// Its binaries.
     pub bins: Vec<String>,
+    /// The root source files of its binaries and library.
+    pub roots: CrateRoots,
+    /// Whether its Lambda build compiles `pipewright-links`: only then can its code declare
+    /// the links it uses (`links!`), and only then are its sources read for them.
+    pub links_in_lambda_build: bool,
     /// Directories of the local packages it depends on by path.
     pub path_deps: Vec<PathBuf>,
     /// What of the pipeline (pipewright, its `aws` feature, its macros) a default Lambda
@@ -46,6 +61,9 @@ pub struct LocalPackage {
 /// The hash of everything a package's build reads, and the files it covers: one
 /// implementation, shared with `deploy`, which checks it again before building an asset.
 pub use pipewright::fingerprint::Fingerprint;
+
+pub use declarations::{Declaration, DeclaredLinks};
+pub use sources::CrateRoots;
 
 impl Workspace {
     /// Reads the workspace of the package in `manifest_dir` (the compiled package's
@@ -152,11 +170,18 @@ impl Workspace {
             ));
         };
         let workspace_deps = workspace_dependencies(dir, manifest, root);
+        let roots = sources::crate_roots(dir, name, manifest);
         self.packages.push(LocalPackage {
             name: name.to_owned(),
             dir: dir.to_owned(),
             workspace_root: root.to_owned(),
-            bins: binaries(dir, name, manifest),
+            bins: roots.bins.iter().map(|(bin, _)| bin.clone()).collect(),
+            roots,
+            links_in_lambda_build: lambda_build_compiles(
+                manifest,
+                workspace_deps.as_ref(),
+                LINKS_CRATE,
+            ),
             path_deps: path_dependencies(manifest, dir, root),
             pipeline_in_lambda_build: crate::lambda_build::pipeline_in_lambda_build(
                 manifest,
@@ -214,56 +239,10 @@ fn workspace_members(root: &Path, workspace: &Toml) -> Vec<PathBuf> {
     members
 }
 
-/// A package's binaries: `[[bin]]` targets plus, unless `autobins = false`,
-/// `src/main.rs` and `src/bin/*`.
-fn binaries(dir: &Path, package_name: &str, manifest: &Toml) -> Vec<String> {
-    let mut bins: Vec<String> = Vec::new();
-    let add = |name: String, bins: &mut Vec<String>| {
-        if !bins.contains(&name) {
-            bins.push(name);
-        }
-    };
-    if let Some(declared) = manifest.get("bin").and_then(|b| b.as_array()) {
-        for bin in declared {
-            if let Some(name) = bin.get("name").and_then(|n| n.as_str()) {
-                add(name.to_owned(), &mut bins);
-            }
-        }
-    }
-    let autobins = manifest
-        .get("package")
-        .and_then(|p| p.get("autobins"))
-        .and_then(|a| a.as_bool())
-        .unwrap_or(true);
-    if autobins {
-        if dir.join("src/main.rs").is_file() {
-            add(package_name.to_owned(), &mut bins);
-        }
-        if let Ok(entries) = fs::read_dir(dir.join("src/bin")) {
-            let mut found: Vec<String> = entries
-                .filter_map(Result::ok)
-                .filter_map(|e| {
-                    let path = e.path();
-                    if path.extension().is_some_and(|x| x == "rs") {
-                        path.file_stem().map(|s| s.to_string_lossy().into_owned())
-                    } else if path.join("main.rs").is_file() {
-                        path.file_name().map(|s| s.to_string_lossy().into_owned())
-                    } else {
-                        None
-                    }
-                })
-                .collect();
-            found.sort();
-            for name in found {
-                add(name, &mut bins);
-            }
-        }
-    }
-    bins
-}
-
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     fn repo_root() -> PathBuf {

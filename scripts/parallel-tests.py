@@ -7,6 +7,12 @@ so on a 2-core machine two at a time finish sooner. Each binary runs from its pa
 directory with the variables `cargo test` sets at run time; its output is printed whole
 when it ends. The doc tests run last, through Cargo. Exit status 1 if anything failed.
 
+With `PIPEWRIGHT_LINT=1` (CI), the build is also clippy's, with warnings as errors: the
+workspace's crates are compiled by clippy-driver (`RUSTC_WORKSPACE_WRAPPER`, as
+`cargo clippy` runs it), every target included, so the lints cost no second compilation of
+the dependencies. The test binaries run without it (the builds they start compile as a
+user's would: trybuild's expected errors hold no lints).
+
 Usage: scripts/parallel-tests.py [JOBS]   (default: the number of CPUs, at least 2)
 """
 
@@ -34,12 +40,27 @@ SLOW_FIRST = [
 ]
 
 
-def test_binaries(cargo):
+def lint_env():
+    """The variables that make the build clippy's, when asked for."""
+    if os.environ.get("PIPEWRIGHT_LINT") != "1":
+        return {}
+    rustc = subprocess.run(["rustup", "which", "rustc"], stdout=subprocess.PIPE, text=True,
+                           check=True).stdout.strip()
+    return {
+        "RUSTC_WORKSPACE_WRAPPER": os.path.join(os.path.dirname(rustc), "clippy-driver"),
+        "CLIPPY_ARGS": "-Dwarnings",
+    }
+
+
+def test_binaries(cargo, lint):
     """Builds every test target of the workspace; returns (name, executable, package dir)."""
+    targets = ["--all-targets"] if lint else []
     build = subprocess.run(
-        [cargo, "test", "--workspace", "--no-run", "--message-format=json-render-diagnostics"],
+        [cargo, "test", "--workspace", "--no-run", *targets,
+         "--message-format=json-render-diagnostics"],
         stdout=subprocess.PIPE,
         text=True,
+        env=dict(os.environ, **lint),
     )
     if build.returncode != 0:
         sys.exit(build.returncode)
@@ -48,7 +69,7 @@ def test_binaries(cargo):
         message = json.loads(line)
         if message.get("reason") != "compiler-artifact" or not message.get("executable"):
             continue
-        if not message["profile"]["test"]:
+        if not message["profile"]["test"] or "bench" in message["target"]["kind"]:
             continue
         package_dir = os.path.dirname(message["manifest_path"])
         binaries.append((message["target"]["name"], message["executable"], package_dir))
@@ -67,9 +88,10 @@ def dylib_path():
     return os.pathsep.join(paths)
 
 
-def run(job, cargo, results, lock):
+def run(job, cargo, results, lock, extra_env=None):
     name, command, cwd = job
-    env = dict(os.environ, CARGO=cargo, CARGO_MANIFEST_DIR=cwd, LD_LIBRARY_PATH=DYLIB_PATH)
+    env = dict(os.environ, CARGO=cargo, CARGO_MANIFEST_DIR=cwd, LD_LIBRARY_PATH=DYLIB_PATH,
+               **(extra_env or {}))
     started = time.monotonic()
     done = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, errors="replace")
@@ -87,8 +109,9 @@ DYLIB_PATH = dylib_path()
 def main():
     jobs = int(sys.argv[1]) if len(sys.argv) > 1 else max(2, os.cpu_count() or 2)
     cargo = os.environ.get("CARGO") or shutil.which("cargo")
+    lint = lint_env()
     queue = [(f"{name} {os.path.relpath(cwd)}", [exe], cwd)
-             for name, exe, cwd in test_binaries(cargo)]
+             for name, exe, cwd in test_binaries(cargo, lint)]
     results, lock = [], threading.Lock()
     pending = list(queue)
 
@@ -105,8 +128,10 @@ def main():
         t.start()
     for t in lanes:
         t.join()
-    # The doc tests compile as they run: through Cargo, once the binaries are done.
-    run(("doc tests", [cargo, "test", "--workspace", "--doc"], os.getcwd()), cargo, results, lock)
+    # The doc tests compile as they run: through Cargo, once the binaries are done, against
+    # the libraries the build compiled (so with its variables).
+    run(("doc tests", [cargo, "test", "--workspace", "--doc"], os.getcwd()), cargo, results, lock,
+        lint)
 
     print("\n===== test binaries by time")
     for name, seconds, code in sorted(results, key=lambda r: -r[1]):

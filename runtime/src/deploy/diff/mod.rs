@@ -22,5 +22,5 @@ pub use command::{run, DiffSummary};
 pub use model::{PropertyChange, Replacement, ResourceDiff, SectionChange, StackDiff};
 pub use orphaned::{orphan_message, orphans};
 pub use rendering::render;
-pub use replacement::create_only_properties;
+pub use crate::cfn::create_only_properties;
 pub use templates::diff_templates;

@@ -34,7 +34,11 @@ pub async fn run(ctx: &Context, stage: &str, action: &Action) -> ActionResult {
         }
         Decision::Undecided => {}
     }
-    let custom = action.config("CustomData");
+    // What the approver reads, variables resolved (what the data-loss check found).
+    let custom = action
+        .config("CustomData")
+        .map(|c| ctx.resolve(c).unwrap_or_else(|_| c.to_owned()));
+    let custom = custom.as_deref();
     let label = custom
         .and_then(|c| c.split_once(':'))
         .map(|(label, _)| label.trim());

@@ -51,6 +51,8 @@ pub const BROADENING_CHECK_ACTION: &str = "CheckBroadening";
 pub const DATA_LOSS_CHECK_ACTION: &str = "CheckDataLoss";
 /// The variable in which that check says what loses data (`none` when nothing does).
 pub const DATA_LOSS_VARIABLE: &str = "DATA_LOSS";
+/// How that variable starts when something loses data (what follows names it).
+pub const DATA_LOSS_FOUND: &str = "LOSES DATA: ";
 
 /// The namespace of a stage's (or wave's) data-loss check: `_` cannot be in a stack name,
 /// so no stack's namespace (its name) takes it.

@@ -10,7 +10,7 @@
 use crate::broadening::data_loss::bash_functions;
 use crate::cfn::resources::code_build;
 use crate::cfn::{Handle, Statement, Template, TemplateError};
-use crate::plan::{DataLossCheck, CHANGE_SET, DATA_LOSS_VARIABLE};
+use crate::plan::{DataLossCheck, CHANGE_SET, DATA_LOSS_FOUND, DATA_LOSS_VARIABLE};
 use crate::spec::Program;
 
 use super::builder::{codebuild_role, BuildSpec, Builder, ProjectSpec};
@@ -143,7 +143,7 @@ fn script() -> String {
          \x20 exit 0\n\
          fi\n\
          [ \"${{#losses}}\" -le {MAX_SUMMARY} ] || losses=\"${{losses:0:{cut}}}...\"\n\
-         echo \"LOSES DATA: $losses\" > {FINDING_FILE}\n\
+         echo \"{DATA_LOSS_FOUND}$losses\" > {FINDING_FILE}\n\
          if [ -z \"${{APPROVAL:-}}\" ]; then\n\
          \x20 echo \"$STAGE: the change sets above lose data, and $STAGE has no approval: nothing of it executes. Give $STAGE an approval for a person to decide, or keep the data (removal: Retain, the same key)\"\n\
          \x20 exit 1\n\

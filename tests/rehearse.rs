@@ -618,4 +618,51 @@ mod rehearsal {
             "{log}"
         );
     }
+
+    /// The data-loss check runs in the rehearsal as on CodePipeline: the first deployment
+    /// of a table loses nothing; a new key for it (moto's change sets do not say it
+    /// replaces: the templates do) fails the check of a stage without an approval, before
+    /// anything executes, and the item written before is still there.
+    #[test]
+    fn a_stage_that_would_replace_a_table_stops_before_executing() {
+        let _serial = serial();
+        let moto = Moto::start("rehearse-data-loss");
+        let on_moto = ["--endpoint", moto.endpoint.as_str()];
+        let check_log = rehearse_dir().join("logs/Dev.CheckDataLoss.log");
+
+        let first = rehearse("deploy_table", &on_moto, &[]);
+        assert_code(&first, 0);
+        let log = std::fs::read_to_string(&check_log).unwrap();
+        assert!(
+            log.contains("no change set of Dev replaces or deletes a table, bucket or queue"),
+            "{log}"
+        );
+        let table = moto.python(
+            "table = client('cloudformation').describe_stack_resource(StackName='Dev-Shop', LogicalResourceId='OrdersTable')['StackResourceDetail']['PhysicalResourceId']\n\
+             client('dynamodb').put_item(TableName=table, Item={'id': {'S': 'o-1'}})\n\
+             print(json.dumps(table))",
+        );
+
+        let rekeyed = rehearse("deploy_table_rekeyed", &on_moto, &[]);
+        assert_code(&rekeyed, 1);
+        assert!(
+            rekeyed.stderr.contains("✘ Dev/CheckDataLoss ("),
+            "{}",
+            rekeyed.stderr
+        );
+        assert!(
+            !rekeyed.stderr.contains("▶ Dev/Shop.Deploy"),
+            "nothing executes: {}",
+            rekeyed.stderr
+        );
+        let log = std::fs::read_to_string(&check_log).unwrap();
+        assert!(
+            log.contains("loses data: Dev-Shop: OrdersTable (AWS::DynamoDB::Table) is replaced (the new one starts empty): KeySchema forces it"),
+            "{log}"
+        );
+        let item = moto.python(&format!(
+            "print(json.dumps(client('dynamodb').get_item(TableName={table}, Key={{'id': {{'S': 'o-1'}}}}).get('Item')))"
+        ));
+        assert_eq!(item, serde_json::json!({"id": {"S": "o-1"}}));
+    }
 }

@@ -657,7 +657,7 @@ mod rehearsal {
         );
         let log = std::fs::read_to_string(&check_log).unwrap();
         assert!(
-            log.contains("loses data: Dev-Shop: OrdersTable (AWS::DynamoDB::Table) is replaced (the new one starts empty): KeySchema forces it"),
+            log.contains("loses data: Dev-Shop: OrdersTable (AWS::DynamoDB::Table) is replaced (the new one starts empty): KeySchema changes"),
             "{log}"
         );
         let item = moto.python(&format!(

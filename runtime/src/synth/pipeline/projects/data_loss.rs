@@ -111,7 +111,7 @@ fn script() -> String {
          \x20 read -r key secret token <<< \"$credentials\"\n\
          \x20 deployer() {{ AWS_ACCESS_KEY_ID=\"$key\" AWS_SECRET_ACCESS_KEY=\"$secret\" AWS_SESSION_TOKEN=\"$token\" aws --region \"$region\" \"$@\"; }}\n\
          \x20 changes=\"$(deployer cloudformation describe-change-set --stack-name \"$stack\" --change-set-name \"$CHANGE_SET\" \\\n\
-         \x20   --query \"Changes[].ResourceChange.[Action,LogicalResourceId,ResourceType,Replacement,join(',', Details[?Target.Attribute=='Properties' && Target.RequiresRecreation!='Never'].Target.Name || \\`[]\\`)]\" --output text)\"\n\
+         \x20   --query \"Changes[].ResourceChange.[Action,LogicalResourceId,ResourceType,Replacement,join(', ', Details[?Target.Attribute=='Properties' && Target.RequiresRecreation!='Never'].Target.Name || \\`[]\\`)]\" --output text)\"\n\
          \x20 deployed=\"\"\n\
          \x20 while IFS=$'\\t' read -r action id type replacement forced; do\n\
          \x20   case \"$action\" in Modify|Remove) ;; *) continue ;; esac\n\
@@ -132,7 +132,11 @@ fn script() -> String {
          \x20   loss=\"$(data_loss \"$action\" \"$type\" \"$replacement\" \"$policy\")\"\n\
          \x20   [ -n \"$loss\" ] || continue\n\
          \x20   cause=\"\"\n\
-         \x20   if [ \"$action\" = Modify ]; then cause=\": ${{forced:-CloudFormation does not say which property}} forces it\"; fi\n\
+         \x20   case \"$action:$forced\" in\n\
+         \x20     Modify:) cause=\": CloudFormation does not say which property forces it\" ;;\n\
+         \x20     Modify:*,*) cause=\": $forced change\" ;;\n\
+         \x20     Modify:*) cause=\": $forced changes\" ;;\n\
+         \x20   esac\n\
          \x20   echo \"loses data: $stack: $id ($type) $loss$cause\"\n\
          \x20   losses=\"${{losses:+$losses; }}$stack: $id $loss$cause\"\n\
          \x20 done <<< \"$changes\"\n\

@@ -176,4 +176,107 @@ mod tests {
         }
         assert!(script.contains(&bash_functions()));
     }
+
+    /// A stage's directory with an `aws` that answers as CloudFormation would for a
+    /// change set that modifies the table (`replacement`, `forced`: its answer) and the
+    /// function, the deployed template keyed by `id`, and the new one keyed by `key`.
+    fn stage_dir(name: &str, replacement: &str, forced: &str, key: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "pipewright-data-loss-{name}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("bin")).unwrap();
+        let template = |key: &str| {
+            format!(
+                r#"{{"Resources": {{"OrdersTable": {{"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "Properties": {{"KeySchema": [{{"AttributeName": "{key}", "KeyType": "HASH"}}], "BillingMode": "PAY_PER_REQUEST"}}}}}}}}"#
+            )
+        };
+        std::fs::write(dir.join("deployed.json"), template("id")).unwrap();
+        std::fs::write(dir.join("Dev-Shop.template.json"), template(key)).unwrap();
+        std::fs::write(
+            dir.join("changes.txt"),
+            format!("Modify\tOrdersTable\tAWS::DynamoDB::Table\t{replacement}\t{forced}\nModify\tFn\tAWS::Lambda::Function\tTrue\t\n"),
+        )
+        .unwrap();
+        let aws = format!(
+            "#!/bin/bash\ncase \"$*\" in\n  *assume-role*) echo 'KEY SECRET TOKEN' ;;\n  *describe-change-set*) cat {0}/changes.txt ;;\n  *get-template*) cat {0}/deployed.json ;;\n  *) exit 2 ;;\nesac\n",
+            dir.display()
+        );
+        let stub = dir.join("bin/aws");
+        std::fs::write(&stub, aws).unwrap();
+        std::process::Command::new("chmod")
+            .arg("+x")
+            .arg(&stub)
+            .status()
+            .unwrap();
+        dir
+    }
+
+    /// Runs the build's commands in a stage's directory; its exit status, output, and
+    /// the variable it exported.
+    fn run_check(dir: &std::path::Path, approval: Option<&str>) -> (bool, String, String) {
+        let script = format!("{}\n{}\necho \"exported=${DATA_LOSS_VARIABLE}\"", script(), export());
+        let path = format!("{}:{}", dir.join("bin").display(), std::env::var("PATH").unwrap());
+        let mut command = std::process::Command::new("bash");
+        command
+            .args(["-c", &script])
+            .current_dir(dir)
+            .env("PATH", path)
+            .env("STAGE", "Dev")
+            .env("CHANGE_SET", CHANGE_SET)
+            .env(
+                "CHANGE_SETS",
+                "us-east-1,Dev-Shop,arn:aws:iam::111111111111:role/deploy,Dev-Shop.template.json",
+            )
+            .env_remove("APPROVAL");
+        if let Some(approval) = approval {
+            command.env("APPROVAL", approval);
+        }
+        let output = command.output().expect("bash runs");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let exported = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("exported="))
+            .unwrap_or_default()
+            .to_owned();
+        (output.status.success(), stdout, exported)
+    }
+
+    /// The script finds what the rule finds: from the templates when CloudFormation does
+    /// not say (moto), from CloudFormation's answer when it does; it fails without an
+    /// approval, and publishes what is lost either way.
+    #[test]
+    fn the_script_finds_a_replaced_table_and_stops_a_stage_without_an_approval() {
+        let expected = "loses data: Dev-Shop: OrdersTable (AWS::DynamoDB::Table) is replaced (the new one starts empty): KeySchema changes";
+        let dir = stage_dir("unsaid", "None", "", "pk");
+        let (succeeded, stdout, _) = run_check(&dir, None);
+        assert!(!succeeded, "{stdout}");
+        assert!(stdout.contains(expected), "{stdout}");
+        assert!(stdout.contains("Dev has no approval"), "{stdout}");
+        let (succeeded, stdout, exported) = run_check(&dir, Some("Promote"));
+        assert!(succeeded, "{stdout}");
+        assert_eq!(
+            exported,
+            "LOSES DATA: Dev-Shop: OrdersTable is replaced (the new one starts empty): KeySchema changes"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let said = stage_dir("said", "True", "KeySchema", "id");
+        let (succeeded, stdout, _) = run_check(&said, None);
+        assert!(!succeeded && stdout.contains(expected), "{stdout}");
+        std::fs::remove_dir_all(&said).unwrap();
+
+        let in_place = stage_dir("in-place", "False", "", "pk");
+        let (succeeded, stdout, exported) = run_check(&in_place, None);
+        assert!(succeeded, "CloudFormation's answer stands: {stdout}");
+        assert_eq!(exported, "none");
+        std::fs::remove_dir_all(&in_place).unwrap();
+
+        let same = stage_dir("same", "None", "", "id");
+        let (succeeded, stdout, exported) = run_check(&same, None);
+        assert!(succeeded, "{stdout}");
+        assert_eq!(exported, "none");
+        std::fs::remove_dir_all(&same).unwrap();
+    }
 }

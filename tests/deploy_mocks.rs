@@ -22,8 +22,7 @@ use aws_sdk_cloudformation::primitives::DateTime;
 use aws_sdk_cloudformation::types::{
     Change, ChangeAction, ChangeSetStatus, ChangeSetSummary, ChangeSetType, ChangeType,
     ExecutionStatus, Output, Replacement, RequiresRecreation, ResourceAttribute, ResourceChange,
-    ResourceChangeDetail, ResourceStatus, ResourceTargetDefinition, Stack, StackEvent,
-    StackStatus,
+    ResourceChangeDetail, ResourceStatus, ResourceTargetDefinition, Stack, StackEvent, StackStatus,
 };
 use aws_sdk_cloudformation::Client as CloudFormation;
 use aws_sdk_s3::operation::head_object::{HeadObjectError, HeadObjectOutput};
@@ -691,9 +690,14 @@ async fn require_approval_asks_before_iam_changes_and_replacements() {
 
     // Without --require-approval, nothing is asked.
     let (env, execute, _, console) = risky_update(Vec::new());
-    stack::deploy_stack(&env, &spec(TEMPLATE), &allowing_the_table(Approval::Never), &console)
-        .await
-        .unwrap();
+    stack::deploy_stack(
+        &env,
+        &spec(TEMPLATE),
+        &allowing_the_table(Approval::Never),
+        &console,
+    )
+    .await
+    .unwrap();
     assert_eq!(execute.num_calls(), 1);
 }
 
@@ -703,8 +707,8 @@ const TABLE_TEMPLATE: &str = r#"{"Resources": {"OrdersTable": {"Type": "AWS::Dyn
 /// An update whose change set shows `change`, over a stack deployed with
 /// [`TABLE_TEMPLATE`]; the execute and delete-change-set rules to count calls with.
 fn table_update(change: Change) -> (Environment, Rule, Rule) {
-    let describe = mock!(CloudFormation::describe_stacks)
-        .then_output(|| described(stack("UPDATE_COMPLETE")));
+    let describe =
+        mock!(CloudFormation::describe_stacks).then_output(|| described(stack("UPDATE_COMPLETE")));
     let template = mock!(CloudFormation::get_template).then_output(|| {
         GetTemplateOutput::builder()
             .template_body(TABLE_TEMPLATE)
@@ -743,12 +747,20 @@ fn rekeyed() -> String {
 async fn a_change_set_that_replaces_a_table_is_refused_naming_it_and_the_property() {
     let replaced = || {
         recreating(
-            change("Modify", "OrdersTable", "AWS::DynamoDB::Table", Some("True")),
+            change(
+                "Modify",
+                "OrdersTable",
+                "AWS::DynamoDB::Table",
+                Some("True"),
+            ),
             "KeySchema",
         )
     };
     // Whatever --require-approval says, and with a terminal to ask too: refused unasked.
-    for (approval, answers) in [(Approval::Never, vec![]), (Approval::Broadening, vec![true])] {
+    for (approval, answers) in [
+        (Approval::Never, vec![]),
+        (Approval::Broadening, vec![true]),
+    ] {
         let (env, execute, delete_change_set) = table_update(replaced());
         let console = Console::capturing(answers);
         let error = stack::deploy_stack(&env, &spec(&rekeyed()), &options(approval), &console)
@@ -761,9 +773,16 @@ async fn a_change_set_that_replaces_a_table_is_refused_naming_it_and_the_propert
         );
         assert!(!error.contains('\n'), "one line");
         assert_eq!(execute.num_calls(), 0, "nothing is executed");
-        assert_eq!(delete_change_set.num_calls(), 1, "the change set is deleted");
+        assert_eq!(
+            delete_change_set.num_calls(),
+            1,
+            "the change set is deleted"
+        );
         assert!(
-            !console.captured().iter().any(|l| l.contains("Deploy these changes?")),
+            !console
+                .captured()
+                .iter()
+                .any(|l| l.contains("Deploy these changes?")),
             "nobody is asked: {:#?}",
             console.captured()
         );
@@ -774,10 +793,19 @@ async fn a_change_set_that_replaces_a_table_is_refused_naming_it_and_the_propert
         allow_replace: vec!["OrdersTable".into()],
         ..options(Approval::Never)
     };
-    stack::deploy_stack(&env, &spec(&rekeyed()), &allowed, &Console::capturing(Vec::new()))
-        .await
-        .unwrap();
-    assert_eq!(execute.num_calls(), 1, "--allow-replace OrdersTable executes it");
+    stack::deploy_stack(
+        &env,
+        &spec(&rekeyed()),
+        &allowed,
+        &Console::capturing(Vec::new()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        execute.num_calls(),
+        1,
+        "--allow-replace OrdersTable executes it"
+    );
 }
 
 /// A change set that does not say whether it replaces (as moto's do) is decided by the
@@ -829,7 +857,11 @@ async fn removing_a_retained_table_keeps_it_and_is_not_refused() {
     )
     .await
     .unwrap();
-    assert_eq!(execute.num_calls(), 1, "DeletionPolicy Retain: nothing is lost");
+    assert_eq!(
+        execute.num_calls(),
+        1,
+        "DeletionPolicy Retain: nothing is lost"
+    );
 }
 
 /// A run that finds another run's change set prepared and not executed waits for it

@@ -916,13 +916,20 @@ fn a_table_is_never_replaced_or_deleted_silently() {
     let env = moto.aws_env();
     let run = |program: &Path, args: &[&str]| support::run_program(program, &env, args, "");
     run(&program, &["bootstrap"]).success();
-    run(&program, &["deploy", "--require-approval", "never", "Dev-Shop"]).success();
+    run(
+        &program,
+        &["deploy", "--require-approval", "never", "Dev-Shop"],
+    )
+    .success();
     let (table, _) = table_and_item(&moto);
     moto.python(&format!(
         "client('dynamodb').put_item(TableName='{table}', Item={{'id': {{'S': 'o-1'}}, 'item': {{'S': 'book'}}}})\nprint('null')"
     ));
 
-    let refused = run(&rekeyed, &["deploy", "--require-approval", "never", "Dev-Shop"]);
+    let refused = run(
+        &rekeyed,
+        &["deploy", "--require-approval", "never", "Dev-Shop"],
+    );
     assert_eq!(refused.code, Some(1), "{}", refused.all());
     let errors: Vec<&str> = refused
         .stderr
@@ -937,7 +944,11 @@ fn a_table_is_never_replaced_or_deleted_silently() {
     );
     let (same_table, item) = table_and_item(&moto);
     assert_eq!(same_table, table);
-    assert_eq!(item["item"], json!({"S": "book"}), "the item is still readable");
+    assert_eq!(
+        item["item"],
+        json!({"S": "book"}),
+        "the item is still readable"
+    );
     let pending = moto.python(
         "print(json.dumps(len(client('cloudformation').list_change_sets(StackName='Dev-Shop')['Summaries'])))",
     );
@@ -954,5 +965,9 @@ fn a_table_is_never_replaced_or_deleted_silently() {
     let kept = moto.python(&format!(
         "print(json.dumps(client('dynamodb').get_item(TableName='{table}', Key={{'id': {{'S': 'o-1'}}}}).get('Item')))"
     ));
-    assert_eq!(kept["item"], json!({"S": "book"}), "the table outlives its stack");
+    assert_eq!(
+        kept["item"],
+        json!({"S": "book"}),
+        "the table outlives its stack"
+    );
 }

@@ -1979,7 +1979,11 @@ fn a_stage_whose_stacks_hold_data_is_checked_for_data_loss_before_it_executes() 
         check["Configuration"]["ProjectName"],
         serde_json::json!({"Ref": "DataLossCheckProject"})
     );
-    let variables = json(check["Configuration"]["EnvironmentVariables"].as_str().unwrap());
+    let variables = json(
+        check["Configuration"]["EnvironmentVariables"]
+            .as_str()
+            .unwrap(),
+    );
     assert_eq!(
         variables,
         serde_json::json!([
@@ -2003,11 +2007,17 @@ fn a_stage_whose_stacks_hold_data_is_checked_for_data_loss_before_it_executes() 
             .as_str()
             .unwrap(),
     );
-    assert_eq!(prod_check[1], serde_json::json!({"name": "APPROVAL", "value": "Promote", "type": "PLAINTEXT"}));
+    assert_eq!(
+        prod_check[1],
+        serde_json::json!({"name": "APPROVAL", "value": "Promote", "type": "PLAINTEXT"})
+    );
     let comment = action(prod, "Promote")["Configuration"]["CustomData"]
         .as_str()
         .unwrap();
-    assert!(comment.ends_with(" Data: #{Prod_DataLoss.DATA_LOSS}"), "{comment}");
+    assert!(
+        comment.ends_with(" Data: #{Prod_DataLoss.DATA_LOSS}"),
+        "{comment}"
+    );
     assert!(comment.len() <= 500, "{comment}");
     let broadening = json(
         action(prod, "CheckBroadening")["Configuration"]["EnvironmentVariables"]
@@ -2028,7 +2038,10 @@ fn a_stage_whose_stacks_hold_data_is_checked_for_data_loss_before_it_executes() 
     // role.
     let project = &t["Resources"]["DataLossCheckProject"]["Properties"];
     let spec = json(project["Source"]["BuildSpec"].as_str().unwrap());
-    assert_eq!(spec["env"]["exported-variables"], serde_json::json!(["DATA_LOSS"]));
+    assert_eq!(
+        spec["env"]["exported-variables"],
+        serde_json::json!(["DATA_LOSS"])
+    );
     let script = spec["phases"]["build"]["commands"][0].as_str().unwrap();
     assert!(script.contains(&pipewright::broadening::data_loss::bash_functions()));
     let statements: Vec<Value> = role_statements(&t)
@@ -2038,7 +2051,10 @@ fn a_stage_whose_stacks_hold_data_is_checked_for_data_loss_before_it_executes() 
         .collect();
     let assume = statements.last().unwrap();
     assert_eq!(assume["Action"], "sts:AssumeRole");
-    assert_eq!(one_or_many(&assume["Resource"]), [serde_json::json!(deployer)]);
+    assert_eq!(
+        one_or_many(&assume["Resource"]),
+        [serde_json::json!(deployer)]
+    );
     let starts = statements_allowing(&t, "PipelineRole", "codebuild:StartBuild");
     assert!(one_or_many(&starts[0]["Resource"])
         .contains(&serde_json::json!({"Fn::GetAtt": ["DataLossCheckProject", "Arn"]})));

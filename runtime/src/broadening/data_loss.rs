@@ -16,11 +16,7 @@ use crate::cfn::replacing_properties;
 
 /// The resource types whose resources hold data that a replacement or a deletion loses.
 /// One list, for the `resource` block to extend.
-pub const STATEFUL_TYPES: &[&str] = &[
-    "AWS::DynamoDB::Table",
-    "AWS::S3::Bucket",
-    "AWS::SQS::Queue",
-];
+pub const STATEFUL_TYPES: &[&str] = &["AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SQS::Queue"];
 
 /// The `DeletionPolicy` that keeps a removed resource (and its data).
 pub const RETAIN: &str = "Retain";

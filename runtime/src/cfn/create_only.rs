@@ -127,7 +127,10 @@ mod tests {
     #[test]
     fn a_table_is_replaced_for_its_key_schema_too() {
         let table = replacing_properties("AWS::DynamoDB::Table").unwrap();
-        assert_eq!(table, ["TableName", "ImportSourceSpecification", "KeySchema"]);
+        assert_eq!(
+            table,
+            ["TableName", "ImportSourceSpecification", "KeySchema"]
+        );
         assert_eq!(
             replacing_properties("AWS::SQS::Queue").unwrap(),
             ["FifoQueue", "QueueName"]

@@ -216,7 +216,11 @@ mod tests {
         let one = refusal("Dev-Shop", &lost, &["OrdersTable".into()]).unwrap();
         assert!(!one.contains("OrdersTable"), "{one}");
         assert_eq!(
-            refusal("Dev-Shop", &lost, &["OrdersTable".into(), "JobsQueue".into()]),
+            refusal(
+                "Dev-Shop",
+                &lost,
+                &["OrdersTable".into(), "JobsQueue".into()]
+            ),
             None
         );
     }

@@ -5,16 +5,16 @@ use crate::app::template_file;
 use crate::spec::{Approval, ApprovalWhen, Deployment, Program, Stage};
 
 use super::names::{
-    approval_action_name, data_loss_namespace, data_loss_reference, artifact_key_alias, asset_action_name_of, asset_manifest_file_of,
-    deploy_action_name, prepare_action_name, source_action_name, support_bucket_name,
-    support_stack_name, wave_action_name, ASSETS_STAGE, BROADENING_CHECK_ACTION, BUILD_STAGE,
-    DATA_LOSS_CHECK_ACTION, PRE_ACTION, PROTECT_ACTION, SELF_MUTATE_DEPLOY_ACTION, SELF_MUTATE_PREPARE_ACTION,
-    SOURCE_STAGE, SUPPORT_STACKS_ACTION, SYNTH_ACTION, UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
+    approval_action_name, artifact_key_alias, asset_action_name_of, asset_manifest_file_of,
+    data_loss_namespace, data_loss_reference, deploy_action_name, prepare_action_name,
+    source_action_name, support_bucket_name, support_stack_name, wave_action_name, ASSETS_STAGE,
+    BROADENING_CHECK_ACTION, BUILD_STAGE, DATA_LOSS_CHECK_ACTION, PRE_ACTION, PROTECT_ACTION,
+    SELF_MUTATE_DEPLOY_ACTION, SELF_MUTATE_PREPARE_ACTION, SOURCE_STAGE, SUPPORT_STACKS_ACTION,
+    SYNTH_ACTION, UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
 };
 use super::{
-    Action, ActionKind, ActionRole, ApprovalStep, Artifact, BroadeningCheck, Bundle,
-    DataLossCheck, DeployedStack, PipelinePlan, PipelineStage, Site, StageKind, SupportRegion,
-    Target,
+    Action, ActionKind, ActionRole, ApprovalStep, Artifact, BroadeningCheck, Bundle, DataLossCheck,
+    DeployedStack, PipelinePlan, PipelineStage, Site, StageKind, SupportRegion, Target,
 };
 
 /// The plan of a program's pipeline, limits unchecked.

@@ -16,10 +16,10 @@ use super::protection::enable_termination_protection;
 use super::state::{describe, outputs_of, state_of, status, succeeded, State};
 use super::unchanged::{deployed_template, unchanged};
 use crate::deploy::changes::{self, ResourceChange};
-use crate::deploy::losses::{self, Loss};
 use crate::deploy::clients::Environment;
 use crate::deploy::console::Console;
 use crate::deploy::error::{Error, Result};
+use crate::deploy::losses::{self, Loss};
 use crate::deploy::runs::{self, Unexecuted};
 
 /// Deploys one stack, and turns its termination protection on when `spec.protected` asks

@@ -213,14 +213,22 @@ mod tests {
         dir
     }
 
-    /// Runs the build's commands in a stage's directory; its exit status, output, and
-    /// the variable it exported.
+    /// Runs the build's commands in a stage's directory, as CodeBuild does (the first that
+    /// fails fails the build); its exit status, output, and the variable it exported.
     fn run_check(dir: &std::path::Path, approval: Option<&str>) -> (bool, String, String) {
-        let script = format!("{}\n{}\necho \"exported=${DATA_LOSS_VARIABLE}\"", script(), export());
-        let path = format!("{}:{}", dir.join("bin").display(), std::env::var("PATH").unwrap());
+        let script = format!(
+            "{}\n{}\necho \"exported=${DATA_LOSS_VARIABLE}\"",
+            script(),
+            export()
+        );
+        let path = format!(
+            "{}:{}",
+            dir.join("bin").display(),
+            std::env::var("PATH").unwrap()
+        );
         let mut command = std::process::Command::new("bash");
         command
-            .args(["-c", &script])
+            .args(["-e", "-c", &script])
             .current_dir(dir)
             .env("PATH", path)
             .env("STAGE", "Dev")

@@ -32,9 +32,12 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The rehearsal's directory of this workspace.
+/// The rehearsal's directory of this workspace: under Cargo's target directory
+/// (`CARGO_TARGET_DIR` when set).
 fn rehearse_dir() -> PathBuf {
-    root().join("target/pipewright/rehearse")
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    root().join(target).join("pipewright/rehearse")
 }
 
 /// A program's binary: the reference program, an example of this package (built with the
@@ -643,7 +646,17 @@ mod rehearsal {
              print(json.dumps(table))",
         );
 
-        let rekeyed = rehearse("deploy_table_rekeyed", &on_moto, &[]);
+        // The pipeline deployed, the Synth action builds the program with the new key.
+        let rekeyed = rehearse(
+            "deploy_table",
+            &[
+                "--build-env",
+                "TABLE_PROGRAM=deploy_table_rekeyed",
+                "--endpoint",
+                &moto.endpoint,
+            ],
+            &[],
+        );
         assert_code(&rekeyed, 1);
         assert!(
             rekeyed.stderr.contains("✘ Dev/CheckDataLoss ("),

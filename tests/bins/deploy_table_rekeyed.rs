@@ -13,7 +13,7 @@ fn main() -> std::process::ExitCode {
                 branch: "main",
                 connection: "arn:aws:codestar-connections:us-west-2:111111111111:connection/5c7a0d36-1d3c-4a8e-9b1e-2f4a6c8e0b12",
             },
-            synth: { commands: ["cargo run --locked --no-default-features --package test-programs --bin deploy_table_rekeyed -- synth --out cdk.out"] },
+            synth: { commands: ["cargo run --locked --no-default-features --package test-programs --bin ${TABLE_PROGRAM:-deploy_table} -- synth --out cdk.out"] },
         }
 
         stack Shop {

@@ -678,4 +678,56 @@ mod rehearsal {
         ));
         assert_eq!(item, serde_json::json!({"id": {"S": "o-1"}}));
     }
+
+    /// A stage with an approval: the approval waits for a person when a change set loses
+    /// data, whatever its `when` says (moto's change sets report no replacement, so only
+    /// the data-loss check sees it, and the broadening check reads what it found), and it
+    /// shows what is lost; nothing executes meanwhile.
+    #[test]
+    fn an_approval_waits_for_a_person_when_the_change_sets_lose_data() {
+        let _serial = serial();
+        let moto = Moto::start("rehearse-data-loss-gated");
+        let on_moto = ["--endpoint", moto.endpoint.as_str()];
+
+        // Nothing lost, nothing broadens: the broadening check approves by itself.
+        let first = rehearse("deploy_table_gated", &on_moto, &[]);
+        assert_code(&first, 0);
+        assert!(
+            first.stderr.contains("approved (PutApprovalResult)"),
+            "{}",
+            first.stderr
+        );
+
+        let rekeyed = rehearse(
+            "deploy_table_gated",
+            &[
+                "--build-env",
+                "TABLE_PROGRAM=deploy_table_gated_rekeyed",
+                "--endpoint",
+                &moto.endpoint,
+            ],
+            &[],
+        );
+        assert_code(&rekeyed, 3);
+        let waits = rekeyed
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap_or_else(|| panic!("{}", rekeyed.stderr));
+        assert!(
+            waits.contains("Dev/Promote waits for a manual approval (the change sets lose data: Dev-Shop: OrdersTable is replaced (the new one starts empty): KeySchema changes)"),
+            "{waits}"
+        );
+        assert!(
+            !rekeyed.stderr.contains("▶ Dev/Shop.Deploy"),
+            "nothing executes: {}",
+            rekeyed.stderr
+        );
+        let log =
+            std::fs::read_to_string(rehearse_dir().join("logs/Dev.CheckBroadening.log")).unwrap();
+        assert!(
+            log.contains("Promote waits for a person: LOSES DATA: "),
+            "{log}"
+        );
+    }
 }

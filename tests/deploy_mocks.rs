@@ -21,8 +21,8 @@ use aws_sdk_cloudformation::operation::list_change_sets::ListChangeSetsOutput;
 use aws_sdk_cloudformation::primitives::DateTime;
 use aws_sdk_cloudformation::types::{
     Change, ChangeAction, ChangeSetStatus, ChangeSetSummary, ChangeSetType, ChangeType,
-    ExecutionStatus, Output, Replacement, ResourceChange, ResourceStatus, Stack, StackEvent,
-    StackStatus,
+    ExecutionStatus, Output, Replacement, RequiresRecreation, ResourceAttribute, ResourceChange,
+    ResourceChangeDetail, ResourceStatus, ResourceTargetDefinition, Stack, StackEvent, StackStatus,
 };
 use aws_sdk_cloudformation::Client as CloudFormation;
 use aws_sdk_s3::operation::head_object::{HeadObjectError, HeadObjectOutput};
@@ -66,6 +66,7 @@ fn options(approval: Approval) -> DeployOptions {
         approval,
         poll_interval: Duration::from_millis(1),
         force: false,
+        allow_replace: Vec::new(),
     }
 }
 
@@ -135,6 +136,23 @@ fn events(list: Vec<StackEvent>) -> DescribeStackEventsOutput {
     DescribeStackEventsOutput::builder()
         .set_stack_events(Some(list))
         .build()
+}
+
+/// A change whose details say that changing `property` requires recreating the resource.
+fn recreating(mut change: Change, property: &str) -> Change {
+    let detail = ResourceChangeDetail::builder()
+        .target(
+            ResourceTargetDefinition::builder()
+                .attribute(ResourceAttribute::Properties)
+                .name(property)
+                .requires_recreation(RequiresRecreation::Always)
+                .build(),
+        )
+        .build();
+    if let Some(rc) = change.resource_change.as_mut() {
+        rc.details = Some(vec![detail]);
+    }
+    change
 }
 
 fn change(action: &str, logical: &str, kind: &str, replacement: Option<&str>) -> Change {
@@ -586,6 +604,14 @@ async fn an_empty_change_set_is_deleted_and_nothing_runs() {
     assert!(console.captured().contains(&format!("{NAME}: no changes")));
 }
 
+/// Options that let the risky update replace its table (what is asked about here).
+fn allowing_the_table(approval: Approval) -> DeployOptions {
+    DeployOptions {
+        allow_replace: vec!["Table".into()],
+        ..options(approval)
+    }
+}
+
 fn risky_update(answers: Vec<bool>) -> (Environment, Rule, Rule, Console) {
     let describe = mock!(CloudFormation::describe_stacks)
         .sequence()
@@ -630,7 +656,7 @@ async fn require_approval_asks_before_iam_changes_and_replacements() {
     let error = stack::deploy_stack(
         &env,
         &spec(TEMPLATE),
-        &options(Approval::Broadening),
+        &allowing_the_table(Approval::Broadening),
         &console,
     )
     .await
@@ -655,7 +681,7 @@ async fn require_approval_asks_before_iam_changes_and_replacements() {
     stack::deploy_stack(
         &env,
         &spec(TEMPLATE),
-        &options(Approval::Broadening),
+        &allowing_the_table(Approval::Broadening),
         &console,
     )
     .await
@@ -664,10 +690,178 @@ async fn require_approval_asks_before_iam_changes_and_replacements() {
 
     // Without --require-approval, nothing is asked.
     let (env, execute, _, console) = risky_update(Vec::new());
-    stack::deploy_stack(&env, &spec(TEMPLATE), &options(Approval::Never), &console)
-        .await
-        .unwrap();
+    stack::deploy_stack(
+        &env,
+        &spec(TEMPLATE),
+        &allowing_the_table(Approval::Never),
+        &console,
+    )
+    .await
+    .unwrap();
     assert_eq!(execute.num_calls(), 1);
+}
+
+/// The deployed template of the data-loss tests: a table keyed by `id`, retained.
+const TABLE_TEMPLATE: &str = r#"{"Resources": {"OrdersTable": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": {"KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}}}}"#;
+
+/// An update whose change set shows `change`, over a stack deployed with
+/// [`TABLE_TEMPLATE`]; the execute and delete-change-set rules to count calls with.
+fn table_update(change: Change) -> (Environment, Rule, Rule) {
+    let describe =
+        mock!(CloudFormation::describe_stacks).then_output(|| described(stack("UPDATE_COMPLETE")));
+    let template = mock!(CloudFormation::get_template).then_output(|| {
+        GetTemplateOutput::builder()
+            .template_body(TABLE_TEMPLATE)
+            .build()
+    });
+    let create = mock!(CloudFormation::create_change_set).then_output(created);
+    let describe_change_set = mock!(CloudFormation::describe_change_set)
+        .then_output(move || change_set_ready(vec![change.clone()]));
+    let delete_change_set = mock!(CloudFormation::delete_change_set)
+        .then_output(|| DeleteChangeSetOutput::builder().build());
+    let stack_events = mock!(CloudFormation::describe_stack_events).then_output(update_complete);
+    let execute = mock!(CloudFormation::execute_change_set)
+        .then_output(|| ExecuteChangeSetOutput::builder().build());
+    let env = environment(
+        &[
+            &describe,
+            &template,
+            &create,
+            &describe_change_set,
+            &delete_change_set,
+            &stack_events,
+            &execute,
+        ],
+        &[],
+        &[],
+    );
+    (env, execute, delete_change_set)
+}
+
+/// The table's key changes: the new template.
+fn rekeyed() -> String {
+    TABLE_TEMPLATE.replace("\"id\"", "\"pk\"")
+}
+
+#[tokio::test]
+async fn a_change_set_that_replaces_a_table_is_refused_naming_it_and_the_property() {
+    let replaced = || {
+        recreating(
+            change(
+                "Modify",
+                "OrdersTable",
+                "AWS::DynamoDB::Table",
+                Some("True"),
+            ),
+            "KeySchema",
+        )
+    };
+    // Whatever --require-approval says, and with a terminal to ask too: refused unasked.
+    for (approval, answers) in [
+        (Approval::Never, vec![]),
+        (Approval::Broadening, vec![true]),
+    ] {
+        let (env, execute, delete_change_set) = table_update(replaced());
+        let console = Console::capturing(answers);
+        let error = stack::deploy_stack(&env, &spec(&rekeyed()), &options(approval), &console)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "PreProdBackend-BackendStack: the change set loses data: OrdersTable (AWS::DynamoDB::Table) is replaced (the new one starts empty): KeySchema changes; nothing was deployed. To deploy it all the same, pass --allow-replace OrdersTable"
+        );
+        assert!(!error.contains('\n'), "one line");
+        assert_eq!(execute.num_calls(), 0, "nothing is executed");
+        assert_eq!(
+            delete_change_set.num_calls(),
+            1,
+            "the change set is deleted"
+        );
+        assert!(
+            !console
+                .captured()
+                .iter()
+                .any(|l| l.contains("Deploy these changes?")),
+            "nobody is asked: {:#?}",
+            console.captured()
+        );
+    }
+
+    let (env, execute, _) = table_update(replaced());
+    let allowed = DeployOptions {
+        allow_replace: vec!["OrdersTable".into()],
+        ..options(Approval::Never)
+    };
+    stack::deploy_stack(
+        &env,
+        &spec(&rekeyed()),
+        &allowed,
+        &Console::capturing(Vec::new()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        execute.num_calls(),
+        1,
+        "--allow-replace OrdersTable executes it"
+    );
+}
+
+/// A change set that does not say whether it replaces (as moto's do) is decided by the
+/// deployed and the new template: a new key replaces, a new billing mode does not.
+#[tokio::test]
+async fn without_cloudformations_answer_the_templates_decide() {
+    let unsaid = || change("Modify", "OrdersTable", "AWS::DynamoDB::Table", None);
+    let (env, execute, _) = table_update(unsaid());
+    let error = stack::deploy_stack(
+        &env,
+        &spec(&rekeyed()),
+        &options(Approval::Never),
+        &Console::capturing(Vec::new()),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("OrdersTable (AWS::DynamoDB::Table) is replaced (the new one starts empty): KeySchema changes"),
+        "{error}"
+    );
+    assert_eq!(execute.num_calls(), 0);
+
+    let billing = TABLE_TEMPLATE.replace(
+        "\"Properties\": {",
+        "\"Properties\": {\"BillingMode\": \"PAY_PER_REQUEST\", ",
+    );
+    let (env, execute, _) = table_update(unsaid());
+    stack::deploy_stack(
+        &env,
+        &spec(&billing),
+        &options(Approval::Never),
+        &Console::capturing(Vec::new()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(execute.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn removing_a_retained_table_keeps_it_and_is_not_refused() {
+    let removed = || change("Remove", "OrdersTable", "AWS::DynamoDB::Table", None);
+    let (env, execute, _) = table_update(removed());
+    stack::deploy_stack(
+        &env,
+        &spec(r#"{"Resources": {}}"#),
+        &options(Approval::Never),
+        &Console::capturing(Vec::new()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        execute.num_calls(),
+        1,
+        "DeletionPolicy Retain: nothing is lost"
+    );
 }
 
 /// A run that finds another run's change set prepared and not executed waits for it

@@ -892,3 +892,82 @@ fn a_protected_stage_is_protected_by_deploy_and_destroy_refuses_it() {
     );
     assert!(!left.to_string().contains("Prod-Ledger"), "{left}");
 }
+
+/// The name moto gave the stack's table, and the item of id `o-1` in it (`null`: none).
+fn table_and_item(moto: &Moto) -> (String, Json) {
+    let found = moto.python(
+        r#"
+table = client('cloudformation').describe_stack_resource(StackName='Dev-Shop', LogicalResourceId='OrdersTable')['StackResourceDetail']['PhysicalResourceId']
+item = client('dynamodb').get_item(TableName=table, Key={'id': {'S': 'o-1'}}).get('Item')
+print(json.dumps([table, item]))
+"#,
+    );
+    (found[0].as_str().unwrap().to_owned(), found[1].clone())
+}
+
+/// A table's data survives: a deploy that would replace it (a new key) is refused, in one
+/// line that names it, the property and the flag, and leaves no change set; the item
+/// written before is still there; `destroy` keeps the table and says how to delete it.
+#[test]
+fn a_table_is_never_replaced_or_deleted_silently() {
+    let program = support::test_program("deploy_table");
+    let rekeyed = support::test_program("deploy_table_rekeyed");
+    let moto = Moto::start("moto-data-safety");
+    let env = moto.aws_env();
+    let run = |program: &Path, args: &[&str]| support::run_program(program, &env, args, "");
+    run(&program, &["bootstrap"]).success();
+    run(
+        &program,
+        &["deploy", "--require-approval", "never", "Dev-Shop"],
+    )
+    .success();
+    let (table, _) = table_and_item(&moto);
+    moto.python(&format!(
+        "client('dynamodb').put_item(TableName='{table}', Item={{'id': {{'S': 'o-1'}}, 'item': {{'S': 'book'}}}})\nprint('null')"
+    ));
+
+    let refused = run(
+        &rekeyed,
+        &["deploy", "--require-approval", "never", "Dev-Shop"],
+    );
+    assert_eq!(refused.code, Some(1), "{}", refused.all());
+    let errors: Vec<&str> = refused
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(
+        errors,
+        ["error: Dev-Shop: the change set loses data: OrdersTable (AWS::DynamoDB::Table) is replaced (the new one starts empty): KeySchema changes; nothing was deployed. To deploy it all the same, pass --allow-replace OrdersTable"],
+        "{}",
+        refused.all()
+    );
+    let (same_table, item) = table_and_item(&moto);
+    assert_eq!(same_table, table);
+    assert_eq!(
+        item["item"],
+        json!({"S": "book"}),
+        "the item is still readable"
+    );
+    let pending = moto.python(
+        "print(json.dumps([[s['ChangeSetName'], s.get('ExecutionStatus'), s.get('Status')] for s in client('cloudformation').list_change_sets(StackName='Dev-Shop')['Summaries'] if s.get('ExecutionStatus') != 'EXECUTE_COMPLETE']))",
+    );
+    assert_eq!(pending, json!([]), "the refused change set is deleted");
+
+    let destroyed = run(&program, &["destroy", "--force", "Dev-Shop"]).success();
+    assert!(
+        destroyed.stderr.contains(&format!(
+            "Dev-Shop: left behind with its data: AWS::DynamoDB::Table {table} (was OrdersTable); to delete it: aws dynamodb delete-table --table-name {table} --region {REGION}"
+        )),
+        "{}",
+        destroyed.all()
+    );
+    let kept = moto.python(&format!(
+        "print(json.dumps(client('dynamodb').get_item(TableName='{table}', Key={{'id': {{'S': 'o-1'}}}}).get('Item')))"
+    ));
+    assert_eq!(
+        kept["item"],
+        json!({"S": "book"}),
+        "the table outlives its stack"
+    );
+}

@@ -47,7 +47,11 @@ const PROGRAMS: &[&str] = &[
 /// A program, lowered as the macro lowers it, and synthesized.
 fn lowered(name: &str) -> (Program, App) {
     let (file, bin) = source_file(name);
-    let body = programs::program_body(&file);
+    lowered_body(name, programs::program_body(&file), bin)
+}
+
+/// A program's body (what `pipeline!` reads), lowered and synthesized as [`lowered`]'s.
+fn lowered_body(name: &str, body: proc_macro2::TokenStream, bin: String) -> (Program, App) {
     let syntax: pipewright_macros_core::syntax::Program =
         syn::parse2(body).unwrap_or_else(|e| panic!("{name}: {e}"));
     let root = programs::repo_root();
@@ -1928,4 +1932,130 @@ fn the_broadening_check_reads_the_change_sets_and_approves_only_its_approval() {
     let starts = statements_allowing(&t, "PipelineRole", "codebuild:StartBuild");
     assert!(one_or_many(&starts[0]["Resource"])
         .contains(&serde_json::json!({"Fn::GetAtt": ["BroadeningCheckProject", "Arn"]})));
+}
+
+/// A stage whose stacks hold data gets the data-loss check after its change sets and
+/// before its approval, which shows what the check found and whose broadening check reads
+/// it; a stage without an approval executes only after the check; a stage whose stacks
+/// hold no data gets no check, and its actions keep their run orders.
+#[test]
+fn a_stage_whose_stacks_hold_data_is_checked_for_data_loss_before_it_executes() {
+    let body: proc_macro2::TokenStream = r#"
+        pipeline Shop {
+            account: "111111111111",
+            region: "us-east-1",
+            source: {
+                repo: "acme/shop",
+                branch: "main",
+                connection: "arn:aws:codeconnections:us-east-1:111111111111:connection/0f1e2d3c",
+            },
+            synth: { commands: ["cargo run --bin deploy -- synth"] },
+        }
+        stack Store { table Orders { partition_key: { name: "id", type: String } } }
+        stack Quiet {}
+        stage Dev { account: "111111111111", region: "us-east-1" }
+        stage Prod {
+            account: "111111111111",
+            region: "us-east-1",
+            approval: { name: "Promote", when: Broadening },
+        }
+        stage Docs { account: "111111111111", region: "us-east-1", stacks: [Quiet] }
+    "#
+    .parse()
+    .unwrap();
+    let (program, app) = lowered_body("data_loss", body, "deploy".into());
+    let t = pipeline_template(&app);
+    let deployer = env(&program, "111111111111", "us-east-1").deploy_role_arn();
+
+    // Without an approval: prepare, check, execute.
+    let dev = stage(&t, "Dev");
+    let check = action(dev, "CheckDataLoss");
+    assert_eq!(run_order(action(dev, "Store.Prepare")), 1);
+    assert_eq!(run_order(check), 2);
+    assert_eq!(run_order(action(dev, "Store.Deploy")), 3);
+    assert_eq!(check["Namespace"], "Dev_DataLoss");
+    assert_eq!(artifacts(check, "InputArtifacts"), ["Synth_Output"]);
+    assert_eq!(
+        check["Configuration"]["ProjectName"],
+        serde_json::json!({"Ref": "DataLossCheckProject"})
+    );
+    let variables = json(
+        check["Configuration"]["EnvironmentVariables"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(
+        variables,
+        serde_json::json!([
+            {"name": "STAGE", "value": "Dev", "type": "PLAINTEXT"},
+            {"name": "CHANGE_SETS", "value": format!(
+                "us-east-1,Dev-Store,{deployer},Dev-Store.template.json us-east-1,Dev-Quiet,{deployer},Dev-Quiet.template.json"
+            ), "type": "PLAINTEXT"},
+        ]),
+        "no approval to wait: the check fails on a loss"
+    );
+
+    // With an approval: the check before it; the approval shows what it found, and the
+    // broadening check beside it reads it.
+    let prod = stage(&t, "Prod");
+    assert_eq!(run_order(action(prod, "CheckDataLoss")), 2);
+    assert_eq!(run_order(action(prod, "Promote")), 3);
+    assert_eq!(run_order(action(prod, "CheckBroadening")), 3);
+    assert_eq!(run_order(action(prod, "Store.Deploy")), 4);
+    let prod_check = json(
+        action(prod, "CheckDataLoss")["Configuration"]["EnvironmentVariables"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(
+        prod_check[1],
+        serde_json::json!({"name": "APPROVAL", "value": "Promote", "type": "PLAINTEXT"})
+    );
+    let comment = action(prod, "Promote")["Configuration"]["CustomData"]
+        .as_str()
+        .unwrap();
+    assert!(
+        comment.ends_with(" Data: #{Prod_DataLoss.DATA_LOSS}"),
+        "{comment}"
+    );
+    assert!(comment.len() <= 500, "{comment}");
+    let broadening = json(
+        action(prod, "CheckBroadening")["Configuration"]["EnvironmentVariables"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(
+        broadening.as_array().unwrap().last().unwrap(),
+        &serde_json::json!({"name": "DATA_LOSS", "value": "#{Prod_DataLoss.DATA_LOSS}", "type": "PLAINTEXT"})
+    );
+
+    // No data: no check, the run orders of a program without state.
+    let docs = stage(&t, "Docs");
+    assert!(actions(docs).iter().all(|a| a["Name"] != "CheckDataLoss"));
+    assert_eq!(run_order(action(docs, "Quiet.Deploy")), 2);
+
+    // The project runs the rule, exports what it found, and may only assume the deploy
+    // role.
+    let project = &t["Resources"]["DataLossCheckProject"]["Properties"];
+    let spec = json(project["Source"]["BuildSpec"].as_str().unwrap());
+    assert_eq!(
+        spec["env"]["exported-variables"],
+        serde_json::json!(["DATA_LOSS"])
+    );
+    let script = spec["phases"]["build"]["commands"][0].as_str().unwrap();
+    assert!(script.contains(&pipewright::broadening::data_loss::bash_functions()));
+    let statements: Vec<Value> = role_statements(&t)
+        .into_iter()
+        .filter(|(role, _)| role == "DataLossCheckRole")
+        .map(|(_, s)| s)
+        .collect();
+    let assume = statements.last().unwrap();
+    assert_eq!(assume["Action"], "sts:AssumeRole");
+    assert_eq!(
+        one_or_many(&assume["Resource"]),
+        [serde_json::json!(deployer)]
+    );
+    let starts = statements_allowing(&t, "PipelineRole", "codebuild:StartBuild");
+    assert!(one_or_many(&starts[0]["Resource"])
+        .contains(&serde_json::json!({"Fn::GetAtt": ["DataLossCheckProject", "Arn"]})));
 }

@@ -32,9 +32,12 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The rehearsal's directory of this workspace.
+/// The rehearsal's directory of this workspace: under Cargo's target directory
+/// (`CARGO_TARGET_DIR` when set).
 fn rehearse_dir() -> PathBuf {
-    root().join("target/pipewright/rehearse")
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    root().join(target).join("pipewright/rehearse")
 }
 
 /// A program's binary: the reference program, or a program of `tests/bins/` (not an
@@ -592,6 +595,115 @@ mod rehearsal {
         let log = std::fs::read_to_string(&check_log).unwrap();
         assert!(
             log.contains("no change set broadens") && log.contains("approved Promote"),
+            "{log}"
+        );
+    }
+
+    /// The data-loss check runs in the rehearsal as on CodePipeline: the first deployment
+    /// of a table loses nothing; a new key for it (moto's change sets do not say it
+    /// replaces: the templates do) fails the check of a stage without an approval, before
+    /// anything executes, and the item written before is still there.
+    #[test]
+    fn a_stage_that_would_replace_a_table_stops_before_executing() {
+        let _serial = serial();
+        let moto = Moto::start("rehearse-data-loss");
+        let on_moto = ["--endpoint", moto.endpoint.as_str()];
+        let check_log = rehearse_dir().join("logs/Dev.CheckDataLoss.log");
+
+        let first = rehearse("deploy_table", &on_moto, &[]);
+        assert_code(&first, 0);
+        let log = std::fs::read_to_string(&check_log).unwrap();
+        assert!(
+            log.contains("no change set of Dev replaces or deletes a table, bucket or queue"),
+            "{log}"
+        );
+        let table = moto.python(
+            "table = client('cloudformation').describe_stack_resource(StackName='Dev-Shop', LogicalResourceId='OrdersTable')['StackResourceDetail']['PhysicalResourceId']\n\
+             client('dynamodb').put_item(TableName=table, Item={'id': {'S': 'o-1'}})\n\
+             print(json.dumps(table))",
+        );
+
+        // The pipeline deployed, the Synth action builds the program with the new key.
+        let rekeyed = rehearse(
+            "deploy_table",
+            &[
+                "--build-env",
+                "TABLE_PROGRAM=deploy_table_rekeyed",
+                "--endpoint",
+                &moto.endpoint,
+            ],
+            &[],
+        );
+        assert_code(&rekeyed, 1);
+        assert!(
+            rekeyed.stderr.contains("✘ Dev/CheckDataLoss ("),
+            "{}",
+            rekeyed.stderr
+        );
+        assert!(
+            !rekeyed.stderr.contains("▶ Dev/Shop.Deploy"),
+            "nothing executes: {}",
+            rekeyed.stderr
+        );
+        let log = std::fs::read_to_string(&check_log).unwrap();
+        assert!(
+            log.contains("loses data: Dev-Shop: OrdersTable (AWS::DynamoDB::Table) is replaced (the new one starts empty): KeySchema changes"),
+            "{log}"
+        );
+        let item = moto.python(&format!(
+            "print(json.dumps(client('dynamodb').get_item(TableName={table}, Key={{'id': {{'S': 'o-1'}}}}).get('Item')))"
+        ));
+        assert_eq!(item, serde_json::json!({"id": {"S": "o-1"}}));
+    }
+
+    /// A stage with an approval: the approval waits for a person when a change set loses
+    /// data, whatever its `when` says (moto's change sets report no replacement, so only
+    /// the data-loss check sees it, and the broadening check reads what it found), and it
+    /// shows what is lost; nothing executes meanwhile.
+    #[test]
+    fn an_approval_waits_for_a_person_when_the_change_sets_lose_data() {
+        let _serial = serial();
+        let moto = Moto::start("rehearse-data-loss-gated");
+        let on_moto = ["--endpoint", moto.endpoint.as_str()];
+
+        // Nothing lost, nothing broadens: the broadening check approves by itself.
+        let first = rehearse("deploy_table_gated", &on_moto, &[]);
+        assert_code(&first, 0);
+        assert!(
+            first.stderr.contains("approved (PutApprovalResult)"),
+            "{}",
+            first.stderr
+        );
+
+        let rekeyed = rehearse(
+            "deploy_table_gated",
+            &[
+                "--build-env",
+                "TABLE_PROGRAM=deploy_table_gated_rekeyed",
+                "--endpoint",
+                &moto.endpoint,
+            ],
+            &[],
+        );
+        assert_code(&rekeyed, 3);
+        let waits = rekeyed
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap_or_else(|| panic!("{}", rekeyed.stderr));
+        assert!(
+            waits.contains("Dev/Promote waits for a manual approval (the change sets lose data: Dev-Shop: OrdersTable is replaced (the new one starts empty): KeySchema changes)"),
+            "{waits}"
+        );
+        assert!(
+            !rekeyed.stderr.contains("▶ Dev/Shop.Deploy"),
+            "nothing executes: {}",
+            rekeyed.stderr
+        );
+        let log =
+            std::fs::read_to_string(rehearse_dir().join("logs/Dev.CheckBroadening.log")).unwrap();
+        assert!(
+            log.contains("Promote waits for a person: LOSES DATA: "),
             "{log}"
         );
     }

@@ -3,6 +3,7 @@
 //! CloudFormation registry schemas by `runtime/codegen`).
 
 pub mod actions;
+mod create_only;
 mod error;
 mod policy;
 mod references;
@@ -12,6 +13,7 @@ mod template;
 mod value;
 
 pub use actions::ActionConfiguration;
+pub use create_only::{create_only_properties, replacing_properties, REPLACING_BEYOND_THE_SCHEMA};
 pub use error::TemplateError;
 pub use policy::{
     ConditionOperator, ConditionValues, Effect, PolicyDocument, Principal, Statement,

@@ -123,6 +123,11 @@ pub enum Command {
         /// Go through a change set even when the deployed template is the same.
         #[arg(long)]
         force: bool,
+        /// Let the change sets replace or delete this table, bucket or queue (its logical
+        /// id, as the refusal names it: `OrdersTable` for `table Orders`), losing its
+        /// data. Without it, such a change set is refused, on a terminal too. Repeatable.
+        #[arg(long, value_name = "NAME")]
+        allow_replace: Vec<String>,
     },
     /// Run the pipeline end to end on this machine, as CodePipeline would after a push of
     /// the working tree, against an AWS emulator (moto's server, started and stopped here,

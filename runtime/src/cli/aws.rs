@@ -147,6 +147,7 @@ async fn execute(app: &App, session: &Session, command: Command) -> Result<ExitC
             stacks,
             require_approval,
             force,
+            allow_replace,
         } => {
             let options = DeployOptions {
                 approval: match require_approval {
@@ -155,6 +156,7 @@ async fn execute(app: &App, session: &Session, command: Command) -> Result<ExitC
                     ApprovalArg::AnyChange => Approval::AnyChange,
                 },
                 force,
+                allow_replace,
                 ..deploy_options
             };
             let builder = AssetBuilder::for_app(app);

@@ -1,7 +1,9 @@
 //! The changes of a change set: the table `deploy` prints, and which of them need an
 //! approval with `--require-approval`.
 
-use aws_sdk_cloudformation::types::Change;
+use aws_sdk_cloudformation::types::{
+    Change, RequiresRecreation, ResourceAttribute, ResourceChangeDetail,
+};
 
 use crate::broadening::Broadening;
 
@@ -16,6 +18,9 @@ pub struct ResourceChange {
     pub resource_type: String,
     /// `True`, `False` or `Conditional` for a `Modify`; empty when CloudFormation does not say.
     pub replacement: String,
+    /// The properties whose change CloudFormation says replaces the resource (always or
+    /// conditionally), from the change's details; empty when it does not say.
+    pub recreating: Vec<String>,
 }
 
 impl ResourceChange {
@@ -33,6 +38,7 @@ impl ResourceChange {
                 .replacement()
                 .map(|r| r.as_str().to_owned())
                 .unwrap_or_default(),
+            recreating: recreating_properties(rc.details()),
         })
     }
 
@@ -41,6 +47,24 @@ impl ResourceChange {
     pub fn broadens(&self, way: Broadening) -> bool {
         way.applies(&self.action, &self.resource_type, &self.replacement)
     }
+}
+
+/// The properties a change's details say require recreating the resource.
+fn recreating_properties(details: &[ResourceChangeDetail]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for target in details.iter().filter_map(|d| d.target()) {
+        let recreates = matches!(
+            target.requires_recreation(),
+            Some(RequiresRecreation::Always | RequiresRecreation::Conditionally)
+        );
+        let property = target.attribute() == Some(&ResourceAttribute::Properties);
+        if let (true, true, Some(name)) = (recreates, property, target.name()) {
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names
 }
 
 /// The table of a change set: action, logical id, type, replacement.
@@ -150,6 +174,7 @@ mod tests {
             logical_id: id.into(),
             resource_type: kind.into(),
             replacement: replacement.into(),
+            recreating: Vec::new(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! `destroy [STACK...]`: deletes stacks in the reverse of their deployment order (the
 //! stacks of a wave concurrently), after asking unless `--force`, waits for each deletion,
-//! and reports what was deleted and what CloudFormation kept (`DeletionPolicy: Retain`).
+//! and reports what was deleted and what CloudFormation kept (`DeletionPolicy: Retain`):
+//! each table and bucket left behind by its name, with the command that deletes it.
 
 use futures_util::future::join_all;
 use serde_json::Value as Json;
@@ -10,6 +11,7 @@ use super::select::{select, waves};
 use super::session::Session;
 use super::stack::{self, DeployOptions, State};
 use crate::app::{App, StackArtifact};
+use crate::broadening::data_loss::is_stateful;
 
 /// What `destroy` did to a stack.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,7 +22,40 @@ pub enum Destroyed {
     Deleted {
         /// Logical ids of the retained resources.
         retained: Vec<String>,
+        /// The retained resources that hold data, as found before the deletion.
+        left_behind: Vec<LeftBehind>,
     },
+}
+
+/// A retained resource that holds data (a table, a bucket): it outlives its stack, and
+/// costs until someone deletes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeftBehind {
+    /// The logical id it had in the stack.
+    pub logical_id: String,
+    /// Its type.
+    pub resource_type: String,
+    /// Its name (a queue's URL).
+    pub physical_id: String,
+    /// Its region.
+    pub region: String,
+}
+
+impl LeftBehind {
+    /// The AWS CLI command that deletes it, and its data.
+    pub fn deletion_command(&self) -> String {
+        let (name, region) = (&self.physical_id, &self.region);
+        match self.resource_type.as_str() {
+            "AWS::DynamoDB::Table" => {
+                format!("aws dynamodb delete-table --table-name {name} --region {region}")
+            }
+            "AWS::S3::Bucket" => format!("aws s3 rb s3://{name} --force --region {region}"),
+            "AWS::SQS::Queue" => {
+                format!("aws sqs delete-queue --queue-url {name} --region {region}")
+            }
+            other => format!("delete the {other} {name} in {region}"),
+        }
+    }
 }
 
 /// Deletes the stacks named (see [`select`]); asks first unless `force`.
@@ -148,8 +183,11 @@ async fn destroy_one(
         ));
         current = stack::wait_until_stable(&env, &current, options, console).await?;
     }
+    let deployed = stack::deployed_template(&env, &artifact.name).await?;
+    let template = deployed.map_or_else(|| artifact.template.to_string(), |t| t.to_string());
+    let retained = retained_resources(&template);
+    let left_behind = stateful_of(&env, &artifact.name, &template, &retained).await;
     stack::delete_stack(&env, &current, options, console).await?;
-    let retained = retained_resources(&artifact.template);
     if !retained.is_empty() {
         console.note(&format!(
             "{}: kept (DeletionPolicy Retain): {}",
@@ -157,7 +195,62 @@ async fn destroy_one(
             retained.join(", ")
         ));
     }
-    Ok(Destroyed::Deleted { retained })
+    for left in &left_behind {
+        console.note(&format!(
+            "{}: left behind with its data: {} {} (was {}); to delete it: {}",
+            artifact.name,
+            left.resource_type,
+            left.physical_id,
+            left.logical_id,
+            left.deletion_command()
+        ));
+    }
+    Ok(Destroyed::Deleted {
+        retained,
+        left_behind,
+    })
+}
+
+/// The retained resources of a deployed stack that hold data, with their names (read
+/// before the stack is deleted: afterwards CloudFormation no longer lists them).
+async fn stateful_of(
+    env: &crate::deploy::Environment,
+    stack_name: &str,
+    template: &str,
+    retained: &[String],
+) -> Vec<LeftBehind> {
+    let json: Json = serde_json::from_str(template).unwrap_or_default();
+    let mut left = Vec::new();
+    for id in retained {
+        let resource_type = json["Resources"][id]["Type"].as_str().unwrap_or_default();
+        if !is_stateful(resource_type) {
+            continue;
+        }
+        let described = env
+            .clients
+            .cloudformation
+            .describe_stack_resource()
+            .stack_name(stack_name)
+            .logical_resource_id(id)
+            .send()
+            .await;
+        let physical = described.ok().and_then(|o| {
+            o.stack_resource_detail()
+                .and_then(|d| d.physical_resource_id())
+                .map(str::to_owned)
+        });
+        // Never created (a failed first create): nothing is left behind.
+        let Some(physical_id) = physical.filter(|p| !p.is_empty()) else {
+            continue;
+        };
+        left.push(LeftBehind {
+            logical_id: id.clone(),
+            resource_type: resource_type.to_owned(),
+            physical_id,
+            region: env.region.clone(),
+        });
+    }
+    left
 }
 
 /// The resources of a template that outlive their stack.

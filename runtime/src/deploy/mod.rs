@@ -6,7 +6,7 @@
 //! counting), `bootstrapped` (whether an environment is bootstrapped, with which version),
 //! [`settings`] (checks of the AWS settings), [`publish`] (uploads to the asset
 //! buckets), [`stack`] (one stack through a change set), [`changes`] (change set tables and
-//! approvals), [`runs`] (runs of the same stack at once), [`console`] (results, progress,
+//! approvals), [`losses`] (the changes that lose data, refused unless allowed), [`runs`] (runs of the same stack at once), [`console`] (results, progress,
 //! questions), [`select`] (which stacks, in which order), [`repair`] (bootstrap resources
 //! deleted behind CloudFormation's back), and one module per command: [`bootstrap`],
 //! [`deployment`], [`diff`], [`destroy`]. The model and the synthesis they deploy are pure
@@ -32,6 +32,8 @@ pub mod deployment;
 pub mod destroy;
 #[cfg(feature = "aws")]
 pub mod diff;
+#[cfg(feature = "aws")]
+pub mod losses;
 #[cfg(feature = "aws")]
 pub mod publish;
 #[cfg(feature = "aws")]

@@ -6,14 +6,15 @@ use crate::spec::{Approval, ApprovalWhen, Deployment, Program, Stage};
 
 use super::names::{
     approval_action_name, artifact_key_alias, asset_action_name_of, asset_manifest_file_of,
-    deploy_action_name, prepare_action_name, source_action_name, support_bucket_name,
-    support_stack_name, wave_action_name, ASSETS_STAGE, BROADENING_CHECK_ACTION, BUILD_STAGE,
-    PRE_ACTION, PROTECT_ACTION, SELF_MUTATE_DEPLOY_ACTION, SELF_MUTATE_PREPARE_ACTION,
-    SOURCE_STAGE, SUPPORT_STACKS_ACTION, SYNTH_ACTION, UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
+    data_loss_namespace, data_loss_reference, deploy_action_name, prepare_action_name,
+    source_action_name, support_bucket_name, support_stack_name, wave_action_name, ASSETS_STAGE,
+    BROADENING_CHECK_ACTION, BUILD_STAGE, DATA_LOSS_CHECK_ACTION, PRE_ACTION, PROTECT_ACTION,
+    SELF_MUTATE_DEPLOY_ACTION, SELF_MUTATE_PREPARE_ACTION, SOURCE_STAGE, SUPPORT_STACKS_ACTION,
+    SYNTH_ACTION, UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
 };
 use super::{
-    Action, ActionKind, ActionRole, ApprovalStep, Artifact, BroadeningCheck, Bundle, DeployedStack,
-    PipelinePlan, PipelineStage, Site, StageKind, SupportRegion, Target,
+    Action, ActionKind, ActionRole, ApprovalStep, Artifact, BroadeningCheck, Bundle, DataLossCheck,
+    DeployedStack, PipelinePlan, PipelineStage, Site, StageKind, SupportRegion, Target,
 };
 
 /// The plan of a program's pipeline, limits unchecked.
@@ -153,16 +154,21 @@ fn update_pipeline(program: &Program, home: &Target) -> PipelineStage {
 }
 
 /// The pipeline stage of one deployment (a `stage` block, or a `wave` of them): every
-/// stack's change set and the `pre` steps, then the approval (which waits for the change
-/// sets it is about; alone in its stage, it comes first) with, beside it, the check that
-/// decides a `when: Broadening` approval, then the executions, then the verify and
-/// protection steps. In a wave, each stage's actions are named after it.
+/// stack's change set and the `pre` steps; when its stacks hold data, the check for
+/// changes that lose data; then the approval (which waits for the change sets it is
+/// about; alone in its stage, it comes first) with, beside it, the check that decides a
+/// `when: Broadening` approval; then the executions, then the verify and protection
+/// steps. In a wave, each stage's actions are named after it.
 fn deployment(program: &Program, deployment: &Deployment<'_>) -> PipelineStage {
     let stages = deployment.stages();
     let has_stacks = stages.iter().any(|s| !s.stacks.is_empty());
+    let holds_data = stages.iter().any(|s| stage_holds_data(program, s));
+    // The data-loss check takes the run order after the change sets.
+    let checked = u32::from(holds_data);
     let (approve, execute) = match (deployment.approval(), has_stacks) {
-        (Some(_), true) => (2, 3),
-        (Some(_), false) | (None, _) => (1, 2),
+        (Some(_), true) => (2 + checked, 3 + checked),
+        (Some(_), false) => (1, 2),
+        (None, _) => (1, 2 + checked),
     };
     let in_wave = matches!(deployment, Deployment::Wave { .. });
     let name_of = |stage: &Stage, action: &str| match in_wave {
@@ -199,9 +205,17 @@ fn deployment(program: &Program, deployment: &Deployment<'_>) -> PipelineStage {
     }
     let mut actions = prepares;
     actions.extend(pres);
-    if let Some(approval) = deployment.approval() {
-        let step = approval_step(deployment.name(), &stages, approval);
-        let name = approval_action_name(&approval.name);
+    let owner = deployment.name();
+    let approval_name = deployment.approval().map(|a| approval_action_name(&a.name));
+    if holds_data {
+        actions.push(data_loss_check(owner, &stages, approval_name.clone()));
+    }
+    let data_loss = holds_data.then(|| data_loss_reference(owner));
+    if let (Some(approval), Some(name)) = (deployment.approval(), approval_name) {
+        let step = ApprovalStep {
+            data_loss: data_loss.clone(),
+            ..approval_step(owner, &stages, approval)
+        };
         // Before the approval: when the check fails, its failure is the stage's first.
         if approval.when == ApprovalWhen::Broadening && has_stacks {
             actions.push(broadening_check(&step, &name, approve));
@@ -211,11 +225,59 @@ fn deployment(program: &Program, deployment: &Deployment<'_>) -> PipelineStage {
     actions.extend(executes);
     actions.extend(afterwards);
     PipelineStage {
-        name: deployment.name().to_owned(),
+        name: owner.to_owned(),
         kind: StageKind::Deploy {
             stages: stages.iter().map(|s| s.name.clone()).collect(),
         },
         actions,
+    }
+}
+
+/// Whether a stage deploys a stack that holds data.
+fn stage_holds_data(program: &Program, stage: &Stage) -> bool {
+    stage
+        .stacks
+        .iter()
+        .filter_map(|s| program.stack(s))
+        .any(|s| s.holds_data())
+}
+
+/// The data-loss check of a deployment (`owner`: the stage's or wave's name), after its
+/// change sets are prepared, about every one of them (a stack whose last table is removed
+/// holds no data any more, and loses it there), telling `approval` when there is one.
+/// CodeBuild actions take an input artifact: the new templates, which the check compares
+/// with the deployed ones where CloudFormation does not say whether a change replaces.
+fn data_loss_check(owner: &str, stages: &[&Stage], approval: Option<String>) -> Action {
+    let change_sets = stages
+        .iter()
+        .map(|stage| {
+            let stacks = stage
+                .stacks
+                .iter()
+                .map(|block| {
+                    let stack_name = stage.stack_name(block);
+                    DeployedStack {
+                        stage: stage.name.clone(),
+                        template_file: template_file(&stack_name),
+                        stack_name,
+                    }
+                })
+                .collect();
+            (target_of(stage), stacks)
+        })
+        .collect();
+    Action {
+        inputs: vec![Artifact::Synth],
+        namespace: Some(data_loss_namespace(owner)),
+        ..Action::new(
+            DATA_LOSS_CHECK_ACTION.to_owned(),
+            ActionKind::DataLossCheck(DataLossCheck {
+                owner: owner.to_owned(),
+                approval,
+                change_sets,
+            }),
+            2,
+        )
     }
 }
 
@@ -294,6 +356,7 @@ fn approval_step(owner: &str, stages: &[&Stage], approval: &Approval) -> Approva
         comment: approval.comment.clone(),
         notify: approval.notify.clone(),
         change_sets,
+        data_loss: None,
     }
 }
 
@@ -309,6 +372,7 @@ fn broadening_check(step: &ApprovalStep, approval: &str, run_order: u32) -> Acti
                 owner: step.owner.clone(),
                 approval: approval.to_owned(),
                 change_sets: step.change_sets.clone(),
+                data_loss: step.data_loss.clone(),
             }),
             run_order,
         )

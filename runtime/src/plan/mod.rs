@@ -32,17 +32,18 @@ pub use limits::{
     MAX_CONFIGURATION_VALUE_LENGTH, MAX_STAGES, MAX_TRIGGER_GLOBS,
 };
 pub use model::{
-    Action, ActionKind, ActionRole, ApprovalStep, Artifact, BroadeningCheck, Bundle, DeployedStack,
-    PipelinePlan, PipelineStage, StageKind, SupportRegion, Target,
+    Action, ActionKind, ActionRole, ApprovalStep, Artifact, BroadeningCheck, Bundle, DataLossCheck,
+    DeployedStack, PipelinePlan, PipelineStage, StageKind, SupportRegion, Target,
 };
 pub use names::{
     approval_action_name, artifact_key_alias, asset_action_name, asset_action_name_of,
-    asset_manifest_file, deploy_action_name, prepare_action_name, source_action_name,
-    support_bucket_name, support_stack_name, wave_action_name, ASSETS_STAGE,
-    BROADENING_CHECK_ACTION, BUILD_STAGE, CHANGE_SET, MAX_NAME_LENGTH, OWN_STAGES, PRE_ACTION,
-    PROTECT_ACTION, SELF_MUTATE_DEPLOY_ACTION, SELF_MUTATE_PREPARE_ACTION, SOURCE_ARTIFACT,
-    SOURCE_STAGE, SUPPORT_STACKS_ACTION, SYNTH_ACTION, SYNTH_ARTIFACT, UPDATE_PIPELINE_STAGE,
-    VERIFY_ACTION,
+    asset_manifest_file, data_loss_namespace, data_loss_reference, deploy_action_name,
+    prepare_action_name, source_action_name, support_bucket_name, support_stack_name,
+    wave_action_name, ASSETS_STAGE, BROADENING_CHECK_ACTION, BUILD_STAGE, CHANGE_SET,
+    DATA_LOSS_CHECK_ACTION, DATA_LOSS_FOUND, DATA_LOSS_VARIABLE, MAX_NAME_LENGTH, OWN_STAGES,
+    PRE_ACTION, PROTECT_ACTION, SELF_MUTATE_DEPLOY_ACTION, SELF_MUTATE_PREPARE_ACTION,
+    SOURCE_ARTIFACT, SOURCE_STAGE, SUPPORT_STACKS_ACTION, SYNTH_ACTION, SYNTH_ARTIFACT,
+    UPDATE_PIPELINE_STAGE, VERIFY_ACTION,
 };
 pub use site::{PlanError, Site, StageField};
 

@@ -141,6 +141,9 @@ pub enum ActionKind {
     /// Reads the change sets of a stage (or wave) beside its `when: Broadening` approval
     /// (CodeBuild), and approves it when none broadens.
     BroadeningCheck(BroadeningCheck),
+    /// Reads the change sets of a stage (or wave) whose stacks hold data (CodeBuild),
+    /// before its approval and its executions, for changes that lose data.
+    DataLossCheck(DataLossCheck),
     /// Runs the `pre` commands of a stage or wave (CodeBuild) on the source, before
     /// anything of it deploys.
     Pre {
@@ -185,6 +188,9 @@ pub struct ApprovalStep {
     /// The change sets it releases: for each stage, where it deploys and its stacks'
     /// names.
     pub change_sets: Vec<(Target, Vec<String>)>,
+    /// What the data-loss check of its stage (or wave) found, as a variable reference
+    /// shown after its comment; `None` where its stacks hold no data.
+    pub data_loss: Option<String>,
 }
 
 /// The check that decides a `when: Broadening` approval: it runs beside the approval
@@ -198,6 +204,24 @@ pub struct BroadeningCheck {
     pub approval: String,
     /// The change sets it reads: for each stage, where it deploys and its stacks' names.
     pub change_sets: Vec<(Target, Vec<String>)>,
+    /// What the data-loss check of its stage (or wave) found, as a variable reference:
+    /// a change that loses data leaves the approval to a person whatever else the change
+    /// sets do. `None` where its stacks hold no data.
+    pub data_loss: Option<String>,
+}
+
+/// The check of a stage (or wave) whose stacks hold data: once every change set is
+/// prepared, it finds the changes that lose data ([`crate::broadening::data_loss`]) and
+/// says what they are in its variable; without an approval to wait for a person, such a
+/// change fails it, and nothing of the stage executes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataLossCheck {
+    /// The stage or wave whose change sets it reads (the pipeline stage's name).
+    pub owner: String,
+    /// The approval that waits for a person when data is lost; `None`: there is none.
+    pub approval: Option<String>,
+    /// The change sets it reads: for each stage, where it deploys and its stacks.
+    pub change_sets: Vec<(Target, Vec<DeployedStack>)>,
 }
 
 /// The stack a CloudFormation action deploys.

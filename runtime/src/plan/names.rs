@@ -46,6 +46,25 @@ pub const PRE_ACTION: &str = "Pre";
 pub const PROTECT_ACTION: &str = "Protect";
 /// The name of the action that decides a `when: Broadening` approval of a stage or wave.
 pub const BROADENING_CHECK_ACTION: &str = "CheckBroadening";
+/// The name of the action that reads the change sets of a stage (or wave) whose stacks
+/// hold data, before anything executes, for changes that lose data.
+pub const DATA_LOSS_CHECK_ACTION: &str = "CheckDataLoss";
+/// The variable in which that check says what loses data (`none` when nothing does).
+pub const DATA_LOSS_VARIABLE: &str = "DATA_LOSS";
+/// How that variable starts when something loses data (what follows names it).
+pub const DATA_LOSS_FOUND: &str = "LOSES DATA: ";
+
+/// The namespace of a stage's (or wave's) data-loss check: `_` cannot be in a stack name,
+/// so no stack's namespace (its name) takes it.
+pub fn data_loss_namespace(owner: &str) -> String {
+    format!("{owner}_DataLoss")
+}
+
+/// The reference to what the data-loss check of a stage (or wave) found, as an action's
+/// configuration reads it.
+pub fn data_loss_reference(owner: &str) -> String {
+    format!("#{{{}.{DATA_LOSS_VARIABLE}}}", data_loss_namespace(owner))
+}
 
 /// Artifact of the source action.
 pub const SOURCE_ARTIFACT: &str = "Source_Output";

@@ -10,6 +10,7 @@ use std::io::IsTerminal;
 use super::context::{ActionResult, Context, Stop};
 use super::definition::Action;
 use super::state::Decision;
+use crate::plan::DATA_LOSS_FOUND;
 
 /// Runs a manual approval.
 pub async fn run(ctx: &Context, stage: &str, action: &Action) -> ActionResult {
@@ -34,7 +35,11 @@ pub async fn run(ctx: &Context, stage: &str, action: &Action) -> ActionResult {
         }
         Decision::Undecided => {}
     }
-    let custom = action.config("CustomData");
+    // What the approver reads, variables resolved (what the data-loss check found).
+    let custom = action
+        .config("CustomData")
+        .map(|c| ctx.resolve(c).unwrap_or_else(|_| c.to_owned()));
+    let custom = custom.as_deref();
     let label = custom
         .and_then(|c| c.split_once(':'))
         .map(|(label, _)| label.trim());
@@ -43,8 +48,13 @@ pub async fn run(ctx: &Context, stage: &str, action: &Action) -> ActionResult {
     }
     if !std::io::stdin().is_terminal() {
         let name = label.unwrap_or(&action.name);
+        // What the data-loss check found, when it found a loss.
+        let lost = custom
+            .and_then(|c| c.split_once(DATA_LOSS_FOUND))
+            .map(|(_, lost)| format!(" (the change sets lose data: {lost})"))
+            .unwrap_or_default();
         return Err(Stop::Waiting(format!(
-            "{stage}/{} waits for a manual approval and there is no terminal to ask: pass --approve '{name}' (or --approve {stage}, or --approve-all)",
+            "{stage}/{} waits for a manual approval{lost} and there is no terminal to ask: pass --approve '{name}' (or --approve {stage}, or --approve-all)",
             action.name
         )));
     }

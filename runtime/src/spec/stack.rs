@@ -27,6 +27,12 @@ pub struct Stack {
 }
 
 impl Stack {
+    /// Whether it holds data that a replacement or a deletion loses: a table, a queue or
+    /// a bucket (the blocks of [`crate::broadening::data_loss::STATEFUL_TYPES`]).
+    pub fn holds_data(&self) -> bool {
+        !self.tables.is_empty() || !self.queues.is_empty() || !self.buckets.is_empty()
+    }
+
     /// The lambda of this name.
     pub fn lambda(&self, name: &str) -> Option<&Lambda> {
         self.lambdas.iter().find(|l| l.name == name)

@@ -18,9 +18,9 @@ mod rendering;
 mod replacement;
 mod templates;
 
+pub use crate::cfn::create_only_properties;
 pub use command::{run, DiffSummary};
 pub use model::{PropertyChange, Replacement, ResourceDiff, SectionChange, StackDiff};
 pub use orphaned::{orphan_message, orphans};
 pub use rendering::render;
-pub use replacement::create_only_properties;
 pub use templates::diff_templates;

@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value as Json};
 
 use super::model::{PropertyChange, Replacement, ResourceDiff, SectionChange, StackDiff};
-use super::replacement::{create_only_properties, spread_replacements};
+use super::replacement::spread_replacements;
+use crate::cfn::replacing_properties;
 
 const ATTRIBUTES: [&str; 6] = [
     "DependsOn",
@@ -48,10 +49,10 @@ pub fn diff_templates(old: Option<&Json>, new: &Json) -> StackDiff {
         for key in keys {
             compare(key, a.get(key), b.get(key), &mut properties);
         }
-        let create_only = create_only_properties(&new_type);
+        let create_only = replacing_properties(&new_type);
         for change in &mut properties {
             let top = change.path.split(['.', '[']).next().unwrap_or_default();
-            change.replacement = match create_only {
+            change.replacement = match &create_only {
                 None => Replacement::Maybe,
                 Some(list) if list.contains(&top) => {
                     if has_intrinsic(change.old.as_ref()) || has_intrinsic(change.new.as_ref()) {

@@ -1,7 +1,9 @@
-//! Deploying one stack: the stack made updatable, the change set made, shown, approved
-//! and executed, the execution followed to its end.
+//! Deploying one stack: the stack made updatable, the change set made, shown, refused
+//! when it loses data that `--allow-replace` does not give up, approved and executed, the
+//! execution followed to its end.
 
 use aws_sdk_cloudformation::types::{ChangeSetType, Stack};
+use serde_json::Value as Json;
 
 use super::change_set::{
     create_change_set, discard_change_set, template_source, wait_for_change_set, ChangeSetResult,
@@ -12,11 +14,12 @@ use super::failure::failure_message;
 use super::options::{DeployOptions, Outcome, StackSpec};
 use super::protection::enable_termination_protection;
 use super::state::{describe, outputs_of, state_of, status, succeeded, State};
-use super::unchanged::unchanged;
+use super::unchanged::{deployed_template, unchanged};
 use crate::deploy::changes::{self, ResourceChange};
 use crate::deploy::clients::Environment;
 use crate::deploy::console::Console;
 use crate::deploy::error::{Error, Result};
+use crate::deploy::losses::{self, Loss};
 use crate::deploy::runs::{self, Unexecuted};
 
 /// Deploys one stack, and turns its termination protection on when `spec.protected` asks
@@ -151,6 +154,12 @@ async fn deploy_change(
         .collect();
     console.out(&changes::table(name, &changes));
 
+    let lost = losses_of(env, spec, &changes).await?;
+    if let Some(refused) = losses::refusal(name, &lost, &options.allow_replace) {
+        unexecuted.disarm();
+        discard_change_set(env, &change_set_id, (!exists).then_some(stack_id.as_str())).await;
+        return Err(Error::msg(refused));
+    }
     if let Err(refused) = approve(name, &options.approval.reasons(&changes), console).await {
         unexecuted.disarm();
         discard_change_set(env, &change_set_id, (!exists).then_some(stack_id.as_str())).await;
@@ -209,6 +218,21 @@ async fn deploy_change(
         changes,
         outputs: outputs_of(&done.stack),
     })
+}
+
+/// The changes that lose data, the deployed template read only when one may.
+async fn losses_of(
+    env: &Environment,
+    spec: &StackSpec,
+    changes: &[ResourceChange],
+) -> Result<Vec<Loss>> {
+    if !changes.iter().any(losses::needs_deployed_template) {
+        return Ok(Vec::new());
+    }
+    let deployed = deployed_template(env, &spec.name).await?;
+    let new: Json = serde_json::from_str(&spec.template)
+        .map_err(|e| Error::new(&spec.name, format!("the template is not JSON: {e}")))?;
+    Ok(losses::losses(changes, deployed.as_ref(), &new))
 }
 
 /// Asks before executing changes that need an approval (`risks`: why they do); without a

@@ -7,8 +7,9 @@
 //! - A stack whose deployed template and parameters are what would be deployed is not
 //!   touched: "no changes" without a change set.
 //! - Otherwise a change set (CREATE or UPDATE) is made and shown as a table; an empty one
-//!   means "no changes" and is deleted; `--require-approval` asks before executing risky
-//!   changes; the execution is followed event by event until the stack is stable; a failure
+//!   means "no changes" and is deleted; a change set that loses a table's, bucket's or
+//!   queue's data is refused unless `--allow-replace` names each such resource;
+//!   `--require-approval` asks before executing risky changes; the execution is followed event by event until the stack is stable; a failure
 //!   names every failed resource with CloudFormation's reason.
 //!
 //! One concern per module: `options` (what to deploy, how, and what it did), `state`

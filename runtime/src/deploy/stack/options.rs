@@ -37,6 +37,9 @@ pub struct DeployOptions {
     pub poll_interval: Duration,
     /// Go through a change set even when the deployed template is the same.
     pub force: bool,
+    /// The logical ids of the stateful resources a change set may replace or delete
+    /// (`--allow-replace`); any other such change refuses the change set.
+    pub allow_replace: Vec<String>,
 }
 
 impl Default for DeployOptions {
@@ -45,6 +48,7 @@ impl Default for DeployOptions {
             approval: Approval::Never,
             poll_interval: Duration::from_secs(2),
             force: false,
+            allow_replace: Vec::new(),
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::spec::{Program, Source};
 
 use super::change_sets::{template_configuration_file, CAPABILITIES};
 use super::notify::Topics;
-use super::projects::{broadening_check_variables, Projects};
+use super::projects::{broadening_check_variables, data_loss_check_variables, Projects};
 
 use code_pipeline::pipeline::{
     ActionDeclaration, ActionTypeId, InputArtifact, OutputArtifact, StageDeclaration,
@@ -140,6 +140,13 @@ impl Renderer<'_> {
                     &broadening_check_variables(check, &p.qualifier),
                 ),
             ),
+            ActionKind::DataLossCheck(check) => (
+                action_type("Build", "CodeBuild"),
+                with_variables(
+                    project(self.projects.data_loss_check.as_ref()),
+                    &data_loss_check_variables(check, &p.qualifier),
+                ),
+            ),
             ActionKind::Pre { owner, .. } => (
                 action_type("Build", "CodeBuild"),
                 CodeBuild::new(project(self.projects.pre_of(owner))).into(),
@@ -228,16 +235,26 @@ fn execute_change_set(stack: &DeployedStack) -> CloudFormation {
 const MAX_CUSTOM_DATA_LENGTH: usize = 500;
 
 /// What the approver reads (the program's comment, or which change sets to review and
-/// where), a link to the change sets, and the topic told that the approval waits.
+/// where, then what the data-loss check found), a link to the change sets, and the topic
+/// told that the approval waits.
 fn approval_configuration(
     stage: &PipelineStage,
     step: &ApprovalStep,
     topic: Option<&Value<String>>,
 ) -> ActionConfiguration {
+    let data_loss = step
+        .data_loss
+        .as_ref()
+        .map(|found| format!(" Data: {found}"))
+        .unwrap_or_default();
+    let room = MAX_CUSTOM_DATA_LENGTH - data_loss.len();
     let custom_data = match &step.comment {
-        Some(comment) => comment.clone(),
-        None => review_text(step),
-    };
+        // The program's comment is within the limit (the plan checks it): only the data
+        // loss may need room.
+        Some(comment) if data_loss.is_empty() => comment.clone(),
+        Some(comment) => cut(comment.clone(), room),
+        None => review_text(step, room),
+    } + &data_loss;
     ManualApproval {
         custom_data: Some(custom_data),
         external_entity_link: change_sets_link(stage, step),
@@ -246,8 +263,8 @@ fn approval_configuration(
     .into()
 }
 
-/// Which change sets to review, and where, cut to what CodePipeline shows.
-fn review_text(step: &ApprovalStep) -> String {
+/// Which change sets to review, and where, cut to `room` characters.
+fn review_text(step: &ApprovalStep, room: usize) -> String {
     let mut places: Vec<(&Target, Vec<&str>)> = Vec::new();
     for (target, names) in &step.change_sets {
         let names = names.iter().map(String::as_str);
@@ -267,20 +284,25 @@ fn review_text(step: &ApprovalStep) -> String {
             )
         })
         .collect();
-    let mut custom_data = format!(
+    let custom_data = format!(
         "{}: review the change sets `{CHANGE_SET}` of {}, then approve to deploy them.",
         step.label,
         places.join("; ")
     );
-    if custom_data.len() > MAX_CUSTOM_DATA_LENGTH {
-        let mut end = MAX_CUSTOM_DATA_LENGTH - 3;
-        while !custom_data.is_char_boundary(end) {
+    cut(custom_data, room)
+}
+
+/// A text cut to `room` bytes, ending in `...` when cut.
+fn cut(mut text: String, room: usize) -> String {
+    if text.len() > room {
+        let mut end = room - 3;
+        while !text.is_char_boundary(end) {
             end -= 1;
         }
-        custom_data.truncate(end);
-        custom_data.push_str("...");
+        text.truncate(end);
+        text.push_str("...");
     }
-    custom_data
+    text
 }
 
 /// The source action's configuration: no change detection when the pipeline runs only

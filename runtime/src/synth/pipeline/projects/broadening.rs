@@ -4,11 +4,13 @@
 //! the change set was prepared with, which may `cloudformation:DescribeChangeSet`),
 //! applies [`crate::broadening`]'s rule, and either approves the waiting approval with
 //! a summary that says why, or lists every reason and leaves the approval to a person.
+//! Beside the approval of a stage whose stacks hold data, it also reads what the
+//! data-loss check found: a change that loses data leaves the approval to a person too.
 
 use crate::broadening::bash_function;
 use crate::cfn::resources::code_build;
 use crate::cfn::{Handle, Statement, Template, TemplateError, Value};
-use crate::plan::{BroadeningCheck, BROADENING_CHECK_ACTION, CHANGE_SET};
+use crate::plan::{BroadeningCheck, BROADENING_CHECK_ACTION, CHANGE_SET, DATA_LOSS_VARIABLE};
 use crate::spec::Program;
 
 use super::builder::{codebuild_role, BuildSpec, Builder, ProjectSpec};
@@ -35,11 +37,18 @@ pub(in crate::synth::pipeline) fn action_variables(
             entries.push(format!("{},{stack},{role}", target.region));
         }
     }
-    vec![
+    let mut variables = vec![
         ("STAGE".to_owned(), check.owner.clone()),
         ("APPROVAL".to_owned(), check.approval.clone()),
         ("CHANGE_SETS".to_owned(), entries.join(" ")),
-    ]
+    ];
+    variables.extend(
+        check
+            .data_loss
+            .clone()
+            .map(|found| (DATA_LOSS_VARIABLE.to_owned(), found)),
+    );
+    variables
 }
 
 /// The project, with a role that may read the pipeline's state, approve exactly the
@@ -92,7 +101,7 @@ pub(super) fn broadening_check_project(
                 ("PIPELINE", p.name.clone()),
                 ("CHANGE_SET", CHANGE_SET.to_owned()),
             ]),
-            spec: BuildSpec::new(None, vec![script()]),
+            spec: BuildSpec::new(None, vec![script(checks.iter().any(|c| c.data_loss.is_some()))]),
             timeout_minutes: 15,
             cache: false,
         },
@@ -100,13 +109,24 @@ pub(super) fn broadening_check_project(
 }
 
 /// The check, in bash: every reason a change set broadens, or the approval approved.
-fn script() -> String {
+/// `reads_data_loss`: a check of the pipeline is beside the approval of a stage whose
+/// stacks hold data, and leaves it to a person when the data-loss check found a loss
+/// (the line is left out otherwise: the pipelines of programs without data keep their
+/// project).
+fn script(reads_data_loss: bool) -> String {
+    let data_loss = match reads_data_loss {
+        true => format!(
+            "case \"${{{DATA_LOSS_VARIABLE}:-none}}\" in none) ;; *) echo \"$APPROVAL waits for a person: ${DATA_LOSS_VARIABLE}\"; exit 0 ;; esac\n"
+        ),
+        false => String::new(),
+    };
     let summary = format!(
         "No change set of $STAGE broadens permissions, replaces or removes a resource: approved by $STAGE/{BROADENING_CHECK_ACTION}"
     );
     format!(
         "( set -euo pipefail\n\
          {rule}\n\
+         {data_loss}\
          found=0\n\
          for entry in $CHANGE_SETS; do\n\
          \x20 IFS=, read -r region stack role <<< \"$entry\"\n\
@@ -154,9 +174,16 @@ mod tests {
     /// The script is bash that parses (`bash -n`), and it reads what the action passes.
     #[test]
     fn the_script_is_bash() {
-        let script = script();
+        for reads_data_loss in [false, true] {
+            script_parses(&script(reads_data_loss));
+        }
+        assert!(!script(false).contains(DATA_LOSS_VARIABLE));
+        assert!(script(true).contains(DATA_LOSS_VARIABLE));
+    }
+
+    fn script_parses(script: &str) {
         let output = std::process::Command::new("bash")
-            .args(["-n", "-c", &script])
+            .args(["-n", "-c", script])
             .output()
             .expect("bash runs");
         assert!(output.status.success(), "{output:?}\n{script}");

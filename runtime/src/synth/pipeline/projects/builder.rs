@@ -28,6 +28,9 @@ pub(super) struct BuildSpec {
 #[derive(Serialize)]
 struct BuildSpecEnv {
     shell: &'static str,
+    /// The variables the action publishes to its namespace.
+    #[serde(rename = "exported-variables", skip_serializing_if = "Vec::is_empty")]
+    exported_variables: Vec<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -58,7 +61,10 @@ impl BuildSpec {
     pub(super) fn new(install: Option<Vec<String>>, build: Vec<String>) -> Self {
         BuildSpec {
             version: "0.2",
-            env: BuildSpecEnv { shell: "bash" },
+            env: BuildSpecEnv {
+                shell: "bash",
+                exported_variables: Vec::new(),
+            },
             phases: Phases {
                 install: install.map(|commands| Commands { commands }),
                 build: Commands { commands: build },
@@ -66,6 +72,12 @@ impl BuildSpec {
             artifacts: None,
             cache: None,
         }
+    }
+
+    /// The buildspec, publishing these variables to its action's namespace.
+    pub(super) fn exporting(mut self, variables: Vec<&'static str>) -> Self {
+        self.env.exported_variables = variables;
+        self
     }
 
     fn render(&self) -> String {

@@ -1,17 +1,19 @@
 //! The CodeBuild projects behind the pipeline's build actions, each with its own role:
 //! synth ([`synth`]), the stages' and waves' own commands ([`commands`]), the pipeline's
-//! own projects (support stacks, assets, termination protection: [`own`]), and the
-//! broadening check ([`broadening`]). Each is made the same way ([`builder`]), with the
+//! own projects (support stacks, assets, termination protection: [`own`]), the
+//! broadening check ([`broadening`]) and the data-loss check ([`data_loss`]). Each is made the same way ([`builder`]), with the
 //! tools of [`toolchain`].
 
 mod broadening;
 mod builder;
 mod commands;
+mod data_loss;
 mod own;
 mod synth;
 mod toolchain;
 
 pub(super) use broadening::action_variables as broadening_check_variables;
+pub(super) use data_loss::action_variables as data_loss_check_variables;
 pub use toolchain::{
     CDK_ASSETS_PACKAGE, DEFAULT_IMAGE, DEFAULT_INSTALL, RUST_TOOLCHAIN, TOOL_CACHE_PATHS,
 };
@@ -40,6 +42,8 @@ pub(super) struct Projects {
     pub(super) protect: Option<Handle<code_build::Project>>,
     /// The project that decides the `when: Broadening` approvals, when there is one.
     pub(super) broadening_check: Option<Handle<code_build::Project>>,
+    /// The project that finds the changes that lose data, when a stage's stacks hold data.
+    pub(super) data_loss_check: Option<Handle<code_build::Project>>,
 }
 
 impl Projects {
@@ -52,6 +56,7 @@ impl Projects {
             .chain(self.pre.iter().map(|(_, p)| p))
             .chain(&self.protect)
             .chain(&self.broadening_check)
+            .chain(&self.data_loss_check)
             .map(|p| p.get_att(code_build::ProjectAttribute::Arn))
             .collect()
     }
@@ -90,6 +95,7 @@ pub(super) fn projects(
     let mut pre = Vec::new();
     let mut protected = Vec::new();
     let mut checks = Vec::new();
+    let mut data_checks = Vec::new();
     for action in plan.deployments().flat_map(|s| &s.actions) {
         match &action.kind {
             ActionKind::Verify {
@@ -104,6 +110,7 @@ pub(super) fn projects(
             )),
             ActionKind::Protect { target, .. } => protected.push(target.clone()),
             ActionKind::BroadeningCheck(check) => checks.push(check),
+            ActionKind::DataLossCheck(check) => data_checks.push(check),
             _ => {}
         }
     }
@@ -117,6 +124,15 @@ pub(super) fn projects(
             t, &builder, program, &checks,
         )?),
     };
+    let data_loss_check = match data_checks.is_empty() {
+        true => None,
+        false => Some(data_loss::data_loss_check_project(
+            t,
+            &builder,
+            program,
+            &data_checks,
+        )?),
+    };
     Ok(Projects {
         synth,
         support_stacks,
@@ -125,5 +141,6 @@ pub(super) fn projects(
         pre,
         protect,
         broadening_check,
+        data_loss_check,
     })
 }

@@ -5,6 +5,11 @@
 //! resource policy that opens a resource to others), replaces a resource (or may), or
 //! removes one. `deploy` applies the rule in Rust; the pipeline's check runs it in
 //! CodeBuild as the bash function [`bash_function`] renders from the same constants.
+//!
+//! [`data_loss`] narrows the rule to the changes that lose a table's, bucket's or queue's
+//! data, which neither `deploy` nor the pipeline executes without a person's word.
+
+pub mod data_loss;
 
 /// The resource types whose changes grant or change permissions, as glob patterns (a
 /// trailing `*` matches any rest), in the form bash's `case` matches too.

@@ -1,0 +1,32 @@
+//! A program for `tests/rehearse.rs`: `deploy_table` with an approval on its stage
+//! (`when: Broadening`). Its Synth action builds the program `TABLE_PROGRAM`
+//! names, `deploy_table_gated` by default.
+
+use pipewright_macros::pipeline;
+
+fn main() -> std::process::ExitCode {
+    let app = pipeline! {
+        pipeline GatedShopPipeline {
+            account: "111111111111",
+            region: "us-west-2",
+            source: {
+                repo: "example-org/shop",
+                branch: "main",
+                connection: "arn:aws:codestar-connections:us-west-2:111111111111:connection/5c7a0d36-1d3c-4a8e-9b1e-2f4a6c8e0b12",
+            },
+            synth: { commands: ["cargo run --locked --no-default-features --package test-programs --bin ${TABLE_PROGRAM:-deploy_table_gated} -- synth --out cdk.out"] },
+        }
+
+        stack Shop {
+            /// Orders by id.
+            table Orders { partition_key: { name: "id", type: String } }
+        }
+
+        stage Dev {
+            account: "111111111111",
+            region: "us-west-2",
+            approval: { name: "Promote", when: Broadening },
+        }
+    };
+    pipewright::cli::run(app)
+}

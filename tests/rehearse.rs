@@ -32,17 +32,26 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The rehearsal's directory of this workspace.
+/// The rehearsal's directory of this workspace: in its target directory, `CARGO_TARGET_DIR`
+/// when set, as the rehearsal has it.
 fn rehearse_dir() -> PathBuf {
-    root().join("target/pipewright/rehearse")
+    let target = match std::env::var_os("CARGO_TARGET_DIR").filter(|dir| !dir.is_empty()) {
+        Some(dir) => root().join(dir),
+        None => root().join("target"),
+    };
+    target.join("pipewright/rehearse")
 }
 
-/// A program's binary: the reference program, an example of this package (built with the
-/// tests), or a program of `tests/bins/`.
+/// A program's binary: the reference program, the orders example (package
+/// `orders-pipeline`), an example of this package (built with the tests), or a program of
+/// `tests/bins/`.
 fn program(name: &str) -> PathBuf {
     let deploy = Path::new(env!("CARGO_BIN_EXE_deploy"));
     if name == "deploy" {
         return deploy.to_owned();
+    }
+    if name == support::orders::PROGRAM {
+        return support::orders::program();
     }
     if root().join("examples").join(format!("{name}.rs")).is_file() {
         return deploy.with_file_name("examples").join(name);
@@ -61,12 +70,8 @@ fn command(program_name: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
     }
     command.env("PIPEWRIGHT_PROGRESS", "events");
     command.env(support::ENGINE.0, support::ENGINE.1);
-    for profile in ["RELEASE", "RELEASE_LAMBDA"] {
-        for (setting, value) in [("OPT_LEVEL", "0"), ("LTO", "off"), ("CODEGEN_UNITS", "16")] {
-            command
-                .arg("--build-env")
-                .arg(format!("CARGO_PROFILE_{profile}_{setting}={value}"));
-        }
+    for (setting, value) in support::CHEAP_PROFILE {
+        command.arg("--build-env").arg(format!("{setting}={value}"));
     }
     for (key, value) in env {
         command.env(key, value);
@@ -544,6 +549,57 @@ mod rehearsal {
         // The production function's code was published to the production account's bucket.
         let prod = deployed_in(&moto, "222222222222", "us-west-2");
         assert_eq!(prod["functions"].as_object().unwrap().len(), 1, "{prod}");
+    }
+
+    /// The orders example, a service with a table and a queue: its whole pipeline, with the
+    /// Dev stage's `verify` step finding the table its output `OrdersTableName` names. Its
+    /// Lambda zips are the ones the deploy test shares (support::orders): the Synth action
+    /// finds them in its cache and builds no function.
+    #[test]
+    fn the_orders_example_runs_end_to_end_and_its_verify_finds_the_table() {
+        let _serial = serial();
+        support::orders::plant_zips(&rehearse_dir());
+        let moto = Moto::start("rehearse-orders");
+        let run = rehearse_on(&moto, support::orders::PROGRAM);
+        assert_code(&run, 0);
+        for action in [
+            "Build/Synth",
+            "Assets/orders-api-x86_64",
+            "Assets/orders-worker-x86_64",
+            "Dev/Shop.Deploy",
+            "Dev/Verify",
+            "Prod/Promote_to_Prod",
+            "Prod/Shop.Deploy",
+        ] {
+            assert!(
+                run.stderr.contains(&format!("✔ {action} (")),
+                "{action}:\n{}",
+                run.stderr
+            );
+        }
+        let dev = moto.python(
+            "cfn = client('cloudformation')\n\
+             outputs = {o['OutputKey']: o['OutputValue'] for o in cfn.describe_stacks(StackName='Dev-Shop')['Stacks'][0]['Outputs']}\n\
+             table = client('dynamodb').describe_table(TableName=outputs['OrdersTableName'])['Table']\n\
+             print(json.dumps({'output': outputs['OrdersTableName'], 'table': table['TableName'], 'status': table['TableStatus']}))",
+        );
+        assert_eq!(dev["table"], dev["output"], "{dev}");
+        assert_eq!(dev["status"], "ACTIVE", "{dev}");
+        let table = dev["table"].as_str().unwrap();
+        assert!(
+            table.starts_with("Dev-Shop-OrdersTable"),
+            "a generated name: {table}"
+        );
+        let verify = std::fs::read_to_string(rehearse_dir().join("logs/Dev.Verify.log")).unwrap();
+        assert!(
+            verify.contains(&format!("found the table {table}")),
+            "{verify}"
+        );
+        let synth = std::fs::read_to_string(rehearse_dir().join("logs/Build.Synth.log")).unwrap();
+        assert!(
+            !synth.contains("Compiling orders v"),
+            "the Synth action built the functions again instead of finding the shared zips:\n{synth}"
+        );
     }
 
     #[test]

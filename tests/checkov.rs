@@ -38,20 +38,6 @@ fn checkov() -> PathBuf {
     );
 }
 
-fn example(name: &str) -> App {
-    let file = programs::repo_root()
-        .join("examples")
-        .join(format!("{name}.rs"));
-    let context = pipewright_macros_core::Context {
-        manifest_dir: Some(programs::repo_root()),
-        bin_name: Some(name.to_owned()),
-        package_name: Some("backend-pipeline".into()),
-    };
-    pipewright_macros_core::synthesize(programs::program_body(&file), &context)
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
-        .0
-}
-
 /// Every program's assembly, written as `synth` writes it.
 fn assemblies() -> Vec<(String, PathBuf, App)> {
     let mut apps: Vec<(String, App)> = programs::all_programs();
@@ -60,8 +46,9 @@ fn assemblies() -> Vec<(String, PathBuf, App)> {
         "multi_region",
         "single_account_no_mutation",
         "waves",
+        "orders",
     ] {
-        apps.push((name.to_owned(), example(name)));
+        apps.push((name.to_owned(), programs::example(name)));
     }
     apps.into_iter()
         .map(|(name, app)| {

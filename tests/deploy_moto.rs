@@ -971,3 +971,222 @@ fn a_table_is_never_replaced_or_deleted_silently() {
         "the table outlives its stack"
     );
 }
+
+/// The template's value with its intrinsic functions resolved against what the stack holds:
+/// `Ref` of a resource is its physical id, `Fn::GetAtt [X, "Arn"]` its ARN (`arns`), a pseudo
+/// parameter its value, `Fn::Join` the joined parts; `Ref AWS::NoValue` leaves a list.
+fn resolve(value: &Json, physical: &Json, arns: &Json) -> Json {
+    match value {
+        Json::Object(map) if map.len() == 1 => {
+            let (function, argument) = map.iter().next().unwrap();
+            match (function.as_str(), argument) {
+                ("Ref", Json::String(name)) => match name.as_str() {
+                    "AWS::Region" => json!(REGION),
+                    "AWS::AccountId" => json!(ACCOUNT),
+                    "AWS::Partition" => json!("aws"),
+                    "AWS::NoValue" => Json::Null,
+                    resource => physical[resource].clone(),
+                },
+                ("Fn::GetAtt", Json::Array(parts)) if parts[1] == "Arn" => {
+                    arns[parts[0].as_str().unwrap()].clone()
+                }
+                ("Fn::Sub", Json::String(text)) => json!(substitute(text, physical, arns)),
+                ("Fn::Join", Json::Array(parts)) => {
+                    let joined: Vec<String> = parts[1]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|p| resolve(p, physical, arns).as_str().unwrap().to_owned())
+                        .collect();
+                    json!(joined.join(parts[0].as_str().unwrap()))
+                }
+                (name, _) if name.starts_with("Fn::") => panic!("cannot resolve {value}"),
+                _ => json!({ function: resolve(argument, physical, arns) }),
+            }
+        }
+        Json::Object(map) => map
+            .iter()
+            .map(|(k, v)| (k.clone(), resolve(v, physical, arns)))
+            .collect(),
+        Json::Array(items) => items
+            .iter()
+            .map(|v| resolve(v, physical, arns))
+            .filter(|v| !v.is_null())
+            .collect(),
+        other => other.clone(),
+    }
+}
+
+/// `Fn::Sub`'s text with each `${X.Arn}` (`arns`), `${X}` (a resource's physical id) and
+/// `${AWS::...}` (a pseudo parameter) replaced.
+fn substitute(text: &str, physical: &Json, arns: &Json) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}').expect("a closed ${...}") + start;
+        let name = &rest[start + 2..end];
+        let value = match name.strip_suffix(".Arn") {
+            Some(resource) => arns[resource].clone(),
+            None => resolve(&json!({ "Ref": name }), physical, arns),
+        };
+        out.push_str(
+            value
+                .as_str()
+                .unwrap_or_else(|| panic!("cannot resolve ${{{name}}}")),
+        );
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The orders example on moto (`deploy Dev-Shop`, as a user runs it): its table, both
+/// queues, the worker's event source mapping, both functions' grants and link variables
+/// exist as the template synthesizes them, and the table has a generated name.
+#[test]
+fn the_orders_example_deploys_its_table_queues_mapping_and_grants() {
+    use support::orders::{self, DEV_STACK};
+    orders::lambda_zips();
+    let moto = Moto::start("moto-orders");
+    let env = moto.aws_env();
+    orders::run(&env, &["bootstrap"]).success();
+    orders::run(&env, &["deploy", "--require-approval", "never", DEV_STACK]).success();
+    let out = support::scratch_dir("orders-synth");
+    orders::run(&[], &["synth", "--out", &out.display().to_string()]).success();
+    let template: Json = serde_json::from_slice(
+        &std::fs::read(out.join(format!("{DEV_STACK}.template.json"))).unwrap(),
+    )
+    .unwrap();
+    let resources = &template["Resources"];
+
+    let deployed = moto.python(&format!(
+        r#"
+cfn, ddb, sqs, lam, iam = client('cloudformation'), client('dynamodb'), client('sqs'), client('lambda'), client('iam')
+stack = cfn.describe_stacks(StackName='{DEV_STACK}')['Stacks'][0]
+physical = {{r['LogicalResourceId']: r['PhysicalResourceId'] for r in cfn.list_stack_resources(StackName='{DEV_STACK}')['StackResourceSummaries']}}
+table = ddb.describe_table(TableName=physical['OrdersTable'])['Table']
+queues = {{q: sqs.get_queue_attributes(QueueUrl=physical[q], AttributeNames=['All'])['Attributes'] for q in ['JobsQueue', 'JobsDeadLetterQueue']}}
+functions = {{f: lam.get_function_configuration(FunctionName=physical[f]) for f in ['ApiFunction', 'WorkerFunction']}}
+policies = {{p: iam.get_role_policy(RoleName=physical[role], PolicyName=p)['PolicyDocument'] for p, role in [('ApiPolicy', 'ApiRole'), ('WorkerPolicy', 'WorkerRole')]}}
+print(json.dumps({{
+    'status': stack['StackStatus'],
+    'outputs': {{o['OutputKey']: o['OutputValue'] for o in stack.get('Outputs', [])}},
+    'physical': physical,
+    'table': {{k: table.get(k) for k in ['TableName', 'TableArn', 'KeySchema', 'AttributeDefinitions']}},
+    'billing': table.get('BillingModeSummary', {{}}).get('BillingMode'),
+    'queues': queues,
+    'mappings': lam.list_event_source_mappings()['EventSourceMappings'],
+    'functions': {{f: {{'arn': c['FunctionArn'], 'variables': c.get('Environment', {{}}).get('Variables', {{}})}} for f, c in functions.items()}},
+    'worker_alias': lam.get_alias(FunctionName=physical['WorkerFunction'], Name='Current'),
+    'policies': policies,
+}}, default=str))
+"#
+    ));
+    assert_eq!(deployed["status"], "CREATE_COMPLETE", "{deployed}");
+    let physical = &deployed["physical"];
+    let arns = json!({
+        "OrdersTable": deployed["table"]["TableArn"],
+        "JobsQueue": deployed["queues"]["JobsQueue"]["QueueArn"],
+        "JobsDeadLetterQueue": deployed["queues"]["JobsDeadLetterQueue"]["QueueArn"],
+    });
+    let resolved = |value: &Json| resolve(value, physical, &arns);
+
+    // The table: its key as synthesized, on demand, under a name CloudFormation generated.
+    let table = &resources["OrdersTable"]["Properties"];
+    assert_eq!(table.get("TableName"), None, "no fixed physical name");
+    assert_eq!(deployed["table"]["KeySchema"], table["KeySchema"]);
+    assert_eq!(
+        deployed["table"]["AttributeDefinitions"],
+        table["AttributeDefinitions"]
+    );
+    assert_eq!(deployed["billing"], table["BillingMode"]);
+    let table_name = deployed["table"]["TableName"].as_str().unwrap();
+    assert!(
+        table_name.starts_with("Dev-Shop-OrdersTable"),
+        "{table_name}"
+    );
+    assert_eq!(deployed["outputs"]["OrdersTableName"], table_name);
+
+    // Both queues, with the properties the template gives them (SQS answers in strings); the
+    // jobs go to the dead-letter queue after `max_receives` failures.
+    for queue in ["JobsQueue", "JobsDeadLetterQueue"] {
+        let attributes = &deployed["queues"][queue];
+        let properties = resources[queue]["Properties"].as_object().unwrap();
+        for (name, value) in properties {
+            let actual = &attributes[name];
+            match resolved(value) {
+                // The redrive policy: a JSON document in SQS's attributes.
+                expected @ Json::Object(_) => {
+                    let actual: Json = serde_json::from_str(actual.as_str().unwrap()).unwrap();
+                    assert_eq!(actual, expected, "{queue}.{name}");
+                }
+                Json::String(expected) => assert_eq!(actual, &expected, "{queue}.{name}"),
+                expected => assert_eq!(actual, &json!(expected.to_string()), "{queue}.{name}"),
+            }
+        }
+    }
+    assert_eq!(
+        deployed["outputs"]["JobsQueueUrl"], physical["JobsQueue"],
+        "{deployed}"
+    );
+    assert_eq!(
+        deployed["outputs"]["JobsDeadLetterQueueUrl"], physical["JobsDeadLetterQueue"],
+        "{deployed}"
+    );
+
+    // The worker's event source mapping: the jobs queue, in batches, partial failures.
+    let mapping = &resources["WorkerJobsEventSource"]["Properties"];
+    let mappings = deployed["mappings"].as_array().unwrap();
+    assert_eq!(mappings.len(), 1, "{deployed}");
+    let deployed_mapping = &mappings[0];
+    assert_eq!(
+        deployed_mapping["EventSourceArn"],
+        resolved(&mapping["EventSourceArn"])
+    );
+    assert_eq!(deployed_mapping["BatchSize"], mapping["BatchSize"]);
+    assert_eq!(
+        deployed_mapping["FunctionResponseTypes"],
+        mapping["FunctionResponseTypes"]
+    );
+    // The mapping names the `Current` alias (its `Ref`). AWS records the alias's ARN; moto
+    // resolves the alias when the mapping is created and records the version it points to.
+    let alias = &deployed["worker_alias"];
+    assert_eq!(resolved(&mapping["FunctionName"]), alias["AliasArn"]);
+    let version_arn = format!(
+        "{}:{}",
+        deployed["functions"]["WorkerFunction"]["arn"]
+            .as_str()
+            .unwrap(),
+        alias["FunctionVersion"].as_str().unwrap()
+    );
+    assert!(
+        [alias["AliasArn"].as_str().unwrap(), version_arn.as_str()]
+            .contains(&deployed_mapping["FunctionArn"].as_str().unwrap()),
+        "{deployed_mapping} {alias}"
+    );
+
+    // The grants: each function's role holds its policy's statements, resolved.
+    for policy in ["ApiPolicy", "WorkerPolicy"] {
+        assert_eq!(
+            deployed["policies"][policy],
+            resolved(&resources[policy]["Properties"]["PolicyDocument"]),
+            "{policy}"
+        );
+    }
+
+    // The link variables name the stage's table and queue; the worker has no queue's.
+    for function in ["ApiFunction", "WorkerFunction"] {
+        let expected = resolved(&resources[function]["Properties"]["Environment"]["Variables"]);
+        assert_eq!(
+            deployed["functions"][function]["variables"], expected,
+            "{function}"
+        );
+    }
+    let api = &deployed["functions"]["ApiFunction"]["variables"];
+    assert_eq!(api["ORDERS_TABLE_NAME"], table_name);
+    assert_eq!(api["JOBS_QUEUE_URL"], physical["JobsQueue"]);
+    let worker = &deployed["functions"]["WorkerFunction"]["variables"];
+    assert_eq!(worker["ORDERS_TABLE_NAME"], table_name);
+    assert_eq!(worker.get("JOBS_QUEUE_URL"), None);
+}

@@ -32,20 +32,26 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The rehearsal's directory of this workspace: under Cargo's target directory
-/// (`CARGO_TARGET_DIR` when set).
+/// The rehearsal's directory of this workspace: in its target directory, `CARGO_TARGET_DIR`
+/// when set, as the rehearsal has it.
 fn rehearse_dir() -> PathBuf {
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
-    root().join(target).join("pipewright/rehearse")
+    let target = match std::env::var_os("CARGO_TARGET_DIR").filter(|dir| !dir.is_empty()) {
+        Some(dir) => root().join(dir),
+        None => root().join("target"),
+    };
+    target.join("pipewright/rehearse")
 }
 
-/// A program's binary: the reference program, or a program of `tests/bins/` (not an
-/// example: the Synth action of a root package's example compiles the root package's
-/// dev-dependencies, the AWS SDK's test builds among them).
+/// A program's binary: the reference program, the orders example (package
+/// `orders-pipeline`), or a program of `tests/bins/` (not a root example: the Synth action of
+/// a root package's example compiles the root package's dev-dependencies, the AWS SDK's test
+/// builds among them).
 fn program(name: &str) -> PathBuf {
     if name == "deploy" {
         return PathBuf::from(env!("CARGO_BIN_EXE_deploy"));
+    }
+    if name == support::orders::PROGRAM {
+        return support::orders::program();
     }
     support::test_program(name)
 }
@@ -61,12 +67,8 @@ fn command(program_name: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
     }
     command.env("PIPEWRIGHT_PROGRESS", "events");
     command.env(support::ENGINE.0, support::ENGINE.1);
-    for profile in ["RELEASE", "RELEASE_LAMBDA"] {
-        for (setting, value) in [("OPT_LEVEL", "0"), ("LTO", "off"), ("CODEGEN_UNITS", "16")] {
-            command
-                .arg("--build-env")
-                .arg(format!("CARGO_PROFILE_{profile}_{setting}={value}"));
-        }
+    for (setting, value) in support::CHEAP_PROFILE {
+        command.arg("--build-env").arg(format!("{setting}={value}"));
     }
     for (key, value) in env {
         command.env(key, value);
@@ -524,6 +526,53 @@ mod rehearsal {
                 "{stack} in {account}/{region}: {state}"
             );
         }
+    }
+
+    #[test]
+    fn the_orders_example_runs_end_to_end_and_its_verify_finds_the_table() {
+        let _serial = serial();
+        support::orders::plant_zips(&rehearse_dir());
+        let moto = Moto::start("rehearse-orders");
+        let run = rehearse_on(&moto, support::orders::PROGRAM);
+        assert_code(&run, 0);
+        for action in [
+            "Build/Synth",
+            "Assets/orders-api-x86_64",
+            "Assets/orders-worker-x86_64",
+            "Dev/Shop.Deploy",
+            "Dev/Verify",
+            "Prod/Promote_to_Prod",
+            "Prod/Shop.Deploy",
+        ] {
+            assert!(
+                run.stderr.contains(&format!("✔ {action} (")),
+                "{action}:\n{}",
+                run.stderr
+            );
+        }
+        let dev = moto.python(
+            "cfn = client('cloudformation')\n\
+             outputs = {o['OutputKey']: o['OutputValue'] for o in cfn.describe_stacks(StackName='Dev-Shop')['Stacks'][0]['Outputs']}\n\
+             table = client('dynamodb').describe_table(TableName=outputs['OrdersTableName'])['Table']\n\
+             print(json.dumps({'output': outputs['OrdersTableName'], 'table': table['TableName'], 'status': table['TableStatus']}))",
+        );
+        assert_eq!(dev["table"], dev["output"], "{dev}");
+        assert_eq!(dev["status"], "ACTIVE", "{dev}");
+        let table = dev["table"].as_str().unwrap();
+        assert!(
+            table.starts_with("Dev-Shop-OrdersTable"),
+            "a generated name: {table}"
+        );
+        let verify = std::fs::read_to_string(rehearse_dir().join("logs/Dev.Verify.log")).unwrap();
+        assert!(
+            verify.contains(&format!("found the table {table}")),
+            "{verify}"
+        );
+        let synth = std::fs::read_to_string(rehearse_dir().join("logs/Build.Synth.log")).unwrap();
+        assert!(
+            !synth.contains("Compiling orders v"),
+            "the Synth action built the functions again instead of finding the shared zips:\n{synth}"
+        );
     }
 
     #[test]

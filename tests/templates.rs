@@ -23,7 +23,7 @@ use pipewright::spec::Program;
 const DIGESTS: &str = "tests/snapshots/templates.sha256";
 
 /// Every program, with the binary its macro expansion would name (the examples are
-/// built as examples of that name).
+/// built as examples of that name, or as that binary of their own package).
 fn every_program() -> Vec<(String, PathBuf, String)> {
     let root = programs::repo_root();
     let mut found = vec![(
@@ -62,7 +62,16 @@ fn lowered(file: &Path, bin: &str) -> Program {
         .unwrap_or_else(|e| panic!("{} does not lower: {e}", file.display()))
         .program;
     program.binary = bin.to_owned();
-    program.binary_kind = pipewright_macros_core::expand::binary_kind(&programs::repo_root(), bin);
+    let package_dir = match programs::example_package(bin) {
+        Some((package, dir)) => {
+            // A binary of its own package, which the Synth action's commands name.
+            program.package = package.to_owned();
+            program.select_package = true;
+            programs::repo_root().join(dir)
+        }
+        None => programs::repo_root(),
+    };
+    program.binary_kind = pipewright_macros_core::expand::binary_kind(&package_dir, bin);
     for package in &mut program.packages {
         package.source_hash = sha256_hex(format!("fixed source of {}", package.name).as_bytes());
     }

@@ -31,6 +31,31 @@ pub fn program_body(file: &Path) -> TokenStream {
     }
 }
 
+/// The package and its directory of an example program that is a binary of a package of its
+/// own rather than an example of the root package: the orders example (see
+/// `examples/orders.rs`).
+pub fn example_package(name: &str) -> Option<(&'static str, &'static str)> {
+    (name == "orders").then_some(("orders-pipeline", "examples/orders/pipeline"))
+}
+
+/// An example program synthesized as the macro does when it compiles it: as an example of
+/// the root package, or as a binary of its own package ([`example_package`]).
+pub fn example(name: &str) -> App {
+    let file = repo_root().join("examples").join(format!("{name}.rs"));
+    let (manifest_dir, package) = match example_package(name) {
+        Some((package, dir)) => (repo_root().join(dir), package),
+        None => (repo_root(), "backend-pipeline"),
+    };
+    let context = Context {
+        manifest_dir: Some(manifest_dir),
+        bin_name: Some(name.to_owned()),
+        package_name: Some(package.to_owned()),
+    };
+    synthesize(program_body(&file), &context)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .0
+}
+
 /// Synthesizes a program from its body, as the macro does.
 pub fn synthesize_body(body: TokenStream) -> App {
     let context = Context {

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod bundle;
+pub mod orders;
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -17,6 +18,18 @@ use pipewright::rehearse::emulator::Emulator;
 pub const INSTALL_MOTO: &str = "python3 -m pip install 'moto[server]'";
 /// How to install cargo-lambda and zig.
 pub const INSTALL_CARGO_LAMBDA: &str = "python3 -m pip install cargo-lambda ziglang";
+
+/// The profile of the tests' Lambda builds: the release profiles without optimizations
+/// (what the tests check is the pipeline and the deployment, not the optimizer), as
+/// `--build-env` gives them to a rehearsal's builds and the environment to `deploy`'s.
+pub const CHEAP_PROFILE: [(&str, &str); 6] = [
+    ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0"),
+    ("CARGO_PROFILE_RELEASE_LTO", "off"),
+    ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
+    ("CARGO_PROFILE_RELEASE_LAMBDA_OPT_LEVEL", "0"),
+    ("CARGO_PROFILE_RELEASE_LAMBDA_LTO", "off"),
+    ("CARGO_PROFILE_RELEASE_LAMBDA_CODEGEN_UNITS", "16"),
+];
 
 /// The account and region of the reference program's stacks.
 pub const ACCOUNT: &str = "111111111111";

@@ -82,7 +82,11 @@ def dylib_path():
     crate's unit tests link libstd dynamically."""
     sysroot = subprocess.run(["rustc", "--print", "sysroot"], stdout=subprocess.PIPE,
                              text=True, check=True).stdout.strip()
-    paths = [os.path.join(sysroot, "lib")]
+    version = subprocess.run(["rustc", "-vV"], stdout=subprocess.PIPE, text=True,
+                             check=True).stdout
+    host = next(line.split(": ", 1)[1] for line in version.splitlines()
+                if line.startswith("host: "))
+    paths = [os.path.join(sysroot, "lib", "rustlib", host, "lib"), os.path.join(sysroot, "lib")]
     if os.environ.get("LD_LIBRARY_PATH"):
         paths.append(os.environ["LD_LIBRARY_PATH"])
     return os.pathsep.join(paths)

@@ -13,7 +13,7 @@ use crate::cfn::{Handle, Statement, Template, TemplateError, Value};
 use crate::plan::{BroadeningCheck, BROADENING_CHECK_ACTION, CHANGE_SET, DATA_LOSS_VARIABLE};
 use crate::spec::Program;
 
-use super::builder::{codebuild_role, BuildSpec, Builder, ProjectSpec};
+use super::builder::{codebuild_role, deploy_roles, BuildSpec, Builder, ProjectSpec};
 
 /// The project's name suffix, and its logical ids' stem.
 const SUFFIX: &str = "BroadeningCheck";
@@ -67,13 +67,13 @@ pub(super) fn broadening_check_project(
     let approvals = checks
         .iter()
         .map(|c| Value::sub(format!("{pipeline_arn}/{}/{}", c.owner, c.approval)));
-    let mut roles: Vec<String> = Vec::new();
-    for (target, _) in checks.iter().flat_map(|c| &c.change_sets) {
-        let role = target.environment(&p.qualifier).deploy_role_arn();
-        if !roles.contains(&role) {
-            roles.push(role);
-        }
-    }
+    let roles = deploy_roles(
+        checks
+            .iter()
+            .flat_map(|c| &c.change_sets)
+            .map(|(target, _)| target),
+        &p.qualifier,
+    );
     let mut statements = builder.role_statements(SUFFIX, false);
     statements.push(
         Statement::allow(["codepipeline:GetPipelineState"]).on([Value::sub(pipeline_arn.clone())]),

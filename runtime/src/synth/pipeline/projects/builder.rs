@@ -8,6 +8,7 @@ use crate::cfn::resources::{code_build, iam};
 use crate::cfn::{
     Attributes, Handle, Metadata, PolicyDocument, Statement, Template, TemplateError, Value,
 };
+use crate::plan::Target;
 use crate::spec::Program;
 
 use super::super::storage::{bucket_statements, kms_statement, Store};
@@ -267,6 +268,22 @@ impl<'a> Builder<'a> {
 }
 
 /// A CodeBuild role with these statements, assumed by CodeBuild.
+/// The deploy roles of the environments `targets` name, each once, in the order met: what a
+/// check that reads change sets may assume.
+pub(super) fn deploy_roles<'a>(
+    targets: impl IntoIterator<Item = &'a Target>,
+    qualifier: &str,
+) -> Vec<String> {
+    let mut roles: Vec<String> = Vec::new();
+    for target in targets {
+        let role = target.environment(qualifier).deploy_role_arn();
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+    roles
+}
+
 pub(super) fn codebuild_role(
     t: &mut Template,
     logical_id: &str,

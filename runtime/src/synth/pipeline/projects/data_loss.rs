@@ -13,7 +13,7 @@ use crate::cfn::{Handle, Statement, Template, TemplateError};
 use crate::plan::{DataLossCheck, CHANGE_SET, DATA_LOSS_FOUND, DATA_LOSS_VARIABLE};
 use crate::spec::Program;
 
-use super::builder::{codebuild_role, BuildSpec, Builder, ProjectSpec};
+use super::builder::{codebuild_role, deploy_roles, BuildSpec, Builder, ProjectSpec};
 
 /// The project's name suffix, and its logical ids' stem.
 const SUFFIX: &str = "DataLossCheck";
@@ -59,13 +59,13 @@ pub(super) fn data_loss_check_project(
     checks: &[&DataLossCheck],
 ) -> Result<Handle<code_build::Project>, TemplateError> {
     let p = &program.pipeline;
-    let mut roles: Vec<String> = Vec::new();
-    for (target, _) in checks.iter().flat_map(|c| &c.change_sets) {
-        let role = target.environment(&p.qualifier).deploy_role_arn();
-        if !roles.contains(&role) {
-            roles.push(role);
-        }
-    }
+    let roles = deploy_roles(
+        checks
+            .iter()
+            .flat_map(|c| &c.change_sets)
+            .map(|(target, _)| target),
+        &p.qualifier,
+    );
     let mut statements = builder.role_statements(SUFFIX, false);
     statements.push(Statement::allow(["sts:AssumeRole"]).on(roles));
     let role = codebuild_role(

@@ -85,14 +85,15 @@ pub fn synthesize(
             program.binary_kind = binary_kind(dir, bin);
         }
     }
+    // The program's own workspace (a program without a lambda in a member package too: its
+    // rehearsal works in that workspace's target directory), else its first lambda's.
     let root = workspace
         .as_ref()
         .ok()
         .and_then(|ws| {
-            program
-                .packages
-                .first()
-                .and_then(|p| ws.package(&p.name))
+            let program_package = ws.packages.iter().find(|p| ws.is_program(p));
+            program_package
+                .or_else(|| program.packages.first().and_then(|p| ws.package(&p.name)))
                 .map(|p| p.workspace_root.clone())
         })
         .or_else(|| context.manifest_dir.clone())

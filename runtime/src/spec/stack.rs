@@ -58,39 +58,29 @@ impl Stack {
         self.topics.iter().find(|t| t.name == name)
     }
 
+    /// Every named block, with its kind: lambdas, apis, tables, queues, buckets, topics.
+    pub fn members(&self) -> Vec<(&str, MemberKind)> {
+        fn named<'a, T>(
+            blocks: &'a [T],
+            name: fn(&T) -> &str,
+            kind: MemberKind,
+        ) -> impl Iterator<Item = (&'a str, MemberKind)> {
+            blocks.iter().map(move |b| (name(b), kind))
+        }
+        named(&self.lambdas, |b| &b.name, MemberKind::Lambda)
+            .chain(named(&self.apis, |b| &b.name, MemberKind::Api))
+            .chain(named(&self.tables, |b| &b.name, MemberKind::Table))
+            .chain(named(&self.queues, |b| &b.name, MemberKind::Queue))
+            .chain(named(&self.buckets, |b| &b.name, MemberKind::Bucket))
+            .chain(named(&self.topics, |b| &b.name, MemberKind::Topic))
+            .collect()
+    }
+
     /// The kind of the block of this name.
     pub fn kind_of(&self, name: &str) -> Option<MemberKind> {
-        fn has<'a>(mut names: impl Iterator<Item = &'a String>, name: &str) -> bool {
-            names.any(|n| n == name)
-        }
-        [
-            (
-                MemberKind::Lambda,
-                has(self.lambdas.iter().map(|b| &b.name), name),
-            ),
-            (
-                MemberKind::Api,
-                has(self.apis.iter().map(|b| &b.name), name),
-            ),
-            (
-                MemberKind::Table,
-                has(self.tables.iter().map(|b| &b.name), name),
-            ),
-            (
-                MemberKind::Queue,
-                has(self.queues.iter().map(|b| &b.name), name),
-            ),
-            (
-                MemberKind::Bucket,
-                has(self.buckets.iter().map(|b| &b.name), name),
-            ),
-            (
-                MemberKind::Topic,
-                has(self.topics.iter().map(|b| &b.name), name),
-            ),
-        ]
-        .into_iter()
-        .find_map(|(kind, found)| found.then_some(kind))
+        self.members()
+            .into_iter()
+            .find_map(|(n, kind)| (n == name).then_some(kind))
     }
 
     /// The names of its outputs, in the order its template declares them: per lambda

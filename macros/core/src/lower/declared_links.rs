@@ -41,7 +41,7 @@ impl Cx {
         // Several lambdas may run one binary: its sources are read once.
         let mut read: BTreeMap<(String, String), DeclaredLinks> = BTreeMap::new();
         for (stack, spans) in stacks {
-            let blocks = stack_blocks(stack);
+            let blocks = stack.members();
             for lambda in &stack.lambdas {
                 let Some((_, span)) = spans.iter().find(|(n, _)| *n == lambda.name) else {
                     continue;
@@ -70,48 +70,6 @@ impl Cx {
         }
         read.into_values().flat_map(|d| d.files).collect()
     }
-}
-
-/// The named blocks of a stack, with their kinds.
-fn stack_blocks(stack: &Stack) -> Vec<(&str, MemberKind)> {
-    let mut blocks = Vec::new();
-    blocks.extend(
-        stack
-            .lambdas
-            .iter()
-            .map(|b| (b.name.as_str(), MemberKind::Lambda)),
-    );
-    blocks.extend(
-        stack
-            .apis
-            .iter()
-            .map(|b| (b.name.as_str(), MemberKind::Api)),
-    );
-    blocks.extend(
-        stack
-            .tables
-            .iter()
-            .map(|b| (b.name.as_str(), MemberKind::Table)),
-    );
-    blocks.extend(
-        stack
-            .queues
-            .iter()
-            .map(|b| (b.name.as_str(), MemberKind::Queue)),
-    );
-    blocks.extend(
-        stack
-            .buckets
-            .iter()
-            .map(|b| (b.name.as_str(), MemberKind::Bucket)),
-    );
-    blocks.extend(
-        stack
-            .topics
-            .iter()
-            .map(|b| (b.name.as_str(), MemberKind::Topic)),
-    );
-    blocks
 }
 
 /// Where a mismatch is reported.

@@ -120,11 +120,7 @@ fn cargo_command(project: &Path, args: &[&str]) -> Command {
         .current_dir(project)
         .env("CARGO_TARGET_DIR", target_dir())
         .env("CARGO_PROFILE_DEV_DEBUG", "false");
-    for profile in ["RELEASE", "RELEASE_LAMBDA"] {
-        for (setting, value) in [("OPT_LEVEL", "0"), ("LTO", "off"), ("CODEGEN_UNITS", "16")] {
-            command.env(format!("CARGO_PROFILE_{profile}_{setting}"), value);
-        }
-    }
+    command.envs(support::CHEAP_PROFILE);
     command
 }
 

@@ -60,20 +60,21 @@ impl Stack {
 
     /// Every named block, with its kind: lambdas, apis, tables, queues, buckets, topics.
     pub fn members(&self) -> Vec<(&str, MemberKind)> {
-        fn named<'a, T>(
-            blocks: &'a [T],
-            name: fn(&T) -> &str,
-            kind: MemberKind,
-        ) -> impl Iterator<Item = (&'a str, MemberKind)> {
-            blocks.iter().map(move |b| (name(b), kind))
-        }
-        named(&self.lambdas, |b| &b.name, MemberKind::Lambda)
-            .chain(named(&self.apis, |b| &b.name, MemberKind::Api))
-            .chain(named(&self.tables, |b| &b.name, MemberKind::Table))
-            .chain(named(&self.queues, |b| &b.name, MemberKind::Queue))
-            .chain(named(&self.buckets, |b| &b.name, MemberKind::Bucket))
-            .chain(named(&self.topics, |b| &b.name, MemberKind::Topic))
-            .collect()
+        let mut members = Vec::new();
+        let lambdas = self.lambdas.iter().map(|b| (&b.name, MemberKind::Lambda));
+        let apis = self.apis.iter().map(|b| (&b.name, MemberKind::Api));
+        let tables = self.tables.iter().map(|b| (&b.name, MemberKind::Table));
+        let queues = self.queues.iter().map(|b| (&b.name, MemberKind::Queue));
+        let buckets = self.buckets.iter().map(|b| (&b.name, MemberKind::Bucket));
+        let topics = self.topics.iter().map(|b| (&b.name, MemberKind::Topic));
+        let all = lambdas
+            .chain(apis)
+            .chain(tables)
+            .chain(queues)
+            .chain(buckets)
+            .chain(topics);
+        members.extend(all.map(|(name, kind)| (name.as_str(), kind)));
+        members
     }
 
     /// The kind of the block of this name.

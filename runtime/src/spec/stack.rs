@@ -60,7 +60,6 @@ impl Stack {
 
     /// Every named block, with its kind: lambdas, apis, tables, queues, buckets, topics.
     pub fn members(&self) -> Vec<(&str, MemberKind)> {
-        let mut members = Vec::new();
         let lambdas = self.lambdas.iter().map(|b| (&b.name, MemberKind::Lambda));
         let apis = self.apis.iter().map(|b| (&b.name, MemberKind::Api));
         let tables = self.tables.iter().map(|b| (&b.name, MemberKind::Table));
@@ -73,8 +72,7 @@ impl Stack {
             .chain(queues)
             .chain(buckets)
             .chain(topics);
-        members.extend(all.map(|(name, kind)| (name.as_str(), kind)));
-        members
+        all.map(|(name, kind)| (name.as_str(), kind)).collect()
     }
 
     /// The kind of the block of this name.

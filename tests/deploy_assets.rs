@@ -107,6 +107,35 @@ fn two_checkouts_of_the_same_sources_build_the_same_zip() {
     std::fs::remove_dir_all(&base).unwrap();
 }
 
+/// Two builds of one target directory at once (two terminals, or test binaries run in
+/// parallel) take turns: cargo-lambda moves each binary to one shared `bootstrap`.
+#[test]
+fn builds_of_one_target_directory_take_turns() {
+    let root = support::scratch_dir("turns");
+    tiny_workspace(&root);
+    let asset = hello_asset(&root);
+    let held = builder(&root).lock(&asset).unwrap();
+    let other = std::fs::File::open(root.join("target/pipewright/lambda.lock")).unwrap();
+    assert!(
+        matches!(other.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
+        "the lock is exclusive"
+    );
+    drop(held);
+    other.try_lock().unwrap();
+    drop(other);
+    let zips: Vec<PathBuf> = std::thread::scope(|scope| {
+        let builds: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| builder(&root).zip(&asset)))
+            .collect();
+        builds
+            .into_iter()
+            .map(|b| b.join().unwrap().unwrap())
+            .collect()
+    });
+    assert_eq!(zips[0], zips[1]);
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
 #[test]
 fn changed_sources_are_refused_before_building() {
     let root = support::scratch_dir("stale");

@@ -106,8 +106,13 @@ impl AssetBuilder {
         }
     }
 
-    /// The zip of an asset: the kept one, or a fresh build.
+    /// The zip of an asset: the kept one, or a fresh build. Builds of one target directory
+    /// take turns (see [`AssetBuilder::lock`]).
     pub fn zip(&self, asset: &Asset) -> Result<PathBuf> {
+        if let Some(path) = self.cached(asset) {
+            return Ok(path);
+        }
+        let _turn = self.lock(asset)?;
         if let Some(path) = self.cached(asset) {
             return Ok(path);
         }
@@ -124,6 +129,29 @@ impl AssetBuilder {
         let path = self.cached_zip(asset);
         write_atomically(&path, &zip).map_err(|e| Error::new(describe(asset), e))?;
         Ok(path)
+    }
+
+    /// An exclusive lock on the target directory's Lambda builds, released when dropped.
+    /// Cargo locks its own build, but cargo-lambda then moves the binary to a shared
+    /// `bootstrap`: two `deploy` commands building at once (two terminals, parallel tests)
+    /// would take each other's binary away.
+    pub fn lock(&self, asset: &Asset) -> Result<std::fs::File> {
+        let path = self.target_dir.join("pipewright/lambda.lock");
+        let locked = std::fs::create_dir_all(self.target_dir.join("pipewright"))
+            .and_then(|()| {
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&path)
+            })
+            .and_then(|file| file.lock().map(|()| file));
+        locked.map_err(|e| {
+            Error::new(
+                describe(asset),
+                format!("cannot lock {}: {e}", path.display()),
+            )
+        })
     }
 
     /// Runs `cargo lambda build`; returns the path of the `bootstrap` binary.

@@ -18,9 +18,11 @@ Usage: scripts/parallel-tests.py [JOBS]   (default: the number of CPUs, at least
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -55,6 +57,7 @@ def lint_env():
 def test_binaries(cargo, lint):
     """Builds every test target of the workspace; returns (name, executable, package dir)."""
     targets = ["--all-targets"] if lint else []
+    started, before = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     build = subprocess.run(
         [cargo, "test", "--workspace", "--no-run", *targets,
          "--message-format=json-render-diagnostics"],
@@ -62,6 +65,9 @@ def test_binaries(cargo, lint):
         text=True,
         env=dict(os.environ, **lint),
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    print(f"===== the test build: {time.monotonic() - started:.0f} s, {cpu:.0f} CPU s", flush=True)
     if build.returncode != 0:
         sys.exit(build.returncode)
     binaries = []
@@ -93,18 +99,27 @@ def dylib_path():
 
 
 def run(job, cargo, results, lock, extra_env=None):
+    """Runs one test binary; records its wall time and the CPU time of it and of every
+    process it waited for (builds, moto, cfn-lint...): on a shared machine the CPU time is
+    the figure that says what a binary costs."""
     name, command, cwd = job
     env = dict(os.environ, CARGO=cargo, CARGO_MANIFEST_DIR=cwd, LD_LIBRARY_PATH=DYLIB_PATH,
                **(extra_env or {}))
     started = time.monotonic()
-    done = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, errors="replace")
+    with tempfile.TemporaryFile() as output:
+        child = subprocess.Popen(command, cwd=cwd, env=env, stdout=output,
+                                 stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = code = os.waitstatus_to_exitcode(status)
+        output.seek(0)
+        text = output.read().decode(errors="replace")
     seconds = time.monotonic() - started
+    cpu = usage.ru_utime + usage.ru_stime
     with lock:
-        print(f"\n===== {name} ({' '.join(command[:3])}): {seconds:.0f} s, "
-              f"{'ok' if done.returncode == 0 else 'FAILED'}", flush=True)
-        print(done.stdout, end="", flush=True)
-        results.append((name, seconds, done.returncode))
+        print(f"\n===== {name} ({' '.join(command[:3])}): {seconds:.0f} s, {cpu:.0f} CPU s, "
+              f"{'ok' if code == 0 else 'FAILED'}", flush=True)
+        print(text, end="", flush=True)
+        results.append((name, seconds, cpu, code))
 
 
 DYLIB_PATH = dylib_path()
@@ -137,10 +152,10 @@ def main():
     run(("doc tests", [cargo, "test", "--workspace", "--doc"], os.getcwd()), cargo, results, lock,
         lint)
 
-    print("\n===== test binaries by time")
-    for name, seconds, code in sorted(results, key=lambda r: -r[1]):
-        print(f"{seconds:7.0f} s  {'ok    ' if code == 0 else 'FAILED'}  {name}")
-    failed = [name for name, _, code in results if code != 0]
+    print("\n===== test binaries by time (wall, CPU)")
+    for name, seconds, cpu, code in sorted(results, key=lambda r: -r[1]):
+        print(f"{seconds:7.0f} s {cpu:7.0f} CPU s  {'ok    ' if code == 0 else 'FAILED'}  {name}")
+    failed = [name for name, _, _, code in results if code != 0]
     if failed:
         print(f"\nfailed: {', '.join(failed)}", file=sys.stderr)
         sys.exit(1)

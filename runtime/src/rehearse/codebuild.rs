@@ -128,6 +128,14 @@ impl Build {
         self.dir.join("src")
     }
 
+    /// Where the build's install commands put global npm packages, instead of the machine's
+    /// own prefix: one per build, as each CodeBuild build has a container of its own (a
+    /// shared prefix broke parallel actions: two `npm install --global cdk-assets` at once,
+    /// and one action found no `cdk-assets`).
+    fn npm_prefix(&self) -> PathBuf {
+        self.dir.join("npm")
+    }
+
     fn exports(&self) -> PathBuf {
         self.dir.join("exported-variables")
     }
@@ -341,7 +349,7 @@ async fn environment(
     );
     let cargo_home = machine::prepare_cargo_home(&ctx.dirs.cargo_home(), machine_home.as_deref())?;
     env.insert("CARGO_HOME".into(), cargo_home.display().to_string());
-    let npm = ctx.dirs.npm_prefix();
+    let npm = build.npm_prefix();
     let path = env.get("PATH").cloned().unwrap_or_default();
     env.insert(
         "PATH".into(),

@@ -51,12 +51,6 @@ impl Dirs {
     pub fn cargo_home(&self) -> PathBuf {
         self.root.join("tools").join("cargo-home")
     }
-
-    /// Where install commands put global npm packages (`tools/npm`), instead of the
-    /// machine's own prefix.
-    pub fn npm_prefix(&self) -> PathBuf {
-        self.root.join("tools").join("npm")
-    }
 }
 
 /// A name as one path component.

@@ -418,7 +418,7 @@ mod tests {
         assert_eq!(at, At::Lambda);
         assert!(
             message.ends_with(
-                "but `Api` is a lambda: a function is linked to a table, queue, bucket or topic"
+                "but `Api` is a lambda: a function is linked to a table, queue, bucket, topic or resource"
             ),
             "{message}"
         );

@@ -17,7 +17,11 @@ fn main() {
         stack Orders {
             resource Users {
                 type: "AWS::Cognito::UserPool",
-                properties: { MfaConfiguration: "SOMETIMES" },
+                properties: { UserPoolTier: "PRO" },
+            }
+            resource Logs {
+                type: "AWS::Logs::LogGroup",
+                properties: { RetentionInDays: 8 },
             }
         }
 

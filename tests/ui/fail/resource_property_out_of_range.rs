@@ -15,13 +15,13 @@ fn main() {
         }
 
         stack Orders {
-            resource Logs {
-                type: "AWS::Logs::LogGroup",
-                properties: { RetentionInDays: 7 },
+            resource Jobs {
+                type: "AWS::SQS::Queue",
+                properties: { DelaySeconds: 1000 },
             }
-            resource Users {
-                type: "AWS::Cognito::UserPool",
-                properties: { Policies: { PasswordPolicy: { MinimumLength: 4 } } },
+            resource Client {
+                type: "AWS::Cognito::UserPoolClient",
+                properties: { UserPoolId: "us-east-1_x", AuthSessionValidity: 2 },
             }
         }
 

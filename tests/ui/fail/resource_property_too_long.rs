@@ -18,7 +18,7 @@ fn main() {
             resource Users {
                 type: "AWS::Cognito::UserPool",
                 properties: {
-                    UserPoolName: "a-user-pool-name-that-goes-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on",
+                    UserPoolName: "a-user-pool-name-that-goes-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on",
                     EmailVerificationSubject: "",
                 },
             }

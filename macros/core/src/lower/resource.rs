@@ -561,7 +561,10 @@ impl Check<'_> {
             {
                 self.error(
                     span,
-                    format!("{named} must be at least {min} characters long, found {length}"),
+                    format!(
+                        "{named} must be at least {min} {} long, found {length}",
+                        characters(min)
+                    ),
                 );
             }
             if let Some(max) = node
@@ -571,14 +574,20 @@ impl Check<'_> {
             {
                 self.error(
                     span,
-                    format!("{named} must be at most {max} characters long, found {length}"),
+                    format!(
+                        "{named} must be at most {max} {} long, found {length}",
+                        characters(max)
+                    ),
                 );
             }
             let pattern = node.get("pattern").and_then(Json::as_str);
             // A pattern regex-lite does not understand (Unicode classes, look-around) is
             // left to CloudFormation.
             if let Some((pattern, regex)) =
-                pattern.and_then(|p| Some((p, regex_lite::Regex::new(p).ok()?)))
+                // Python's end of text `\Z` is `\z` in Rust's syntax.
+                pattern.and_then(|p| {
+                    Some((p, regex_lite::Regex::new(&p.replace("\\Z", "\\z")).ok()?))
+                })
             {
                 if !regex.is_match(text) {
                     self.error(
@@ -850,4 +859,11 @@ fn resolved<'n>(schema: &'n Schema, mut node: &'n Json) -> &'n Json {
         }
     }
     node
+}
+
+fn characters(count: u64) -> &'static str {
+    match count {
+        1 => "character",
+        _ => "characters",
+    }
 }

@@ -520,7 +520,11 @@ impl Check<'_> {
             if !allowed.contains(&json) {
                 let texts: Vec<String> = allowed.iter().map(bare).collect();
                 let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-                let hint = did_you_mean_or(&bare(&json), &texts, String::new);
+                // A misspelt word has a closest value; a number does not.
+                let hint = match json.is_string() {
+                    true => did_you_mean_or(&bare(&json), &texts, String::new),
+                    false => String::new(),
+                };
                 self.error(
                     span,
                     format!(

@@ -50,6 +50,8 @@ pub enum Kind {
     Bucket,
     /// An SNS topic (`topic`).
     Topic,
+    /// A resource of any other registry type (`resource`).
+    Resource,
 }
 
 impl Kind {
@@ -60,6 +62,7 @@ impl Kind {
             Kind::Queue => "queue",
             Kind::Bucket => "bucket",
             Kind::Topic => "topic",
+            Kind::Resource => "resource",
         }
     }
 
@@ -70,6 +73,7 @@ impl Kind {
             Kind::Queue => "_QUEUE_URL",
             Kind::Bucket => "_BUCKET_NAME",
             Kind::Topic => "_TOPIC_ARN",
+            Kind::Resource => "_REF",
         }
     }
 }
@@ -79,6 +83,12 @@ impl Kind {
 /// `ORDER_EVENTS_TOPIC_ARN`). The pipeline sets it; the function reads it.
 pub fn variable_name(block: &str, kind: Kind) -> String {
     format!("{}{}", screaming_snake_case(block), kind.variable_suffix())
+}
+
+/// The variable that holds the ARN of a linked `resource` block whose type has one
+/// (`Cache` -> `CACHE_ARN`), beside its [`variable_name`] (`CACHE_REF`, what `Ref` returns).
+pub fn arn_variable_name(block: &str) -> String {
+    format!("{}_ARN", screaming_snake_case(block))
 }
 
 /// `OrderEvents` -> `ORDER_EVENTS`, `HTTPCache` -> `HTTP_CACHE`, `V2Orders` -> `V2_ORDERS`:
@@ -131,6 +141,14 @@ pub struct Topic {
     pub arn: String,
 }
 
+/// A linked `resource` block (any other registry type).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resource {
+    /// What `Ref` returns for it (an id, a name or an ARN, depending on the type), from
+    /// `NAME_REF`. Where the type has an ARN attribute, `NAME_ARN` holds it too.
+    pub reference: String,
+}
+
 /// A resource type of this crate: its kind, and how it is made from its variable's value.
 pub trait Linked: Sized {
     /// Its kind of block.
@@ -160,6 +178,13 @@ impl Linked for Bucket {
     }
 }
 
+impl Linked for Resource {
+    const KIND: Kind = Kind::Resource;
+    fn from_value(reference: String) -> Self {
+        Resource { reference }
+    }
+}
+
 impl Linked for Topic {
     const KIND: Kind = Kind::Topic;
     fn from_value(arn: String) -> Self {
@@ -184,6 +209,8 @@ pub enum Access {
     SendConsume,
     /// Messages published to a topic.
     Publish,
+    /// The IAM actions a `link` lists for a `resource` block (whichever they are).
+    Actions,
 }
 
 /// One declared link: what [`links!`] records for each field.
@@ -277,8 +304,9 @@ impl<F: Fn(&str) -> Option<String>> Resolver<F> {
 /// ```
 ///
 /// Each field is `name: KIND(BLOCK, ACCESS)`: `KIND` one of `Table`, `Queue`, `Bucket`,
-/// `Topic`; `BLOCK` the block's name in the pipeline; `ACCESS` what the code needs (`Read`,
-/// `Write`, `ReadWrite`, `Send`, `Consume`, `SendConsume`, `Publish`). The struct gets
+/// `Topic`, `Resource`; `BLOCK` the block's name in the pipeline; `ACCESS` what the code
+/// needs (`Read`, `Write`, `ReadWrite`, `Send`, `Consume`, `SendConsume`, `Publish`; for a
+/// `Resource`, `Actions`: the actions its `link` lists). The struct gets
 /// `from_env()`, `from_lookup(f)` and `DECLARED`.
 #[macro_export]
 macro_rules! links {

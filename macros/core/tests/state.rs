@@ -320,8 +320,8 @@ fn every_rule_of_links_and_events_is_reported_in_one_pass() {
     assert_reported(
         &errors,
         &[
-            "no table, queue, bucket or topic `Ordrs` in stack `Orders`; did you mean `Orders`?",
-            "`Worker` is a lambda, not a table, queue, bucket or topic",
+            "no table, queue, bucket, topic or resource `Ordrs` in stack `Orders`; did you mean `Orders`?",
+            "`Worker` is a lambda, not a table, queue, bucket, topic or resource",
             "queue `Jobs` takes `Send`, `Consume` or `SendConsume`, not `Read`",
             "topic `OrderEvents` takes `Publish`, not `Publsh`; did you mean `Publish`?",
             "`Jobs` is linked twice",
@@ -387,7 +387,7 @@ fn a_link_name_written_as_a_string_is_looked_up_like_any_other() {
     );
     assert_eq!(
         errors,
-        ["no table, queue, bucket or topic `no such table` in stack `Orders`; the stack has table `Orders`"]
+        ["no table, queue, bucket, topic or resource `no such table` in stack `Orders`; the stack has table `Orders`"]
     );
 }
 

@@ -5,6 +5,7 @@
 pub mod actions;
 mod create_only;
 mod error;
+mod generic;
 mod policy;
 mod references;
 mod resource;
@@ -15,6 +16,7 @@ mod value;
 pub use actions::ActionConfiguration;
 pub use create_only::{create_only_properties, replacing_properties, REPLACING_BEYOND_THE_SCHEMA};
 pub use error::TemplateError;
+pub use generic::{GenericHandle, GenericResource, Property};
 pub use policy::{
     ConditionOperator, ConditionValues, Effect, PolicyDocument, Principal, Statement,
     StatementConditions,

@@ -1,5 +1,6 @@
 //! A declared resource: its type, its attributes, and the typed handle to it.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -144,6 +145,14 @@ impl Attributes {
         self
     }
 
+    /// Creates the resource after another one, named by its logical id: for a `resource`
+    /// block's `depends_on`, whose blocks may be of any kind. [`check`](super::check_references)
+    /// reports an id the template does not declare.
+    pub fn depends_on_id(mut self, logical_id: impl Into<String>) -> Self {
+        self.depends_on.push(logical_id.into());
+        self
+    }
+
     /// Creates the resource only when the condition holds.
     pub fn condition(mut self, condition: &ConditionName) -> Self {
         self.condition = Some(condition.0.clone());
@@ -215,15 +224,15 @@ pub struct CheckovSkip {
 /// A declared resource: its type, its properties and its attributes.
 #[derive(Clone, Debug)]
 pub struct Resource {
-    pub(super) type_name: &'static str,
+    pub(super) type_name: Cow<'static, str>,
     pub(super) properties: Json,
     pub(super) attributes: Attributes,
 }
 
 impl Resource {
     /// The registry type name.
-    pub fn type_name(&self) -> &'static str {
-        self.type_name
+    pub fn type_name(&self) -> &str {
+        &self.type_name
     }
 
     /// The properties, as they are written in the template.
@@ -241,7 +250,7 @@ impl Serialize for Resource {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let a = &self.attributes;
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("Type", self.type_name)?;
+        map.serialize_entry("Type", &self.type_name)?;
         if let Some(c) = &a.condition {
             map.serialize_entry("Condition", c)?;
         }

@@ -1,5 +1,6 @@
 //! A CloudFormation template: its sections and the elements it declares.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
@@ -7,6 +8,7 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use super::error::TemplateError;
+use super::generic::{GenericHandle, GenericResource};
 use super::resource::{Attributes, Handle, Resource, ResourceType};
 use super::value::{to_json, Condition, ConditionName, Intrinsic, Json, Pseudo, Value};
 
@@ -189,7 +191,7 @@ impl Template {
         self.resources.push((
             logical_id.clone(),
             Resource {
-                type_name: R::TYPE_NAME,
+                type_name: Cow::Borrowed(R::TYPE_NAME),
                 properties: to_json(&resource),
                 attributes,
             },
@@ -197,6 +199,29 @@ impl Template {
         Ok(Handle {
             logical_id,
             _type: PhantomData,
+        })
+    }
+
+    /// Declares a resource of any registry type, with attributes.
+    pub fn add_generic(
+        &mut self,
+        logical_id: impl Into<String>,
+        resource: GenericResource,
+        attributes: Attributes,
+    ) -> Result<GenericHandle, TemplateError> {
+        let logical_id = self.claim(logical_id.into())?;
+        let properties = to_json(&resource);
+        self.resources.push((
+            logical_id.clone(),
+            Resource {
+                type_name: Cow::Owned(resource.type_name.clone()),
+                properties,
+                attributes,
+            },
+        ));
+        Ok(GenericHandle {
+            logical_id,
+            type_name: resource.type_name,
         })
     }
 

@@ -80,6 +80,7 @@ fn program(stages: Vec<Stage>) -> Program {
             queues: Vec::new(),
             buckets: Vec::new(),
             topics: Vec::new(),
+            resources: Vec::new(),
         }],
         stages,
         waves: Vec::new(),

@@ -70,16 +70,16 @@ pub use pipeline::{
 pub use stack::{Alarm, Api, Cors, DeploymentConfig, Lambda, Stack};
 pub use stage::{Approval, ApprovalWhen, Stage, Wave};
 pub use state::{
-    limits as state_limits, Bucket, DeadLetter, Index, Key, KeyType, Queue, Removal, StreamView,
-    Table, Topic,
+    limits as state_limits, Bucket, DeadLetter, Index, Key, KeyType, PropertyValue, Queue, Removal,
+    Resource, StreamView, Table, Topic,
 };
 pub use values::{
     Architecture, Duration, DEFAULT_API_STAGE, DEFAULT_MEMORY_MB, DEFAULT_QUALIFIER,
     DEFAULT_TIMEOUT, MEMORY_RANGE_MB, TIMEOUT_RANGE_SECS,
 };
 pub use wiring::{
-    limits as event_limits, link_variable, screaming_snake_case, Access, BucketEvent, Event, Link,
-    MemberKind, StartingPosition,
+    arn_variable, limits as event_limits, link_variable, screaming_snake_case, Access, BucketEvent,
+    Event, Link, MemberKind, StartingPosition,
 };
 
 /// A whole program: one pipeline, its stacks, and the stages that deploy them.

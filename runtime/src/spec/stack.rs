@@ -1,7 +1,7 @@
 //! The `stack` block and what it holds: lambdas (with their alarm and deployment config),
 //! REST APIs, and the stateful blocks ([`super::state`]) the lambdas link to.
 
-use super::state::{Bucket, Queue, Table, Topic};
+use super::state::{Bucket, Queue, Resource, Table, Topic};
 use super::values::{Architecture, Duration};
 use super::wiring::{Event, Link, MemberKind};
 
@@ -24,13 +24,36 @@ pub struct Stack {
     pub buckets: Vec<Bucket>,
     /// Its SNS topics.
     pub topics: Vec<Topic>,
+    /// Its resources of other registry types (`resource` blocks).
+    pub resources: Vec<Resource>,
 }
 
 impl Stack {
     /// Whether it holds data that a replacement or a deletion loses: a table, a queue or
     /// a bucket (the blocks of [`crate::broadening::data_loss::STATEFUL_TYPES`]).
     pub fn holds_data(&self) -> bool {
-        !self.tables.is_empty() || !self.queues.is_empty() || !self.buckets.is_empty()
+        !self.tables.is_empty()
+            || !self.queues.is_empty()
+            || !self.buckets.is_empty()
+            || self.resources.iter().any(|r| r.stateful)
+    }
+
+    /// The `resource` block of this name.
+    pub fn resource(&self, name: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.name == name)
+    }
+
+    /// The registry types of its `resource` blocks, each once, sorted: what an emulator
+    /// has to support to deploy the stack beyond the first-class blocks.
+    pub fn resource_types(&self) -> Vec<&str> {
+        let mut types: Vec<&str> = self
+            .resources
+            .iter()
+            .map(|r| r.type_name.as_str())
+            .collect();
+        types.sort_unstable();
+        types.dedup();
+        types
     }
 
     /// The lambda of this name.
@@ -58,7 +81,8 @@ impl Stack {
         self.topics.iter().find(|t| t.name == name)
     }
 
-    /// Every named block, with its kind: lambdas, apis, tables, queues, buckets, topics.
+    /// Every named block, with its kind: lambdas, apis, tables, queues, buckets, topics,
+    /// resources.
     pub fn members(&self) -> Vec<(&str, MemberKind)> {
         let lambdas = self.lambdas.iter().map(|b| (&b.name, MemberKind::Lambda));
         let apis = self.apis.iter().map(|b| (&b.name, MemberKind::Api));
@@ -66,12 +90,17 @@ impl Stack {
         let queues = self.queues.iter().map(|b| (&b.name, MemberKind::Queue));
         let buckets = self.buckets.iter().map(|b| (&b.name, MemberKind::Bucket));
         let topics = self.topics.iter().map(|b| (&b.name, MemberKind::Topic));
+        let resources = self
+            .resources
+            .iter()
+            .map(|b| (&b.name, MemberKind::Resource));
         let all = lambdas
             .chain(apis)
             .chain(tables)
             .chain(queues)
             .chain(buckets)
-            .chain(topics);
+            .chain(topics)
+            .chain(resources);
         all.map(|(name, kind)| (name.as_str(), kind)).collect()
     }
 
@@ -85,7 +114,8 @@ impl Stack {
     /// The names of its outputs, in the order its template declares them: per lambda
     /// `<Lambda>FunctionName` and `<Lambda>AliasArn`, per api `<Api>Url`, per table
     /// `<Table>TableName`, per queue `<Queue>QueueUrl` (and `<Queue>DeadLetterQueueUrl`),
-    /// per bucket `<Bucket>BucketName`, per topic `<Topic>TopicArn`. A stage's verify
+    /// per bucket `<Bucket>BucketName`, per topic `<Topic>TopicArn`, per resource
+    /// `<Resource>Ref`. A stage's verify
     /// step sees each as an environment variable.
     pub fn output_names(&self) -> Vec<String> {
         let mut names = Vec::new();
@@ -110,6 +140,9 @@ impl Stack {
         }
         for t in &self.topics {
             names.push(format!("{}TopicArn", t.name));
+        }
+        for r in &self.resources {
+            names.push(format!("{}Ref", r.name));
         }
         names
     }

@@ -153,3 +153,52 @@ pub mod limits {
     /// A dead-letter queue's `max_receives`.
     pub const MAX_RECEIVES_RANGE: std::ops::RangeInclusive<u32> = 1..=1000;
 }
+
+/// A `resource` block: a resource of any type of the CloudFormation registry, its
+/// properties checked against the type's schema by the macro.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    /// Block name (and logical id).
+    pub name: String,
+    /// Doc comment of the block.
+    pub doc: Option<String>,
+    /// The registry type, e.g. `AWS::Cognito::UserPool`.
+    pub type_name: String,
+    /// Its properties, as CloudFormation names them, in the order written.
+    pub properties: Vec<(String, PropertyValue)>,
+    /// What a removal from the program (or `destroy`) does with it: by default `Retain`
+    /// when it holds data ([`Resource::stateful`]), else `Destroy`.
+    pub removal: Removal,
+    /// Blocks of the stack it is created after (`DependsOn`).
+    pub depends_on: Vec<String>,
+    /// Whether it holds data that a replacement or a deletion loses: the data-loss rules of
+    /// tables and buckets apply to it.
+    pub stateful: bool,
+    /// Its properties whose change replaces it (the schema's `createOnlyProperties`,
+    /// top-level names).
+    pub create_only: Vec<String>,
+    /// The attribute `Fn::GetAtt` reads its ARN from (`Arn` or `ARN`), when the type has one:
+    /// a `link` grants its actions on it, and sets `NAME_ARN`.
+    pub arn_attribute: Option<String>,
+}
+
+/// A property value of a `resource` block.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PropertyValue {
+    /// `true` / `false`.
+    Bool(bool),
+    /// A whole number.
+    Integer(i64),
+    /// A number with a fraction.
+    Number(f64),
+    /// A string.
+    String(String),
+    /// A list.
+    List(Vec<PropertyValue>),
+    /// A group: an object, its keys in the order written.
+    Object(Vec<(String, PropertyValue)>),
+    /// `{ ref: NAME }`: `Ref` to a block of the stack.
+    Ref(String),
+    /// `{ get_att: [NAME, "Attribute"] }`: `Fn::GetAtt` of a block of the stack.
+    GetAtt(String, String),
+}

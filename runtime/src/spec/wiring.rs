@@ -18,6 +18,8 @@ pub enum MemberKind {
     Bucket,
     /// A `topic`.
     Topic,
+    /// A `resource`.
+    Resource,
 }
 
 impl MemberKind {
@@ -30,24 +32,28 @@ impl MemberKind {
             MemberKind::Queue => "queue",
             MemberKind::Bucket => "bucket",
             MemberKind::Topic => "topic",
+            MemberKind::Resource => "resource",
         }
     }
 
     /// The access levels a `link` to a block of this kind accepts, in the order
-    /// documented; none for a lambda or an api, which cannot be linked.
+    /// documented; none for a lambda or an api, which cannot be linked, and for a
+    /// resource, whose link is a list of IAM actions ([`Access::Actions`]).
     pub fn access_levels(self) -> &'static [&'static str] {
         match self {
             MemberKind::Table | MemberKind::Bucket => &["Read", "Write", "ReadWrite"],
             MemberKind::Queue => &["Send", "Consume", "SendConsume"],
             MemberKind::Topic => &["Publish"],
-            MemberKind::Lambda | MemberKind::Api => &[],
+            MemberKind::Lambda | MemberKind::Api | MemberKind::Resource => &[],
         }
     }
 }
 
 /// The environment variable through which a linked function finds a block: the block's
 /// name in SCREAMING_SNAKE_CASE, then the kind's suffix (`OrderEvents`, a topic:
-/// `ORDER_EVENTS_TOPIC_ARN`). `None` for the kinds a lambda cannot link (lambdas, apis).
+/// `ORDER_EVENTS_TOPIC_ARN`; a resource `Cache`: `CACHE_REF`, with [`arn_variable`] beside
+/// it when its type has an ARN attribute). `None` for the kinds a lambda cannot link
+/// (lambdas, apis).
 /// The naming is `pipewright-links`', the crate through which the function reads them.
 pub fn link_variable(block: &str, kind: MemberKind) -> Option<String> {
     let kind = match kind {
@@ -55,9 +61,16 @@ pub fn link_variable(block: &str, kind: MemberKind) -> Option<String> {
         MemberKind::Queue => pipewright_links::Kind::Queue,
         MemberKind::Bucket => pipewright_links::Kind::Bucket,
         MemberKind::Topic => pipewright_links::Kind::Topic,
+        MemberKind::Resource => pipewright_links::Kind::Resource,
         MemberKind::Lambda | MemberKind::Api => return None,
     };
     Some(pipewright_links::variable_name(block, kind))
+}
+
+/// The second variable of a link to a `resource` whose type has an ARN attribute:
+/// `CACHE_ARN` for `Cache`.
+pub fn arn_variable(block: &str) -> String {
+    pipewright_links::arn_variable_name(block)
 }
 
 pub use pipewright_links::screaming_snake_case;

@@ -80,6 +80,7 @@ pub fn orders_stack() -> Stack {
             doc: None,
             fifo: false,
         }],
+        resources: Vec::new(),
         lambdas: vec![
             lambda(
                 "Api",

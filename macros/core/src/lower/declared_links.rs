@@ -24,7 +24,11 @@ const DECLARABLE: &[(&str, MemberKind)] = &[
     ("Queue", MemberKind::Queue),
     ("Bucket", MemberKind::Bucket),
     ("Topic", MemberKind::Topic),
+    ("Resource", MemberKind::Resource),
 ];
+
+/// The access a `Resource` declaration names: whatever actions the `link` lists.
+const RESOURCE_ACCESS: &str = "Actions";
 
 impl Cx {
     /// Checks what each lambda's function declares against the lambda's links; the files
@@ -130,7 +134,10 @@ fn mismatch(
     // A kind or access `links!` does not know does not compile in the function: its own
     // build says so.
     let kind = declared_kind(&declared.kind)?;
-    let access = Access::from_name(&declared.access)?;
+    // `Actions` is the access of a resource only: named for another kind, it is reported.
+    if declared.access != RESOURCE_ACCESS {
+        Access::from_name(&declared.access)?;
+    }
     let (lambda, block) = (function.lambda, declared.block.as_str());
     let declares = format!(
         "function `{lambda}` (package `{}`, bin `{}`) declares",
@@ -163,7 +170,7 @@ fn mismatch(
     if actual != kind {
         let fix = match declared_name(actual) {
             Some(name) => format!("declare it `{name}({block}, ...)`"),
-            None => "a function is linked to a table, queue, bucket or topic".to_owned(),
+            None => "a function is linked to a table, queue, bucket, topic or resource".to_owned(),
         };
         let message = format!(
             "{declares} {written}, but `{block}` is a {}: {fix}",
@@ -173,6 +180,9 @@ fn mismatch(
             at: at_entry(At::LinkName),
             message,
         });
+    }
+    if kind == MemberKind::Resource {
+        return resource_mismatch(&declares, &written, function, link, declared);
     }
     let levels = kind.access_levels();
     if !levels.contains(&declared.access.as_str()) {
@@ -202,6 +212,7 @@ fn mismatch(
             message,
         });
     };
+    let access = Access::from_name(&declared.access)?;
     if includes(&link.access, &access) {
         return None;
     }
@@ -213,6 +224,33 @@ fn mismatch(
     );
     Some(Mismatch {
         at: At::LinkAccess(block.to_owned()),
+        message,
+    })
+}
+
+/// A `Resource(BLOCK, Actions)` declaration: any link to the resource satisfies it (the
+/// code cannot say which actions it calls).
+fn resource_mismatch(
+    declares: &str,
+    written: &str,
+    function: &Function<'_>,
+    link: Option<&Link>,
+    declared: &Declaration,
+) -> Option<Mismatch> {
+    let block = declared.block.as_str();
+    let message = if declared.access != RESOURCE_ACCESS {
+        format!("{declares} {written}, but a resource takes `{RESOURCE_ACCESS}`")
+    } else if link.is_none() {
+        format!(
+            "{declares} resource `{block}` in {}, but lambda `{}` does not link it: add `{block}: [\"service:Action\", ...]` to its `link`",
+            declared.location(),
+            function.lambda
+        )
+    } else {
+        return None;
+    };
+    Some(Mismatch {
+        at: At::Lambda,
         message,
     })
 }
@@ -380,7 +418,7 @@ mod tests {
         assert_eq!(at, At::Lambda);
         assert!(
             message.ends_with(
-                "but `Api` is a lambda: a function is linked to a table, queue, bucket or topic"
+                "but `Api` is a lambda: a function is linked to a table, queue, bucket, topic or resource"
             ),
             "{message}"
         );

@@ -6,7 +6,7 @@
 //! written (`spans.rs`); the reader of a block's fields (`fields.rs`, `collections.rs`)
 //! and of an approval (`approval.rs`); then one file per construct: the pipeline
 //! (`pipeline.rs`), stacks and their lambdas and APIs (`stack.rs`), their tables, queues,
-//! buckets and topics (`state.rs`), the links and events of lambdas (`wiring.rs`), stages
+//! buckets and topics (`state.rs`), their resources of any registry type (`resource.rs`), the links and events of lambdas (`wiring.rs`), stages
 //! and waves (`stages.rs`), the workspace packages the lambdas are built from (`packages.rs`),
 //! and what their functions' code declares it uses (`declared_links.rs`).
 
@@ -17,6 +17,7 @@ mod declared_links;
 mod fields;
 mod packages;
 mod pipeline;
+mod resource;
 mod spans;
 mod stack;
 mod stages;

@@ -4,17 +4,18 @@
 use pipewright::plan::Site;
 use pipewright::spec::{
     self, Alarm, Api, Architecture, Bucket, Cors, DeploymentConfig, Lambda, MemberKind, Queue,
-    Stack, Table, Topic,
+    Resource, Stack, Table, Topic,
 };
 use syn::Ident;
 
 use super::context::{Cx, FieldSpan};
 use super::fields::Fields;
+use super::resource::Referable;
 use super::wiring::{link_spans, model_events, model_links, Members};
 use crate::diagnostics::{closest, did_you_mean_or, list, suggestion};
 use crate::syntax::{
-    self, ApiBlock, BucketBlock, LambdaBlock, QueueBlock, StackBlock, StackMember, TableBlock,
-    TopicBlock,
+    self, ApiBlock, BucketBlock, LambdaBlock, QueueBlock, ResourceBlock, StackBlock, StackMember,
+    TableBlock, TopicBlock, Value,
 };
 
 /// The blocks of a stack, by kind, as written.
@@ -26,6 +27,7 @@ struct MemberBlocks<'a> {
     queues: Vec<&'a QueueBlock>,
     buckets: Vec<&'a BucketBlock>,
     topics: Vec<&'a TopicBlock>,
+    resources: Vec<&'a ResourceBlock>,
     /// Names of blocks with a misspelt keyword, and whether it looks like `lambda`.
     misspelt: Vec<(String, bool)>,
     /// Every named block with its kind, in the order written.
@@ -60,6 +62,10 @@ impl<'a> MemberBlocks<'a> {
                 self.topics.push(t);
                 (&t.name, MemberKind::Topic)
             }
+            StackMember::Resource(r) => {
+                self.resources.push(r);
+                (&r.name, MemberKind::Resource)
+            }
             StackMember::Field(_) | StackMember::Unknown(_) => return,
         };
         self.named.push((name, kind));
@@ -78,16 +84,29 @@ impl Cx {
         let queues: Vec<Queue> = blocks.queues.iter().map(|q| self.queue(q)).collect();
         let buckets: Vec<Bucket> = blocks.buckets.iter().map(|b| self.bucket(b)).collect();
         let topics: Vec<Topic> = blocks.topics.iter().map(|t| self.topic(t)).collect();
+        let names: Vec<(String, MemberKind)> = blocks
+            .named
+            .iter()
+            .map(|(ident, kind)| (ident.to_string(), *kind))
+            .collect();
+        let types = written_types(&blocks.resources);
+        let refs = Referable {
+            stack: &name,
+            names: &names,
+            types: &types,
+        };
+        let resources: Vec<Resource> = blocks
+            .resources
+            .iter()
+            .map(|r| self.resource(r, &refs))
+            .collect();
         let members = Members {
             stack: &name,
-            names: blocks
-                .named
-                .iter()
-                .map(|(ident, kind)| (ident.to_string(), *kind))
-                .collect(),
+            names: names.clone(),
             misspelt: blocks.misspelt.iter().map(|(n, _)| n.clone()).collect(),
             tables: &tables,
             queues: &queues,
+            resources: &resources,
         };
         let mut field_spans = Vec::new();
         let lambdas: Vec<Lambda> = blocks
@@ -127,6 +146,7 @@ impl Cx {
                 queues,
                 buckets,
                 topics,
+                resources,
             },
             field_spans,
         )
@@ -429,4 +449,18 @@ impl Cx {
             stage_name,
         }
     }
+}
+
+/// The type each `resource` block writes (a string literal), before they are checked.
+fn written_types(blocks: &[&ResourceBlock]) -> Vec<(String, String)> {
+    blocks
+        .iter()
+        .filter_map(|b| {
+            let field = b.fields.fields.iter().find(|f| f.name.text() == "type")?;
+            match &field.value {
+                Value::Str(s) => Some((b.name.to_string(), s.value())),
+                _ => None,
+            }
+        })
+        .collect()
 }

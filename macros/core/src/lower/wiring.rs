@@ -4,8 +4,8 @@
 //! its consumer runs, a link variable is not also an `environment` variable).
 
 use pipewright::spec::{
-    self, event_limits, Access, BucketEvent, Event, Lambda, Link, MemberKind, Queue, Stack, Stage,
-    StartingPosition, Table,
+    self, event_limits, Access, BucketEvent, Event, Lambda, Link, MemberKind, Queue, Resource,
+    Stack, Stage, StartingPosition, Table,
 };
 use proc_macro2::Span;
 use syn::spanned::Spanned as _;
@@ -21,6 +21,7 @@ const LINKABLE: &[MemberKind] = &[
     MemberKind::Queue,
     MemberKind::Bucket,
     MemberKind::Topic,
+    MemberKind::Resource,
 ];
 
 /// The kinds of event, as the first field of an event group names them.
@@ -36,6 +37,7 @@ pub(super) struct Members<'a> {
     pub(super) misspelt: Vec<String>,
     pub(super) tables: &'a [Table],
     pub(super) queues: &'a [Queue],
+    pub(super) resources: &'a [Resource],
 }
 
 impl Members<'_> {
@@ -165,8 +167,12 @@ impl Fields<'_, '_> {
         links
     }
 
-    /// The access level of one link entry, one of those its block's kind has.
+    /// The access level of one link entry, one of those its block's kind has; for a
+    /// `resource`, its list of IAM actions.
     fn access(&mut self, entry: &Field, target: &str, kind: MemberKind) -> Option<Access> {
+        if kind == MemberKind::Resource {
+            return self.actions(entry, target);
+        }
         let levels = kind.access_levels();
         let Value::Ident(level) = &entry.value else {
             self.diag.error(
@@ -193,6 +199,45 @@ impl Fields<'_, '_> {
             return None;
         }
         Access::from_name(&text)
+    }
+
+    /// `Cache: ["elasticache:Connect", ...]`: the IAM actions a link to a `resource` grants,
+    /// at least one, each `service:Action`.
+    fn actions(&mut self, entry: &Field, target: &str) -> Option<Access> {
+        let Value::List(list) = &entry.value else {
+            self.diag.error(
+                entry.value_span(),
+                format!(
+                    "resource `{target}` is linked with a list of IAM actions such as `[\"service:Action\"]`, found {}",
+                    entry.value.describe()
+                ),
+            );
+            return None;
+        };
+        if list.items.is_empty() {
+            self.diag.error(
+                list.span(),
+                format!("the link to resource `{target}` grants no action: list at least one, such as `[\"service:Action\"]`"),
+            );
+            return None;
+        }
+        let mut actions = Vec::new();
+        for item in &list.items {
+            match item {
+                Value::Str(s) => match spec::check_iam_action(&s.value()) {
+                    Ok(()) => actions.push(s.value()),
+                    Err(message) => self.diag.error(s.span(), message),
+                },
+                other => self.diag.error(
+                    other.span(),
+                    format!(
+                        "expected an IAM action such as `\"service:Action\"`, found {}",
+                        other.describe()
+                    ),
+                ),
+            }
+        }
+        (actions.len() == list.items.len()).then_some(Access::Actions(actions))
     }
 
     /// `events: [{ KIND: ..., ... }, ...]`, each with the span of what it names (the queue,
@@ -473,7 +518,8 @@ impl Cx {
         }
         for (key, span) in environment_keys(fields) {
             let clash = links.iter().find(|l| {
-                spec::link_variable(&l.link.target, l.kind).as_deref() == Some(key.as_str())
+                let arn = members.resources.iter().find(|r| r.name == l.link.target);
+                link_variables(&l.link.target, l.kind, arn).contains(&key)
             });
             if let Some(link) = clash {
                 self.diag.error(
@@ -506,7 +552,9 @@ impl Cx {
                 stack.lambdas.iter().find_map(|lambda| {
                     lambda.links.iter().find_map(|link| {
                         let kind = stack.kind_of(&link.target)?;
-                        (spec::link_variable(&link.target, kind)? == key)
+                        let resource = stack.resource(&link.target);
+                        link_variables(&link.target, kind, resource)
+                            .contains(&key)
                             .then_some((stack, lambda, kind, link))
                     })
                 })
@@ -525,6 +573,18 @@ impl Cx {
             }
         }
     }
+}
+
+/// The variables a link to `block` sets: its link variable, and `NAME_ARN` for a `resource`
+/// whose type has an ARN attribute.
+fn link_variables(block: &str, kind: MemberKind, resource: Option<&Resource>) -> Vec<String> {
+    let arn = resource
+        .filter(|r| r.arn_attribute.is_some())
+        .map(|_| spec::arn_variable(block));
+    spec::link_variable(block, kind)
+        .into_iter()
+        .chain(arn)
+        .collect()
 }
 
 /// Where each link was written.

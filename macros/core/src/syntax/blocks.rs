@@ -10,7 +10,7 @@ use super::docs::Docs;
 use super::fields::{Field, FieldList};
 use super::keywords::kw;
 use super::names::block_name;
-use super::state::{BucketBlock, QueueBlock, TableBlock, TopicBlock};
+use super::state::{BucketBlock, QueueBlock, ResourceBlock, TableBlock, TopicBlock};
 
 /// `wave NAME { field: value, ..., stage NAME { ... } ... }`: stages deployed side by side.
 pub struct WaveBlock {
@@ -96,6 +96,8 @@ pub enum StackMember {
     Bucket(BucketBlock),
     /// `topic NAME { ... }`
     Topic(TopicBlock),
+    /// `resource NAME { ... }`
+    Resource(ResourceBlock),
     /// A `field: value` (stacks have no fields; reported by lowering).
     Field(Field),
     /// A block with an unknown keyword.
@@ -248,7 +250,7 @@ pub(super) fn parse_stack_member(input: ParseStream) -> syn::Result<StackMember>
     }
 }
 
-/// A `table`, `queue`, `bucket` or `topic` block (docs included) when one comes next;
+/// A `table`, `queue`, `bucket`, `topic` or `resource` block (docs included) when one comes next;
 /// `None`, nothing read, otherwise.
 fn parse_state_block(input: ParseStream) -> syn::Result<Option<StackMember>> {
     let ahead = input.fork();
@@ -264,6 +266,8 @@ fn parse_state_block(input: ParseStream) -> syn::Result<Option<StackMember>> {
         StackMember::Bucket(input.parse()?)
     } else if ahead.peek(kw::topic) {
         StackMember::Topic(input.parse()?)
+    } else if ahead.peek(kw::resource) {
+        StackMember::Resource(input.parse()?)
     } else {
         return Ok(None);
     }))

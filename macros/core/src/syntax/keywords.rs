@@ -14,6 +14,7 @@ pub mod kw {
     syn::custom_keyword!(queue);
     syn::custom_keyword!(bucket);
     syn::custom_keyword!(topic);
+    syn::custom_keyword!(resource);
 }
 
 /// The keywords allowed at the top level.
@@ -21,4 +22,6 @@ pub const TOP_LEVEL_KEYWORDS: &[&str] = &["pipeline", "stack", "stage", "wave"];
 /// The keywords allowed inside a `wave` block.
 pub const WAVE_KEYWORDS: &[&str] = &["stage"];
 /// The keywords allowed inside a `stack` block.
-pub const STACK_KEYWORDS: &[&str] = &["lambda", "api", "table", "queue", "bucket", "topic"];
+pub const STACK_KEYWORDS: &[&str] = &[
+    "lambda", "api", "table", "queue", "bucket", "topic", "resource",
+];

@@ -9,7 +9,7 @@
 //! One file per construct group: the keywords ([`kw`]), the program and its top-level
 //! items ([`Program`]), the blocks ([`PipelineBlock`], [`StackBlock`], [`StageBlock`],
 //! [`WaveBlock`], ...), the stateful blocks of a stack ([`TableBlock`], [`QueueBlock`],
-//! [`BucketBlock`], [`TopicBlock`]), their doc comments ([`Docs`]), and their `{ field: value, ... }`
+//! [`BucketBlock`], [`TopicBlock`], [`ResourceBlock`]), their doc comments ([`Docs`]), and their `{ field: value, ... }`
 //! bodies ([`FieldList`], [`Field`], [`Value`]).
 //!
 //! And the other side of a `link`: the `links! { ... }` declaration of `pipewright-links` in a
@@ -35,4 +35,4 @@ pub use fields::{
 pub use keywords::{kw, STACK_KEYWORDS, TOP_LEVEL_KEYWORDS, WAVE_KEYWORDS};
 pub use links::{is_links_macro, DeclaredLink, LinksDeclaration};
 pub use program::{Item, Program};
-pub use state::{BucketBlock, QueueBlock, TableBlock, TopicBlock};
+pub use state::{BucketBlock, QueueBlock, ResourceBlock, TableBlock, TopicBlock};

@@ -1,4 +1,5 @@
-//! The stateful blocks of a `stack`: `table`, `queue`, `bucket` and `topic`. Each is
+//! The stateful blocks of a `stack`: `table`, `queue`, `bucket` and `topic`, and `resource`
+//! (any other registry type). Each is
 //! `keyword NAME { field: value, ... }` with doc comments; what the fields mean is checked
 //! by lowering.
 
@@ -56,6 +57,12 @@ state_block! {
 state_block! {
     /// `topic NAME { fifo }`: an SNS topic.
     TopicBlock, topic
+}
+
+state_block! {
+    /// `resource NAME { type, properties, removal, depends_on }`: a resource of any
+    /// CloudFormation registry type.
+    ResourceBlock, resource
 }
 
 #[cfg(test)]

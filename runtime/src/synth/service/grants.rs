@@ -5,7 +5,7 @@
 
 use crate::cfn::resources::{dynamo_db, s3, sqs};
 use crate::cfn::{Statement, Value};
-use crate::spec::{link_variable, Access, Event, Lambda, Link, MemberKind, Stack};
+use crate::spec::{arn_variable, link_variable, Access, Event, Lambda, Link, MemberKind, Stack};
 
 use super::bucket::objects_of;
 use super::state::State;
@@ -75,8 +75,8 @@ pub(super) struct Wiring {
 pub(super) fn wiring(stack: &Stack, state: &State, lambda: &Lambda) -> Result<Wiring, String> {
     let mut wiring = Wiring::default();
     for link in &lambda.links {
-        let (variable, value, statements) = link_grants(stack, state, link)?;
-        wiring.variables.push((variable, value));
+        let (variables, statements) = link_grants(stack, state, link)?;
+        wiring.variables.extend(variables);
         wiring.add(statements);
     }
     for event in &lambda.events {
@@ -98,12 +98,13 @@ impl Wiring {
     }
 }
 
-/// The variable, its value and the statements of one link.
+/// The variables with their values and the statements of one link.
+#[allow(clippy::type_complexity)]
 fn link_grants(
     stack: &Stack,
     state: &State,
     link: &Link,
-) -> Result<(String, Value<String>, Vec<Statement>), String> {
+) -> Result<(Vec<(String, Value<String>)>, Vec<Statement>), String> {
     let name = &link.target;
     let kind = stack
         .kind_of(name)
@@ -158,10 +159,36 @@ fn link_grants(
             let statement = Statement::allow(["sns:Publish"]).on([topic.reference::<String>()]);
             (topic.reference(), vec![statement])
         }
+        MemberKind::Resource => return resource_grants(stack, state, link).ok_or_else(refused),
         MemberKind::Lambda | MemberKind::Api => return Err(not_linkable()),
     };
     let variable = link_variable(name, kind).ok_or_else(not_linkable)?;
-    Ok((variable, value, statements))
+    Ok((vec![(variable, value)], statements))
+}
+
+/// A link to a `resource`: its actions on the resource's ARN (`Fn::GetAtt` of its `Arn`
+/// attribute; `Ref` for a type without one), `NAME_REF`, and `NAME_ARN` when it has one.
+#[allow(clippy::type_complexity)]
+fn resource_grants(
+    stack: &Stack,
+    state: &State,
+    link: &Link,
+) -> Option<(Vec<(String, Value<String>)>, Vec<Statement>)> {
+    let Access::Actions(actions) = &link.access else {
+        return None;
+    };
+    let name = &link.target;
+    let handle = state.resources.get(name)?;
+    let spec = stack.resource(name)?;
+    let arn: Option<Value<String>> = spec.arn_attribute.as_deref().map(|a| handle.get_att(a));
+    let on = arn.clone().unwrap_or_else(|| handle.reference());
+    let statement = Statement::allow(actions.iter().map(String::as_str)).on([on]);
+    let mut variables = vec![(
+        link_variable(name, MemberKind::Resource)?,
+        handle.reference(),
+    )];
+    variables.extend(arn.map(|arn| (arn_variable(name), arn)));
+    Some((variables, vec![statement]))
 }
 
 /// CDK's `grantReadData` / `grantWriteData` / `grantReadWriteData`.

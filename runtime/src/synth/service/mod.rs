@@ -18,7 +18,8 @@
 //! [`canary`]), an api's REST API ([`api`]); beside them what they share (log groups,
 //! managed policies, the hash in the ids of immutable resources). The stateful blocks come
 //! first, one module each ([`table`], [`queue`], [`bucket`], [`topic`]) sharing
-//! [`safeguards`] (removal policies, TLS only); [`state`] declares them and their outputs.
+//! [`safeguards`] (removal policies, TLS only), then the `resource` blocks of any registry
+//! type ([`resource`]); [`state`] declares them and their outputs.
 //! Then the lambdas, whose grants and link variables ([`grants`]) and event sources
 //! ([`events`]) refer to them.
 
@@ -31,6 +32,7 @@ mod grants;
 mod log_group;
 mod managed_policy;
 mod queue;
+mod resource;
 mod safeguards;
 mod snapshot;
 mod state;

@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 
 use crate::cfn::resources::{cloud_watch, dynamo_db, s3, sns};
-use crate::cfn::{Handle, Output, Template, TemplateError, Value};
+use crate::cfn::{GenericHandle, Handle, Output, Template, TemplateError, Value};
 use crate::spec::{Event, Lambda, Stack};
 
 use super::bucket::bucket;
 use super::queue::{queue, QueueResources};
+use super::resource::resource;
 use super::table::table;
 use super::topic::topic;
 
@@ -19,6 +20,7 @@ pub(super) struct State {
     pub queues: BTreeMap<String, QueueResources>,
     pub buckets: BTreeMap<String, Handle<s3::Bucket>>,
     pub topics: BTreeMap<String, Handle<sns::Topic>>,
+    pub resources: BTreeMap<String, GenericHandle>,
 }
 
 impl State {
@@ -37,7 +39,7 @@ impl State {
     }
 }
 
-/// Declares every table, queue, bucket and topic of the stack, in that order.
+/// Declares every table, queue, bucket, topic and resource of the stack, in that order.
 pub(super) fn declare(t: &mut Template, stack: &Stack) -> Result<State, TemplateError> {
     let mut state = State::default();
     for spec in &stack.tables {
@@ -52,12 +54,17 @@ pub(super) fn declare(t: &mut Template, stack: &Stack) -> Result<State, Template
     for spec in &stack.topics {
         state.topics.insert(spec.name.clone(), topic(t, spec)?);
     }
+    for spec in &stack.resources {
+        state
+            .resources
+            .insert(spec.name.clone(), resource(t, stack, spec)?);
+    }
     Ok(state)
 }
 
 /// The outputs of the stateful blocks, after the lambdas' and the apis': their names are
 /// the next of [`Stack::output_names`], in its order (tables, queues and their dead-letter
-/// queues, buckets, topics).
+/// queues, buckets, topics, resources).
 pub(super) fn add_outputs(
     t: &mut Template,
     stack: &Stack,
@@ -93,6 +100,12 @@ pub(super) fn add_outputs(
         values.push((
             format!("ARN of the {} topic", spec.name),
             state.topics[&spec.name].reference(),
+        ));
+    }
+    for spec in &stack.resources {
+        values.push((
+            format!("Ref of the {} resource ({})", spec.name, spec.type_name),
+            state.resources[&spec.name].reference(),
         ));
     }
     // The lambdas' and apis' outputs are declared: the stateful blocks' come next.

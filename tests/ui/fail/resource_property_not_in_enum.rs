@@ -1,0 +1,33 @@
+//! A value outside the schema's `enum`.
+use pipewright_macros::pipeline;
+
+fn main() {
+    let _app = pipeline! {
+        pipeline Delivery {
+            account: "111111111111",
+            region: "us-east-1",
+            source: {
+                repo: "acme/orders",
+                branch: "main",
+                connection: "arn:aws:codeconnections:us-east-1:111111111111:connection/0f1e2d3c",
+            },
+            synth: { commands: ["cargo run --bin deploy -- synth"] },
+        }
+
+        stack Orders {
+            resource Users {
+                type: "AWS::Cognito::UserPool",
+                properties: { UserPoolTier: "PRO" },
+            }
+            resource Logs {
+                type: "AWS::Logs::LogGroup",
+                properties: { RetentionInDays: 8 },
+            }
+        }
+
+        stage Prod {
+            account: "111111111111",
+            region: "us-east-1",
+        }
+    };
+}

@@ -1,0 +1,36 @@
+//! A string longer than the schema's `maxLength`, and one that breaks its `pattern`.
+use pipewright_macros::pipeline;
+
+fn main() {
+    let _app = pipeline! {
+        pipeline Delivery {
+            account: "111111111111",
+            region: "us-east-1",
+            source: {
+                repo: "acme/orders",
+                branch: "main",
+                connection: "arn:aws:codeconnections:us-east-1:111111111111:connection/0f1e2d3c",
+            },
+            synth: { commands: ["cargo run --bin deploy -- synth"] },
+        }
+
+        stack Orders {
+            resource Users {
+                type: "AWS::Cognito::UserPool",
+                properties: {
+                    UserPoolName: "a-user-pool-name-that-goes-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on",
+                    EmailVerificationSubject: "",
+                },
+            }
+            resource Logs {
+                type: "AWS::Logs::LogGroup",
+                properties: { LogGroupName: "no spaces allowed" },
+            }
+        }
+
+        stage Prod {
+            account: "111111111111",
+            region: "us-east-1",
+        }
+    };
+}

@@ -41,15 +41,7 @@ fn checkov() -> PathBuf {
 /// Every program's assembly, written as `synth` writes it.
 fn assemblies() -> Vec<(String, PathBuf, App)> {
     let mut apps: Vec<(String, App)> = programs::all_programs();
-    for name in [
-        "cross_account",
-        "multi_region",
-        "single_account_no_mutation",
-        "waves",
-        "orders",
-    ] {
-        apps.push((name.to_owned(), programs::example(name)));
-    }
+    apps.extend(programs::examples());
     apps.into_iter()
         .map(|(name, app)| {
             let dir = programs::scratch_dir(&format!("checkov-{name}"));

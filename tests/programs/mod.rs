@@ -99,6 +99,22 @@ pub fn all_programs() -> Vec<(String, App)> {
         .collect()
 }
 
+/// Every example program (`examples/*.rs`), by name, synthesized.
+pub fn examples() -> Vec<(String, App)> {
+    let mut names: Vec<String> = std::fs::read_dir(repo_root().join("examples"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|n| (n.clone(), example(&n)))
+        .collect()
+}
+
 /// A template as JSON.
 pub fn template(app: &App, stack: &str) -> serde_json::Value {
     let stack = app

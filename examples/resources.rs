@@ -3,8 +3,8 @@
 //!
 //! - a Cognito user pool (stateful: retained by default) and its app client, which refers to
 //!   it with `{ ref: Users }`;
-//! - a Step Functions state machine's log group and an SSM parameter naming the pool's ARN
-//!   (`get_att`);
+//! - an audit log group encrypted with a KMS key of its own (`get_att: [AuditKey, "Arn"]`),
+//!   and an SSM parameter naming the pool's ARN (`get_att`);
 //! - the API function linked to the user pool: `cognito-idp:AdminGetUser` on its ARN, and
 //!   `USERS_REF` / `USERS_ARN` in its environment.
 //!
@@ -67,10 +67,42 @@ fn main() -> std::process::ExitCode {
                 },
             }
 
-            /// The audit trail, kept a year.
+            /// The key of the audit trail (stateful: retained by default). CloudWatch Logs
+            /// of this region may use it; the account administers it.
+            resource AuditKey {
+                type: "AWS::KMS::Key",
+                properties: {
+                    Description: "Encrypts the accounts service's audit log",
+                    EnableKeyRotation: true,
+                    KeyPolicy: {
+                        Version: "2012-10-17",
+                        Statement: [
+                            {
+                                Sid: "AccountAdministers",
+                                Effect: "Allow",
+                                Principal: { AWS: "arn:aws:iam::111111111111:root" },
+                                Action: "kms:*",
+                                Resource: "*",
+                            },
+                            {
+                                Sid: "LogsEncrypt",
+                                Effect: "Allow",
+                                Principal: { Service: "logs.us-east-1.amazonaws.com" },
+                                Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                                Resource: "*",
+                            },
+                        ],
+                    },
+                },
+            }
+
+            /// The audit trail, kept a year, encrypted with its own key.
             resource AuditLog {
                 type: "AWS::Logs::LogGroup",
-                properties: { RetentionInDays: 365 },
+                properties: {
+                    RetentionInDays: 365,
+                    KmsKeyId: { get_att: [AuditKey, "Arn"] },
+                },
                 removal: Destroy,
             }
 

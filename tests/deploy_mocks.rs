@@ -29,7 +29,7 @@ use aws_sdk_s3::operation::head_object::{HeadObjectError, HeadObjectOutput};
 use aws_sdk_s3::operation::put_object::PutObjectOutput;
 use aws_sdk_ssm::operation::get_parameter::{GetParameterError, GetParameterOutput};
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
-use pipewright::app::{App, StackArtifact, StackRole};
+use pipewright::app::{App, StackArtifact, StackRole, StatefulType};
 use pipewright::deploy::assets::AssetBuilder;
 use pipewright::deploy::changes::Approval;
 use pipewright::deploy::stack::{self, Outcome, StackSpec};
@@ -77,6 +77,7 @@ fn spec(template: &str) -> StackSpec {
         parameters: Vec::new(),
         tags: vec![("pipewright:pipeline".into(), "BackendPipeline".into())],
         protected: false,
+        stateful_types: Vec::new(),
     }
 }
 
@@ -707,13 +708,15 @@ const TABLE_TEMPLATE: &str = r#"{"Resources": {"OrdersTable": {"Type": "AWS::Dyn
 /// An update whose change set shows `change`, over a stack deployed with
 /// [`TABLE_TEMPLATE`]; the execute and delete-change-set rules to count calls with.
 fn table_update(change: Change) -> (Environment, Rule, Rule) {
+    update_over(TABLE_TEMPLATE, change)
+}
+
+/// An update whose change set shows `change`, over a stack deployed with `deployed`.
+fn update_over(deployed: &'static str, change: Change) -> (Environment, Rule, Rule) {
     let describe =
         mock!(CloudFormation::describe_stacks).then_output(|| described(stack("UPDATE_COMPLETE")));
-    let template = mock!(CloudFormation::get_template).then_output(|| {
-        GetTemplateOutput::builder()
-            .template_body(TABLE_TEMPLATE)
-            .build()
-    });
+    let template = mock!(CloudFormation::get_template)
+        .then_output(move || GetTemplateOutput::builder().template_body(deployed).build());
     let create = mock!(CloudFormation::create_change_set).then_output(created);
     let describe_change_set = mock!(CloudFormation::describe_change_set)
         .then_output(move || change_set_ready(vec![change.clone()]));
@@ -843,6 +846,52 @@ async fn without_cloudformations_answer_the_templates_decide() {
     .await
     .unwrap();
     assert_eq!(execute.num_calls(), 1);
+}
+
+/// The deployed template of a `resource` block that holds data: a Cognito user pool,
+/// retained, whose `UserPoolName` its schema says is create-only.
+const USER_POOL_TEMPLATE: &str = r#"{"Resources": {"Users": {"Type": "AWS::Cognito::UserPool", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": {"UserPoolName": "users"}}}}"#;
+
+/// A `resource` block whose type holds data (the stack's `stateful_types`) is kept like a
+/// table: a change set that replaces it is refused, naming the create-only property; the
+/// same change is not refused for a type nobody declared stateful.
+#[tokio::test]
+async fn a_stateful_resource_block_is_not_replaced_silently() {
+    let unsaid = || change("Modify", "Users", "AWS::Cognito::UserPool", None);
+    let renamed = USER_POOL_TEMPLATE.replace("\"users\"", "\"members\"");
+    let pool = StackSpec {
+        stateful_types: vec![StatefulType {
+            type_name: "AWS::Cognito::UserPool".into(),
+            replaced_by: vec!["UserPoolName".into(), "AliasAttributes".into()],
+        }],
+        ..spec(&renamed)
+    };
+    let (env, execute, _) = update_over(USER_POOL_TEMPLATE, unsaid());
+    let error = stack::deploy_stack(
+        &env,
+        &pool,
+        &options(Approval::Never),
+        &Console::capturing(Vec::new()),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        error,
+        "PreProdBackend-BackendStack: the change set loses data: Users (AWS::Cognito::UserPool) is replaced (the new one starts empty): UserPoolName changes; nothing was deployed. To deploy it all the same, pass --allow-replace Users"
+    );
+    assert_eq!(execute.num_calls(), 0);
+
+    let (env, execute, _) = update_over(USER_POOL_TEMPLATE, unsaid());
+    stack::deploy_stack(
+        &env,
+        &spec(&renamed),
+        &options(Approval::Never),
+        &Console::capturing(Vec::new()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(execute.num_calls(), 1, "not declared stateful: deployed");
 }
 
 #[tokio::test]
@@ -1170,6 +1219,7 @@ fn app(template: &str) -> App {
             depends_on: Vec::new(),
             outputs: vec!["BackendApiUrl".into()],
             protected: false,
+            stateful_types: Vec::new(),
         }],
         assets: Vec::new(),
         qualifier: "hnb659fds".into(),

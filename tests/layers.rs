@@ -33,6 +33,7 @@ const RUNTIME_LAYERS: &[&str] = &[
 /// `pipewright-macros-core`'s layers, lowest first.
 const MACROS_LAYERS: &[&str] = &[
     "diagnostics",
+    "registry",
     "syntax",
     "lambda_build",
     "workspace",

@@ -2037,7 +2037,11 @@ fn a_stage_whose_stacks_hold_data_is_checked_for_data_loss_before_it_executes() 
         serde_json::json!(["DATA_LOSS"])
     );
     let script = spec["phases"]["build"]["commands"][0].as_str().unwrap();
-    assert!(script.contains(&pipewright::broadening::data_loss::bash_functions()));
+    assert!(
+        script.contains(&pipewright::broadening::data_loss::bash_functions(
+            Default::default()
+        ))
+    );
     let statements: Vec<Value> = role_statements(&t)
         .into_iter()
         .filter(|(role, _)| role == "DataLossCheckRole")

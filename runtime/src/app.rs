@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::Architecture;
+use crate::spec::{Architecture, Stack};
 
 /// Text that is a literal in the compiled program, or owned when built at run time.
 pub type Text = Cow<'static, str>;
@@ -82,6 +82,47 @@ pub enum StackRole {
     Support,
 }
 
+/// A resource type that a stack's `resource` blocks declare as holding data, beyond the
+/// tables, buckets and queues pipewright knows: the data-loss rules apply to its resources.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatefulType {
+    /// The registry type, e.g. `AWS::Cognito::UserPool`.
+    pub type_name: Text,
+    /// Its properties whose change replaces a resource (the schema's
+    /// `createOnlyProperties`, top-level names).
+    pub replaced_by: Vec<Text>,
+}
+
+impl StatefulType {
+    /// The types of the stacks' `resource` blocks that hold data, each once (the union of
+    /// the create-only properties where two blocks share a type): what `deploy`, `destroy`
+    /// and the pipeline's data-loss check add to pipewright's own stateful types.
+    pub fn declared_by<'a>(stacks: impl IntoIterator<Item = &'a Stack>) -> Vec<StatefulType> {
+        let mut types: Vec<StatefulType> = Vec::new();
+        for resource in stacks.into_iter().flat_map(|s| &s.resources) {
+            if !resource.stateful {
+                continue;
+            }
+            let at = match types.iter().position(|t| t.type_name == resource.type_name) {
+                Some(at) => at,
+                None => {
+                    types.push(StatefulType {
+                        type_name: resource.type_name.clone().into(),
+                        replaced_by: Vec::new(),
+                    });
+                    types.len() - 1
+                }
+            };
+            for property in &resource.create_only {
+                if !types[at].replaced_by.iter().any(|p| p == property) {
+                    types[at].replaced_by.push(property.clone().into());
+                }
+            }
+        }
+        types
+    }
+}
+
 /// One synthesized stack.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StackArtifact {
@@ -103,6 +144,9 @@ pub struct StackArtifact {
     pub outputs: Vec<Text>,
     /// Termination protection: on for the stacks of a `protect: true` stage.
     pub protected: bool,
+    /// The types of its `resource` blocks that hold data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stateful_types: Vec<StatefulType>,
 }
 
 impl StackArtifact {

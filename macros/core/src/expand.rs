@@ -141,6 +141,10 @@ fn stack(s: &StackArtifact) -> TokenStream {
     let (account, region, template) = (text(&s.account), text(&s.region), text(&s.template));
     let (assets, depends_on, outputs) = (texts(&s.assets), texts(&s.depends_on), texts(&s.outputs));
     let protected = s.protected;
+    let stateful_types = s.stateful_types.iter().map(|t| {
+        let (type_name, replaced_by) = (text(&t.type_name), texts(&t.replaced_by));
+        quote!(::pipewright::app::StatefulType { type_name: #type_name, replaced_by: #replaced_by })
+    });
     quote! {
         ::pipewright::app::StackArtifact {
             name: #name,
@@ -152,6 +156,7 @@ fn stack(s: &StackArtifact) -> TokenStream {
             depends_on: #depends_on,
             outputs: #outputs,
             protected: #protected,
+            stateful_types: ::std::vec![#(#stateful_types),*],
         }
     }
 }

@@ -1,7 +1,7 @@
 //! What loses data: the one rule behind `deploy`'s refusal (`--allow-replace`) and the
 //! pipeline's data-loss check, beside the broadening rule it narrows.
 //!
-//! A change loses data when it replaces a resource of a [stateful type](STATEFUL_TYPES)
+//! A change loses data when it replaces a resource of a [stateful type](StatefulTypes)
 //! (CloudFormation's `Replacement` is `True` or `Conditional`: the new resource starts
 //! empty, whatever happens to the old one), or removes one that its deployed
 //! `DeletionPolicy` does not retain. Where CloudFormation does not say whether a change
@@ -12,11 +12,61 @@
 use serde_json::Value as Json;
 
 use super::{REMOVING_ACTION, REPLACEMENTS, REPLACING_ACTION};
+use crate::app::StatefulType;
 use crate::cfn::replacing_properties;
 
-/// The resource types whose resources hold data that a replacement or a deletion loses.
-/// One list, for the `resource` block to extend.
+/// The resource types of pipewright's own blocks whose resources hold data that a
+/// replacement or a deletion loses; a stack's `resource` blocks add theirs
+/// ([`StatefulTypes`]).
 pub const STATEFUL_TYPES: &[&str] = &["AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SQS::Queue"];
+
+/// The stateful types of a stack: [`STATEFUL_TYPES`], and the types its `resource` blocks
+/// declare as holding data, with the properties that replace them. The one answer to
+/// "does this resource hold data" for `deploy`, `destroy` and the pipeline's check.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StatefulTypes<'a> {
+    declared: &'a [StatefulType],
+}
+
+impl<'a> StatefulTypes<'a> {
+    /// pipewright's own types and `declared` (a stack's `stateful_types`).
+    pub fn new(declared: &'a [StatefulType]) -> Self {
+        StatefulTypes { declared }
+    }
+
+    /// Whether resources of this type hold data.
+    pub fn contains(&self, resource_type: &str) -> bool {
+        STATEFUL_TYPES.contains(&resource_type) || self.declared(resource_type).is_some()
+    }
+
+    /// The properties whose change replaces a resource of a stateful type (none for
+    /// another type).
+    pub fn replacing_properties(&self, resource_type: &str) -> Vec<String> {
+        if STATEFUL_TYPES.contains(&resource_type) {
+            let known = replacing_properties(resource_type).unwrap_or_default();
+            return known.into_iter().map(str::to_owned).collect();
+        }
+        self.declared(resource_type)
+            .map(|t| t.replaced_by.iter().map(|p| p.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Every stateful type, pipewright's first.
+    pub fn all(&self) -> Vec<&str> {
+        let declared = self.declared.iter().map(|t| t.type_name.as_ref());
+        let mut all: Vec<&str> = STATEFUL_TYPES.to_vec();
+        for t in declared {
+            if !all.contains(&t) {
+                all.push(t);
+            }
+        }
+        all
+    }
+
+    fn declared(&self, resource_type: &str) -> Option<&'a StatefulType> {
+        self.declared.iter().find(|t| t.type_name == resource_type)
+    }
+}
 
 /// The `DeletionPolicy` that keeps a removed resource (and its data).
 pub const RETAIN: &str = "Retain";
@@ -34,12 +84,13 @@ impl DataLoss {
     /// How a change (CloudFormation's `Action`, `ResourceType` and `Replacement`, and the
     /// deployed resource's `DeletionPolicy`; empty when not known) loses data, if it does.
     pub fn of(
+        stateful: StatefulTypes<'_>,
         action: &str,
         resource_type: &str,
         replacement: &str,
         deletion_policy: &str,
     ) -> Option<DataLoss> {
-        if !is_stateful(resource_type) {
+        if !stateful.contains(resource_type) {
             return None;
         }
         if action == REPLACING_ACTION && REPLACEMENTS.contains(&replacement) {
@@ -57,19 +108,20 @@ impl DataLoss {
     }
 }
 
-/// Whether resources of this type hold data.
-pub fn is_stateful(resource_type: &str) -> bool {
-    STATEFUL_TYPES.contains(&resource_type)
-}
-
 /// The properties whose change replaces a resource of this type, between its deployed
-/// `Properties` and the new ones (`Json::Null`: none), in [`replacing_properties`]' order.
-/// A property that is absent on one side and present on the other changed.
-pub fn replacing_changes(resource_type: &str, deployed: &Json, new: &Json) -> Vec<&'static str> {
-    replacing_properties(resource_type)
-        .unwrap_or_default()
+/// `Properties` and the new ones (`Json::Null`: none), in
+/// [`StatefulTypes::replacing_properties`]' order. A property that is absent on one side
+/// and present on the other changed.
+pub fn replacing_changes(
+    stateful: StatefulTypes<'_>,
+    resource_type: &str,
+    deployed: &Json,
+    new: &Json,
+) -> Vec<String> {
+    stateful
+        .replacing_properties(resource_type)
         .into_iter()
-        .filter(|p| deployed.get(*p) != new.get(*p))
+        .filter(|p| deployed.get(p) != new.get(p))
         .collect()
 }
 
@@ -80,12 +132,13 @@ pub fn replacing_changes(resource_type: &str, deployed: &Json, new: &Json) -> Ve
 ///   when the change loses data (nothing otherwise), and succeeds either way;
 /// - `replacing_properties TYPE` prints the properties whose change replaces a resource of
 ///   a stateful type, space-separated (nothing for another type).
-pub fn bash_functions() -> String {
-    let stateful = STATEFUL_TYPES.join("|");
-    let replacing: Vec<String> = STATEFUL_TYPES
+pub fn bash_functions(stateful_types: StatefulTypes<'_>) -> String {
+    let all = stateful_types.all();
+    let stateful = all.join("|");
+    let replacing: Vec<String> = all
         .iter()
         .map(|t| {
-            let properties = replacing_properties(t).unwrap_or_default().join(" ");
+            let properties = stateful_types.replacing_properties(t).join(" ");
             format!("    {t}) echo \"{properties}\" ;;")
         })
         .collect();
@@ -115,36 +168,74 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// pipewright's own stateful types only.
+    const NONE: StatefulTypes<'static> = StatefulTypes { declared: &[] };
+
+    fn user_pool() -> StatefulType {
+        StatefulType {
+            type_name: "AWS::Cognito::UserPool".into(),
+            replaced_by: vec!["UserPoolName".into(), "AliasAttributes".into()],
+        }
+    }
+
+    #[test]
+    fn a_declared_type_holds_data_like_a_table() {
+        let declared = [user_pool()];
+        let stateful = StatefulTypes::new(&declared);
+        let pool = "AWS::Cognito::UserPool";
+        assert!(stateful.contains(pool) && !NONE.contains(pool));
+        assert!(stateful.contains("AWS::DynamoDB::Table"));
+        assert_eq!(
+            DataLoss::of(stateful, "Remove", pool, "", "Delete"),
+            Some(DataLoss::Deletion)
+        );
+        assert_eq!(DataLoss::of(NONE, "Remove", pool, "", "Delete"), None);
+        let old = json!({"UserPoolName": "users", "MfaConfiguration": "OFF"});
+        let new = json!({"UserPoolName": "members", "MfaConfiguration": "ON"});
+        assert_eq!(
+            replacing_changes(stateful, pool, &old, &new),
+            ["UserPoolName"]
+        );
+        assert_eq!(
+            stateful.all(),
+            [STATEFUL_TYPES, &[pool]].concat(),
+            "pipewright's own first"
+        );
+    }
+
     #[test]
     fn replacing_or_deleting_a_stateful_resource_loses_data() {
         let table = "AWS::DynamoDB::Table";
         assert_eq!(
-            DataLoss::of("Modify", table, "True", "Retain"),
+            DataLoss::of(NONE, "Modify", table, "True", "Retain"),
             Some(DataLoss::Replacement),
             "a retained old table no longer serves: the stack's table starts empty"
         );
         assert_eq!(
-            DataLoss::of("Modify", "AWS::S3::Bucket", "Conditional", ""),
+            DataLoss::of(NONE, "Modify", "AWS::S3::Bucket", "Conditional", ""),
             Some(DataLoss::Replacement)
         );
         assert_eq!(
-            DataLoss::of("Remove", "AWS::SQS::Queue", "", "Delete"),
+            DataLoss::of(NONE, "Remove", "AWS::SQS::Queue", "", "Delete"),
             Some(DataLoss::Deletion)
         );
         assert_eq!(
-            DataLoss::of("Remove", table, "", ""),
+            DataLoss::of(NONE, "Remove", table, "", ""),
             Some(DataLoss::Deletion),
             "no policy: CloudFormation deletes"
         );
-        assert_eq!(DataLoss::of("Remove", table, "", "Retain"), None);
-        assert_eq!(DataLoss::of("Modify", table, "False", ""), None);
-        assert_eq!(DataLoss::of("Add", table, "", ""), None);
+        assert_eq!(DataLoss::of(NONE, "Remove", table, "", "Retain"), None);
+        assert_eq!(DataLoss::of(NONE, "Modify", table, "False", ""), None);
+        assert_eq!(DataLoss::of(NONE, "Add", table, "", ""), None);
         assert_eq!(
-            DataLoss::of("Modify", "AWS::Lambda::Function", "True", ""),
+            DataLoss::of(NONE, "Modify", "AWS::Lambda::Function", "True", ""),
             None,
             "a function holds no data"
         );
-        assert_eq!(DataLoss::of("Remove", "AWS::SNS::Topic", "", ""), None);
+        assert_eq!(
+            DataLoss::of(NONE, "Remove", "AWS::SNS::Topic", "", ""),
+            None
+        );
     }
 
     #[test]
@@ -159,31 +250,39 @@ mod tests {
         new["BillingMode"] = json!("PROVISIONED");
         new["AttributeDefinitions"][0]["AttributeType"] = json!("N");
         assert!(
-            replacing_changes(table, &old, &new).is_empty(),
+            replacing_changes(NONE, table, &old, &new).is_empty(),
             "billing and attribute definitions update in place"
         );
         new["KeySchema"][0]["AttributeName"] = json!("pk");
         new["TableName"] = json!("orders");
         assert_eq!(
-            replacing_changes(table, &old, &new),
+            replacing_changes(NONE, table, &old, &new),
             ["TableName", "KeySchema"]
         );
         let queue = "AWS::SQS::Queue";
         assert_eq!(
-            replacing_changes(queue, &json!({}), &json!({"FifoQueue": true})),
+            replacing_changes(NONE, queue, &json!({}), &json!({"FifoQueue": true})),
             ["FifoQueue"]
         );
         assert_eq!(
-            replacing_changes("AWS::S3::Bucket", &Json::Null, &json!({"BucketName": "b"})),
+            replacing_changes(
+                NONE,
+                "AWS::S3::Bucket",
+                &Json::Null,
+                &json!({"BucketName": "b"})
+            ),
             ["BucketName"]
         );
-        assert!(replacing_changes(queue, &json!({"A": 1}), &json!({"A": 2})).is_empty());
+        assert!(replacing_changes(NONE, queue, &json!({"A": 1}), &json!({"A": 2})).is_empty());
     }
 
-    fn bash(script: &str) -> String {
+    fn bash(stateful: StatefulTypes<'_>, script: &str) -> String {
         let output = std::process::Command::new("bash")
             .arg("-c")
-            .arg(format!("set -euo pipefail\n{}\n{script}", bash_functions()))
+            .arg(format!(
+                "set -euo pipefail\n{}\n{script}",
+                bash_functions(stateful)
+            ))
             .output()
             .expect("bash runs");
         assert!(output.status.success(), "{output:?}");
@@ -193,6 +292,8 @@ mod tests {
     /// The bash functions give the Rust rule's answers (bash runs them here).
     #[test]
     fn the_bash_functions_are_the_same_rule() {
+        let declared = [user_pool()];
+        let stateful = StatefulTypes::new(&declared);
         let changes = [
             ("Modify", "AWS::DynamoDB::Table", "True", "Retain"),
             ("Modify", "AWS::S3::Bucket", "Conditional", "None"),
@@ -204,6 +305,8 @@ mod tests {
             ("Modify", "AWS::Lambda::Function", "True", "None"),
             ("Remove", "AWS::IAM::Role", "None", "None"),
             ("Add", "AWS::S3::Bucket", "None", "None"),
+            ("Remove", "AWS::Cognito::UserPool", "None", "None"),
+            ("Modify", "AWS::Cognito::UserPool", "True", "Retain"),
         ];
         let mut script = String::new();
         let mut expected = String::new();
@@ -212,25 +315,23 @@ mod tests {
                 "echo \"> {action} {kind}\"; data_loss {action} {kind} {replacement} {policy}\n"
             ));
             expected.push_str(&format!("> {action} {kind}\n"));
-            if let Some(loss) = DataLoss::of(action, kind, replacement, policy) {
+            if let Some(loss) = DataLoss::of(stateful, action, kind, replacement, policy) {
                 expected.push_str(loss.describe());
                 expected.push('\n');
             }
         }
-        for kind in STATEFUL_TYPES.iter().chain(&["AWS::SNS::Topic"]) {
+        let kinds = ["AWS::Cognito::UserPool", "AWS::SNS::Topic"];
+        for kind in STATEFUL_TYPES.iter().chain(&kinds) {
             script.push_str(&format!(
                 "is_stateful {kind} && echo \"> stateful {kind}\"\n\
                  echo \"> {kind}: $(replacing_properties {kind})\"\n"
             ));
-            if is_stateful(kind) {
+            if stateful.contains(kind) {
                 expected.push_str(&format!("> stateful {kind}\n"));
             }
-            let properties = match is_stateful(kind) {
-                true => replacing_properties(kind).unwrap().join(" "),
-                false => String::new(),
-            };
+            let properties = stateful.replacing_properties(kind).join(" ");
             expected.push_str(&format!("> {kind}: {properties}\n"));
         }
-        assert_eq!(bash(&script), expected);
+        assert_eq!(bash(stateful, &script), expected);
     }
 }

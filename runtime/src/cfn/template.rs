@@ -369,3 +369,58 @@ impl Serialize for Template {
         map.end()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::generic::Property;
+    use crate::cfn::{Attributes, RemovalPolicy};
+    use serde_json::json;
+
+    #[test]
+    fn a_generic_resource_renders_its_type_properties_and_references() {
+        let mut t = Template::new();
+        let pool = t
+            .add_generic(
+                "Users",
+                GenericResource {
+                    type_name: "AWS::Cognito::UserPool".into(),
+                    properties: vec![("UserPoolName".into(), Property::String("users".into()))],
+                },
+                Attributes::new().removal_policy(RemovalPolicy::Retain),
+            )
+            .unwrap();
+        t.add_generic(
+            "Client",
+            GenericResource {
+                type_name: "AWS::Cognito::UserPoolClient".into(),
+                properties: vec![
+                    ("UserPoolId".into(), pool.reference::<String>().into()),
+                    (
+                        "Scopes".into(),
+                        Property::List(vec![Property::Integer(1), Property::Bool(true)]),
+                    ),
+                    (
+                        "Arn".into(),
+                        Property::Object(vec![("A".into(), pool.get_att::<String>("Arn").into())]),
+                    ),
+                ],
+            },
+            Attributes::new(),
+        )
+        .unwrap();
+        assert_eq!(t.check_references(), Ok(()));
+        let json: serde_json::Value = serde_json::from_str(&t.to_json_pretty()).unwrap();
+        assert_eq!(
+            json["Resources"]["Users"],
+            json!({"Type": "AWS::Cognito::UserPool", "Properties": {"UserPoolName": "users"},
+                   "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
+        );
+        assert_eq!(
+            json["Resources"]["Client"]["Properties"],
+            json!({"UserPoolId": {"Ref": "Users"}, "Scopes": [1, true],
+                   "Arn": {"A": {"Fn::GetAtt": ["Users", "Arn"]}}})
+        );
+        assert_eq!(pool.type_name(), "AWS::Cognito::UserPool");
+    }
+}

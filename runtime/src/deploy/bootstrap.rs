@@ -253,6 +253,7 @@ async fn one(
             .unwrap_or_default(),
         // `cdk bootstrap --termination-protection` may have set it: left as it is.
         protected: false,
+        stateful_types: Vec::new(),
     };
     let repaired = match &current {
         Some(stack) if stack::state_of(stack::status(stack)) == State::Stable => {

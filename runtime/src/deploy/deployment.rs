@@ -84,6 +84,7 @@ pub async fn run(
                 parameters: Vec::new(),
                 tags: vec![(PIPELINE_TAG.to_owned(), app.pipeline.to_string())],
                 protected: stack.protected,
+                stateful_types: stack.stateful_types.clone(),
             };
             async move { deploy_stack(&env, &spec, options, console).await }
         }))

@@ -11,7 +11,7 @@ use super::select::{select, waves};
 use super::session::Session;
 use super::stack::{self, DeployOptions, State};
 use crate::app::{App, StackArtifact};
-use crate::broadening::data_loss::is_stateful;
+use crate::broadening::data_loss::StatefulTypes;
 
 /// What `destroy` did to a stack.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,7 +53,11 @@ impl LeftBehind {
             "AWS::SQS::Queue" => {
                 format!("aws sqs delete-queue --queue-url {name} --region {region}")
             }
-            other => format!("delete the {other} {name} in {region}"),
+            // A `resource` block's type: Cloud Control deletes any registry type by its
+            // primary identifier (CloudFormation's physical id).
+            other => format!(
+                "aws cloudcontrol delete-resource --type-name {other} --identifier {name} --region {region}"
+            ),
         }
     }
 }
@@ -186,7 +190,8 @@ async fn destroy_one(
     let deployed = stack::deployed_template(&env, &artifact.name).await?;
     let template = deployed.map_or_else(|| artifact.template.to_string(), |t| t.to_string());
     let retained = retained_resources(&template);
-    let left_behind = stateful_of(&env, &artifact.name, &template, &retained).await;
+    let stateful = StatefulTypes::new(&artifact.stateful_types);
+    let left_behind = stateful_of(&env, stateful, &artifact.name, &template, &retained).await;
     stack::delete_stack(&env, &current, options, console).await?;
     if !retained.is_empty() {
         console.note(&format!(
@@ -215,6 +220,7 @@ async fn destroy_one(
 /// before the stack is deleted: afterwards CloudFormation no longer lists them).
 async fn stateful_of(
     env: &crate::deploy::Environment,
+    stateful: StatefulTypes<'_>,
     stack_name: &str,
     template: &str,
     retained: &[String],
@@ -223,7 +229,7 @@ async fn stateful_of(
     let mut left = Vec::new();
     for id in retained {
         let resource_type = json["Resources"][id]["Type"].as_str().unwrap_or_default();
-        if !is_stateful(resource_type) {
+        if !stateful.contains(resource_type) {
             continue;
         }
         let described = env

@@ -9,7 +9,7 @@
 use serde_json::Value as Json;
 
 use super::changes::ResourceChange;
-use crate::broadening::data_loss::{is_stateful, replacing_changes, DataLoss};
+use crate::broadening::data_loss::{replacing_changes, DataLoss, StatefulTypes};
 
 /// One change that loses a stateful resource's data.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,24 +46,31 @@ impl Loss {
 
 /// Whether telling if this change loses data needs the deployed template (a removal's
 /// policy, or a replacement CloudFormation did not decide).
-pub fn needs_deployed_template(change: &ResourceChange) -> bool {
-    is_stateful(&change.resource_type) && change.action != "Add"
+pub fn needs_deployed_template(stateful: StatefulTypes<'_>, change: &ResourceChange) -> bool {
+    stateful.contains(&change.resource_type) && change.action != "Add"
 }
 
-/// The changes that lose data, in the change set's order. `deployed`: the stack's
-/// template before the change (`None`: not known); `new`: the template of the change set.
-pub fn losses(changes: &[ResourceChange], deployed: Option<&Json>, new: &Json) -> Vec<Loss> {
+/// The changes that lose data, in the change set's order. `stateful`: the stack's stateful
+/// types; `deployed`: the stack's template before the change (`None`: not known); `new`:
+/// the template of the change set.
+pub fn losses(
+    stateful: StatefulTypes<'_>,
+    changes: &[ResourceChange],
+    deployed: Option<&Json>,
+    new: &Json,
+) -> Vec<Loss> {
     let resource = |template: Option<&Json>, id: &str| {
         template.map_or(Json::Null, |t| t["Resources"][id].clone())
     };
     changes
         .iter()
-        .filter(|c| is_stateful(&c.resource_type))
+        .filter(|c| stateful.contains(&c.resource_type))
         .filter_map(|c| {
             let before = resource(deployed, &c.logical_id);
             let after = resource(Some(new), &c.logical_id);
             let template_says = match deployed {
                 Some(_) => replacing_changes(
+                    stateful,
                     &c.resource_type,
                     &before["Properties"],
                     &after["Properties"],
@@ -75,13 +82,11 @@ pub fn losses(changes: &[ResourceChange], deployed: Option<&Json>, new: &Json) -
                 given => given,
             };
             let policy = before["DeletionPolicy"].as_str().unwrap_or_default();
-            let how = DataLoss::of(&c.action, &c.resource_type, replacement, policy)?;
+            let how = DataLoss::of(stateful, &c.action, &c.resource_type, replacement, policy)?;
             let forced_by = match (how, c.recreating.is_empty()) {
                 (DataLoss::Deletion, _) => Vec::new(),
                 (DataLoss::Replacement, false) => c.recreating.clone(),
-                (DataLoss::Replacement, true) => {
-                    template_says.iter().map(|p| (*p).to_owned()).collect()
-                }
+                (DataLoss::Replacement, true) => template_says,
             };
             Some(Loss {
                 logical_id: c.logical_id.clone(),
@@ -142,7 +147,12 @@ mod tests {
     fn cloudformations_answer_decides_and_names_the_property() {
         let mut replaced = change("Modify", "OrdersTable", "AWS::DynamoDB::Table", "True");
         replaced.recreating = vec!["KeySchema".into()];
-        let found = losses(&[replaced], None, &template("pk", "Retain"));
+        let found = losses(
+            StatefulTypes::default(),
+            &[replaced],
+            None,
+            &template("pk", "Retain"),
+        );
         assert_eq!(
             found,
             [Loss {
@@ -155,7 +165,7 @@ mod tests {
         let in_place = change("Modify", "OrdersTable", "AWS::DynamoDB::Table", "False");
         let (old, new) = (template("id", "Retain"), template("pk", "Retain"));
         assert!(
-            losses(&[in_place], Some(&old), &new).is_empty(),
+            losses(StatefulTypes::default(), &[in_place], Some(&old), &new).is_empty(),
             "CloudFormation's answer stands"
         );
     }
@@ -164,7 +174,12 @@ mod tests {
     fn without_an_answer_the_templates_decide() {
         let unsaid = change("Modify", "OrdersTable", "AWS::DynamoDB::Table", "");
         let (old, new) = (template("id", "Retain"), template("pk", "Retain"));
-        let found = losses(std::slice::from_ref(&unsaid), Some(&old), &new);
+        let found = losses(
+            StatefulTypes::default(),
+            std::slice::from_ref(&unsaid),
+            Some(&old),
+            &new,
+        );
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].describe(),
@@ -172,7 +187,7 @@ mod tests {
         );
         let mut billing = old.clone();
         billing["Resources"]["OrdersTable"]["Properties"]["BillingMode"] = json!("PROVISIONED");
-        assert!(losses(&[unsaid], Some(&old), &billing).is_empty());
+        assert!(losses(StatefulTypes::default(), &[unsaid], Some(&old), &billing).is_empty());
     }
 
     #[test]
@@ -183,14 +198,17 @@ mod tests {
             change("Remove", "OrdersTable", "AWS::DynamoDB::Table", ""),
             change("Remove", "JobsQueue", "AWS::SQS::Queue", ""),
         ];
-        let found = losses(&removed, Some(&old), &empty);
+        let found = losses(StatefulTypes::default(), &removed, Some(&old), &empty);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(
             found[0].describe(),
             "JobsQueue (AWS::SQS::Queue) is deleted with its data"
         );
         let destroyed = template("id", "Delete");
-        assert_eq!(losses(&removed, Some(&destroyed), &empty).len(), 2);
+        assert_eq!(
+            losses(StatefulTypes::default(), &removed, Some(&destroyed), &empty).len(),
+            2
+        );
     }
 
     #[test]

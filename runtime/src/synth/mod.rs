@@ -14,7 +14,7 @@ mod error;
 mod pipeline;
 mod service;
 
-use crate::app::{App, Asset, StackArtifact, StackRole, Text};
+use crate::app::{App, Asset, StackArtifact, StackRole, StatefulType, Text};
 use crate::cfn::Template;
 use crate::plan::{Site, StageField};
 use crate::spec::Program;
@@ -46,6 +46,7 @@ pub fn synthesize(program: &Program, workspace_root: &str) -> Result<App, Vec<Sy
                     depends_on: support_stacks.iter().map(|s| s.name.clone()).collect(),
                     outputs: vec!["PipelineName".into()],
                     protected: false,
+                    stateful_types: Vec::new(),
                 }),
                 Err(e) => errors.push(e),
             }
@@ -119,6 +120,7 @@ fn stage_stacks(
                     depends_on: Vec::new(),
                     outputs: outputs.into_iter().map(Text::from).collect(),
                     protected: stage.protect,
+                    stateful_types: StatefulType::declared_by([stack]),
                 }),
                 Err(e) => errors.push(e),
             }
@@ -146,6 +148,7 @@ fn support_stacks(
                 depends_on: Vec::new(),
                 outputs: vec!["ArtifactsBucketName".into()],
                 protected: false,
+                stateful_types: Vec::new(),
             }),
             Err(e) => errors.push(e),
         }

@@ -15,6 +15,7 @@ use super::options::{DeployOptions, Outcome, StackSpec};
 use super::protection::enable_termination_protection;
 use super::state::{describe, outputs_of, state_of, status, succeeded, State};
 use super::unchanged::{deployed_template, unchanged};
+use crate::broadening::data_loss::StatefulTypes;
 use crate::deploy::changes::{self, ResourceChange};
 use crate::deploy::clients::Environment;
 use crate::deploy::console::Console;
@@ -226,13 +227,17 @@ async fn losses_of(
     spec: &StackSpec,
     changes: &[ResourceChange],
 ) -> Result<Vec<Loss>> {
-    if !changes.iter().any(losses::needs_deployed_template) {
+    let stateful = StatefulTypes::new(&spec.stateful_types);
+    if !changes
+        .iter()
+        .any(|c| losses::needs_deployed_template(stateful, c))
+    {
         return Ok(Vec::new());
     }
     let deployed = deployed_template(env, &spec.name).await?;
     let new: Json = serde_json::from_str(&spec.template)
         .map_err(|e| Error::new(&spec.name, format!("the template is not JSON: {e}")))?;
-    Ok(losses::losses(changes, deployed.as_ref(), &new))
+    Ok(losses::losses(stateful, changes, deployed.as_ref(), &new))
 }
 
 /// Asks before executing changes that need an approval (`risks`: why they do); without a

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::app::StatefulType;
 use crate::deploy::changes::{Approval, ResourceChange};
 
 /// A parameter value to pass.
@@ -26,6 +27,8 @@ pub struct StackSpec {
     pub tags: Vec<(String, String)>,
     /// Termination protection on (it is never turned off here).
     pub protected: bool,
+    /// The types of its `resource` blocks that hold data (the data-loss rules apply).
+    pub stateful_types: Vec<StatefulType>,
 }
 
 /// How stacks are deployed.

@@ -7,7 +7,8 @@
 //! comment and the broadening check reads (a loss leaves the approval to a person); a
 //! stage without an approval fails there, before anything executes.
 
-use crate::broadening::data_loss::bash_functions;
+use crate::app::StatefulType;
+use crate::broadening::data_loss::{bash_functions, StatefulTypes};
 use crate::cfn::resources::code_build;
 use crate::cfn::{Handle, Statement, Template, TemplateError};
 use crate::plan::{DataLossCheck, CHANGE_SET, DATA_LOSS_FOUND, DATA_LOSS_VARIABLE};
@@ -66,6 +67,7 @@ pub(super) fn data_loss_check_project(
             .map(|(target, _)| target),
         &p.qualifier,
     );
+    let stateful = StatefulType::declared_by(&program.stacks);
     let mut statements = builder.role_statements(SUFFIX, false);
     statements.push(Statement::allow(["sts:AssumeRole"]).on(roles));
     let role = codebuild_role(
@@ -86,7 +88,8 @@ pub(super) fn data_loss_check_project(
                 p.name
             ),
             environment: builder.own_environment(vec![("CHANGE_SET", CHANGE_SET.to_owned())]),
-            spec: BuildSpec::new(None, vec![script(), export()]).exporting(vec![DATA_LOSS_VARIABLE]),
+            spec: BuildSpec::new(None, vec![script(StatefulTypes::new(&stateful)), export()])
+                .exporting(vec![DATA_LOSS_VARIABLE]),
             timeout_minutes: 15,
             cache: false,
         },
@@ -100,7 +103,7 @@ fn export() -> String {
 
 /// The check, in bash: every change that loses data, written to [`FINDING_FILE`]; fails
 /// when one does and there is no approval.
-fn script() -> String {
+fn script(stateful: StatefulTypes<'_>) -> String {
     format!(
         "( set -euo pipefail\n\
          {rule}\n\
@@ -153,7 +156,7 @@ fn script() -> String {
          \x20 exit 1\n\
          fi\n\
          echo \"$APPROVAL waits for a person, whatever its when says: the change sets above lose data\" )",
-        rule = bash_functions(),
+        rule = bash_functions(stateful),
         cut = MAX_SUMMARY - 3,
     )
 }
@@ -165,7 +168,7 @@ mod tests {
     /// The script is bash that parses (`bash -n`), and it reads what the action passes.
     #[test]
     fn the_script_is_bash() {
-        let script = format!("{}\n{}", script(), export());
+        let script = format!("{}\n{}", script(StatefulTypes::default()), export());
         let output = std::process::Command::new("bash")
             .args(["-n", "-c", &script])
             .output()
@@ -174,7 +177,7 @@ mod tests {
         for variable in ["$STAGE", "APPROVAL", "$CHANGE_SETS", "$CHANGE_SET"] {
             assert!(script.contains(variable), "{variable}");
         }
-        assert!(script.contains(&bash_functions()));
+        assert!(script.contains(&bash_functions(StatefulTypes::default())));
     }
 
     /// A stage's directory with an `aws` that answers as CloudFormation would for a
@@ -218,7 +221,7 @@ mod tests {
     fn run_check(dir: &std::path::Path, approval: Option<&str>) -> (bool, String, String) {
         let script = format!(
             "{}\n{}\necho \"exported=${DATA_LOSS_VARIABLE}\"",
-            script(),
+            script(StatefulTypes::default()),
             export()
         );
         let path = format!(

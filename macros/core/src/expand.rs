@@ -57,16 +57,27 @@ pub fn synthesize(
     input: TokenStream,
     context: &Context,
 ) -> Result<(App, Vec<PathBuf>), syn::Error> {
-    let program: syntax::Program = syn::parse2(input)?;
     let workspace = match &context.manifest_dir {
-        Some(dir) => Workspace::load(dir).map(|ws| Workspace {
-            program_bin: context.bin_name.clone(),
-            ..ws
-        }),
+        Some(dir) => Workspace::load(dir),
         None => {
             Err("CARGO_MANIFEST_DIR is not set: the macro must be expanded by Cargo".to_owned())
         }
     };
+    synthesize_in(input, context, workspace)
+}
+
+/// [`synthesize`] in a workspace already read (`Err`: why it could not be), for callers
+/// that expand many programs of one workspace (the language tests).
+pub fn synthesize_in(
+    input: TokenStream,
+    context: &Context,
+    workspace: Result<Workspace, String>,
+) -> Result<(App, Vec<PathBuf>), syn::Error> {
+    let program: syntax::Program = syn::parse2(input)?;
+    let workspace = workspace.map(|ws| Workspace {
+        program_bin: context.bin_name.clone(),
+        ..ws
+    });
     let workspace_ref = workspace.as_ref().map_err(String::as_str);
     let Lowered {
         mut program,

@@ -17,4 +17,4 @@ pub mod registry;
 pub mod syntax;
 pub mod workspace;
 
-pub use expand::{expand, synthesize, Context};
+pub use expand::{expand, synthesize, synthesize_in, Context};

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use pipewright::spec::{Architecture, ComputeType, DeploymentConfig, Duration};
-use pipewright_macros_core::{lower, syntax, synthesize, workspace::Workspace, Context};
+use pipewright_macros_core::{
+    lower, syntax, synthesize, synthesize_in, workspace::Workspace, Context,
+};
 use proc_macro2::{TokenStream, TokenTree};
 
 fn repo_root() -> PathBuf {
@@ -227,6 +229,9 @@ fn no_input_makes_the_macro_panic() {
     ];
     let mut rng = XorShift(0x9e3779b97f4a7c15);
     let ctx = context();
+    // The workspace read once: reading it (its manifests and lock file) is most of the
+    // cost of an expansion, and the same for every mutation.
+    let workspace = Workspace::load(ctx.manifest_dir.as_ref().unwrap());
     let mut parsed = 0;
     for _ in 0..3000 {
         let mut mutated = tokens.clone();
@@ -243,7 +248,7 @@ fn no_input_makes_the_macro_panic() {
         // Unbalanced delimiters are rejected by the Rust lexer before any macro runs.
         if let Ok(stream) = mutated.join(" ").parse::<TokenStream>() {
             parsed += 1;
-            let _ = synthesize(stream, &ctx);
+            let _ = synthesize_in(stream, &ctx, workspace.clone());
         }
     }
     assert!(

@@ -22,7 +22,7 @@ use pipewright::cargo_manifest::{
 use crate::lambda_build::{lambda_build_compiles, LINKS_CRATE};
 
 /// The packages a program can build lambdas from.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Workspace {
     /// The packages: the members of the workspace being compiled, plus local path
     /// dependencies of the program's package (and the members of their workspaces).

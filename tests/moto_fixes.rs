@@ -379,3 +379,35 @@ fn a_change_set_of_a_stack_under_review_creates_that_stack() {
         "{result}"
     );
 }
+
+/// Fix 18: a `Ref` or `Fn::GetAtt` of a resource of a type moto does not implement (a
+/// `resource` block of an ElastiCache serverless cache) is a placeholder naming it, not a
+/// failed template or a `None` that crashes the resource using it.
+#[test]
+fn a_reference_to_a_type_moto_does_not_implement_is_a_placeholder() {
+    let moto = Moto::start("moto-fixes-unimplemented-type");
+    let result = moto.python(
+        "cfn = client('cloudformation')\n\
+         def parameter(name, value):\n\
+         \x20   return {'Type': 'AWS::SSM::Parameter', 'Properties': {'Name': name, 'Type': 'String', 'Value': value}}\n\
+         resources = {'Cache': {'Type': 'AWS::ElastiCache::ServerlessCache', 'Properties': {'Engine': 'valkey', 'ServerlessCacheName': 'c'}},\n\
+         \x20   'ByArn': parameter('by-arn', {'Fn::GetAtt': ['Cache', 'ARN']}),\n\
+         \x20   'ByRef': parameter('by-ref', {'Fn::Join': ['/', [{'Ref': 'Cache'}, 'x']]})}\n\
+         cfn.create_stack(StackName='Cached', TemplateBody=json.dumps({'Resources': resources}))\n\
+         stack = cfn.describe_stacks(StackName='Cached')['Stacks'][0]\n\
+         ssm = client('ssm')\n\
+         values = {n: ssm.get_parameter(Name=n)['Parameter']['Value'] for n in ['by-arn', 'by-ref']}\n\
+         print(json.dumps({'status': stack['StackStatus'], 'values': values}))",
+    );
+    assert_eq!(result["status"], "CREATE_COMPLETE", "{result}");
+    assert_eq!(
+        result["values"]["by-arn"],
+        format!(
+            "arn:aws:elasticache:{}:{}:serverlesscache/Cached-Cache-PLACEHOLDER",
+            support::REGION,
+            support::ACCOUNT
+        ),
+        "{result}"
+    );
+    assert_eq!(result["values"]["by-ref"], "Cached-Cache-PLACEHOLDER/x");
+}

@@ -97,6 +97,18 @@ the approval, leaving the stack under review):
 17. `CreateChangeSet` of type `CREATE` for a stack in `REVIEW_IN_PROGRESS` (its first change
    set was never executed) makes a second stack of that name, which `DescribeStacks` does
    not answer with. AWS adds the change set to the stack under review. This fix does.
+
+And one for `resource` blocks of types moto's CloudFormation does not implement:
+
+18. moto skips a resource of a type its CloudFormation does not implement (a Cognito user
+   pool, an ElastiCache serverless cache...), with a Python warning; a `Fn::GetAtt` of it
+   then fails the whole template ("instance of Fn::GetAtt references undefined resource"),
+   and a `Ref` of it gives `None`, which crashes the resource that uses it. This fix makes
+   a reference to such a resource a placeholder that names it: `Ref` the physical name moto
+   would generate (`STACK-LOGICALID-PLACEHOLDER`), `Fn::GetAtt` an ARN of that name in
+   the stack's account and region (`arn:aws:SERVICE:REGION:ACCOUNT:TYPE/NAME`) for `Arn`
+   or `ARN`, else the name. Nothing is created: the rehearsal says which types the
+   emulator does not implement when it starts.
 """
 
 import sys
@@ -835,3 +847,46 @@ try:
     _cfn_models_17.CloudFormationBackend.create_change_set = _create_change_set_on_the_stack_under_review
 except Exception as error:  # noqa: BLE001
     _report(17, error)
+
+try:
+    from moto.cloudformation import parsing as _cfn_parsing_18
+
+    _clean_json_18 = _cfn_parsing_18.clean_json
+
+    def _unimplemented_target(resource_json, resources_map):
+        """The logical id and attribute a Ref or GetAtt names, when its type is one moto's
+        CloudFormation does not implement (None otherwise)."""
+        if "Ref" in resource_json:
+            target, attribute = resource_json["Ref"], None
+        elif "Fn::GetAtt" in resource_json:
+            target, attribute = resource_json["Fn::GetAtt"][0], resource_json["Fn::GetAtt"][1]
+        else:
+            return None
+        declared = getattr(resources_map, "_resource_json_map", {}).get(target)
+        if not isinstance(declared, dict) or "Type" not in declared:
+            return None
+        if _cfn_parsing_18.resource_class_from_type(declared["Type"]):
+            return None
+        return target, attribute, declared["Type"]
+
+    def _placeholder(resources_map, target, attribute, resource_type):
+        stack_name = resources_map._parsed_resources.get("AWS::StackName", "stack")
+        name = f"{stack_name}-{target}-PLACEHOLDER"
+        if attribute not in ("Arn", "ARN"):
+            return name
+        _, service, kind = resource_type.split("::", 2)
+        return (f"arn:aws:{service.lower()}:{resources_map._region_name}:"
+                f"{resources_map._account_id}:{kind.lower()}/{name}")
+
+    def _clean_json_with_placeholders(resource_json, resources_map):
+        if isinstance(resource_json, dict):
+            target = _unimplemented_target(resource_json, resources_map)
+            if target is not None:
+                return _placeholder(resources_map, *target)
+        return _clean_json_18(resource_json, resources_map)
+
+    # clean_json recurses through the module's global name: every level gets the fix.
+    _cfn_parsing_18.clean_json = _clean_json_with_placeholders
+except Exception as error:  # noqa: BLE001
+    _report(18, error)
+

@@ -103,6 +103,10 @@ pub struct StackArtifact {
     pub outputs: Vec<Text>,
     /// Termination protection: on for the stacks of a `protect: true` stage.
     pub protected: bool,
+    /// The manual approval the pipeline waits for before its stage deploys (the stage's or
+    /// its wave's), by name: `deploy --hotswap` refuses such a stage.
+    #[serde(default)]
+    pub approval: Option<Text>,
 }
 
 impl StackArtifact {

@@ -141,6 +141,13 @@ fn stack(s: &StackArtifact) -> TokenStream {
     let (account, region, template) = (text(&s.account), text(&s.region), text(&s.template));
     let (assets, depends_on, outputs) = (texts(&s.assets), texts(&s.depends_on), texts(&s.outputs));
     let protected = s.protected;
+    let approval = match &s.approval {
+        Some(name) => {
+            let name = text(name);
+            quote!(::std::option::Option::Some(#name))
+        }
+        None => quote!(::std::option::Option::None),
+    };
     quote! {
         ::pipewright::app::StackArtifact {
             name: #name,
@@ -152,6 +159,7 @@ fn stack(s: &StackArtifact) -> TokenStream {
             depends_on: #depends_on,
             outputs: #outputs,
             protected: #protected,
+            approval: #approval,
         }
     }
 }

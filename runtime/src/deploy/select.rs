@@ -207,6 +207,7 @@ mod tests {
             depends_on: depends_on.iter().map(|d| (*d).to_owned().into()).collect(),
             outputs: Vec::new(),
             protected: false,
+            approval: None,
         }
     }
 

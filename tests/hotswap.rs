@@ -23,7 +23,7 @@ fn program() -> PathBuf {
 }
 
 /// Runs the program's `variant` against moto with the tests' Lambda build settings.
-fn run(moto: &Moto, variant: &str, args: &[&str]) -> Run {
+fn run_variant(moto: &Moto, variant: &str, args: &[&str]) -> Run {
     let mut env = moto.aws_env();
     env.extend(orders::build_env());
     env.push(("HOTSWAP_VARIANT".into(), variant.into()));
@@ -34,8 +34,8 @@ fn run(moto: &Moto, variant: &str, args: &[&str]) -> Run {
 fn deployed(name: &str) -> Moto {
     orders::lambda_zips();
     let moto = Moto::start(name);
-    run(&moto, "api", &["bootstrap"]).success();
-    run(
+    run_variant(&moto, "api", &["bootstrap"]).success();
+    run_variant(
         &moto,
         "api",
         &["deploy", "--require-approval", "never", STACK],
@@ -73,12 +73,7 @@ print(json.dumps({{
 /// and the new state.
 fn hot_swap(moto: &Moto, variant: &str, before: &Json) -> (Run, Json) {
     let started = Instant::now();
-    let run = run(
-        moto,
-        variant,
-        &["--stats", "deploy", "--hotswap", STACK],
-    )
-    .success();
+    let run = run_variant(moto, variant, &["--stats", "deploy", "--hotswap", STACK]).success();
     eprintln!(
         "deploy --hotswap ({variant}): {:.1} s",
         started.elapsed().as_secs_f64()
@@ -92,12 +87,18 @@ fn hot_swap(moto: &Moto, variant: &str, before: &Json) -> (Run, Json) {
     let after = state(moto);
     for unchanged in ["status", "updated", "events"] {
         assert_eq!(
-            after[unchanged], before[unchanged],
+            after[unchanged],
+            before[unchanged],
             "no CloudFormation update ({unchanged}): {}",
             run.all()
         );
     }
-    assert_ne!(after["version"], before["version"], "a new version: {}", run.all());
+    assert_ne!(
+        after["version"],
+        before["version"],
+        "a new version: {}",
+        run.all()
+    );
     (run, after)
 }
 
@@ -112,7 +113,8 @@ fn a_hot_swap_changes_the_code_behind_current_without_cloudformation_twice_in_a_
     // New code: `Current` serves the worker's zip.
     let (run, second) = hot_swap(&moto, "worker", &first);
     assert!(
-        run.stdout.contains(&format!("{STACK}: hot-swapped ApiFunction (")),
+        run.stdout
+            .contains(&format!("{STACK}: hot-swapped ApiFunction (")),
         "{}",
         run.all()
     );
@@ -142,8 +144,9 @@ fn a_hot_swap_changes_the_code_behind_current_without_cloudformation_twice_in_a_
     // again, and the hot swap puts back what an earlier one changed.
     let (run, fourth) = hot_swap(&moto, "api", &third);
     assert!(
-        run.stdout
-            .contains(&format!("{STACK}: put back as its template has it ApiFunction")),
+        run.stdout.contains(&format!(
+            "{STACK}: put back as its template has it ApiFunction"
+        )),
         "{}",
         run.all()
     );
@@ -151,10 +154,11 @@ fn a_hot_swap_changes_the_code_behind_current_without_cloudformation_twice_in_a_
     assert_eq!(fourth["stage"], "dev", "{fourth}");
 
     // Nothing differs any more: nothing to do.
-    let run = run(&moto, "api", &["deploy", "--hotswap", STACK]).success();
+    let run = run_variant(&moto, "api", &["deploy", "--hotswap", STACK]).success();
     assert!(
-        run.stdout
-            .contains(&format!("{STACK}: no code or environment differs from the template: nothing to hot-swap")),
+        run.stdout.contains(&format!(
+            "{STACK}: no code or environment differs from the template: nothing to hot-swap"
+        )),
         "{}",
         run.all()
     );
@@ -164,7 +168,7 @@ fn a_hot_swap_changes_the_code_behind_current_without_cloudformation_twice_in_a_
 fn a_table_change_under_hotswap_falls_back_to_a_change_set_and_says_so() {
     let moto = deployed("moto-hotswap-fallback");
     let before = state(&moto);
-    let run = run(
+    let run = run_variant(
         &moto,
         "ttl",
         &[
@@ -204,7 +208,7 @@ fn a_stage_behind_an_approval_or_protected_is_refused_in_one_line() {
         ),
         ("Live", "its stage Live is protected (`protect: true`)"),
     ] {
-        let run = run(&moto, "api", &["deploy", "--hotswap", stack]);
+        let run = run_variant(&moto, "api", &["deploy", "--hotswap", stack]);
         assert_eq!(run.code, Some(1), "{}", run.all());
         assert_eq!(
             run.stderr.trim(),
@@ -216,7 +220,7 @@ fn a_stage_behind_an_approval_or_protected_is_refused_in_one_line() {
             run.all()
         );
     }
-    let run = run(&moto, "api", &["deploy", "--hotswap"]);
+    let run = run_variant(&moto, "api", &["deploy", "--hotswap"]);
     assert_eq!(run.code, Some(1), "{}", run.all());
     assert!(
         run.stderr.contains("--hotswap needs the stacks"),

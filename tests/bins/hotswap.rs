@@ -16,7 +16,7 @@ use pipewright_macros::pipeline;
 
 /// The program with `Api`'s binary, `Dev`'s `STAGE` and the table's extra fields.
 macro_rules! shop {
-    ($($bin:tt)*; $($stage:tt)*; $($table:tt)*) => {
+    ($bin:tt, $stage:tt, { $($table:tt)* }) => {
         pipeline! {
             pipeline HotSwapShop {
                 account: "111111111111",
@@ -43,7 +43,7 @@ macro_rules! shop {
 
                 lambda Api {
                     package: "orders",
-                    bin: $($bin)*,
+                    bin: $bin,
                     description: "The order API",
                     memory: 256,
                     timeout: 10s,
@@ -68,7 +68,7 @@ macro_rules! shop {
             stage Dev {
                 account: "111111111111",
                 region: "us-west-2",
-                environment: { STAGE: $($stage)* },
+                environment: { STAGE: $stage },
             }
 
             stage Prod {
@@ -88,10 +88,10 @@ macro_rules! shop {
 
 fn main() -> std::process::ExitCode {
     let app = match std::env::var("HOTSWAP_VARIANT").as_deref() {
-        Ok("worker") => shop!("worker"; "dev";),
-        Ok("worker-env") => shop!("worker"; "dev2";),
-        Ok("ttl") => shop!("api"; "dev"; ttl: "expires",),
-        _ => shop!("api"; "dev";),
+        Ok("worker") => shop!("worker", "dev", {}),
+        Ok("worker-env") => shop!("worker", "dev2", {}),
+        Ok("ttl") => shop!("api", "dev", { ttl: "expires", }),
+        _ => shop!("api", "dev", {}),
     };
     pipewright::cli::run(app)
 }

@@ -10,6 +10,7 @@
 pub mod lambda;
 pub mod plan;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value as Json;
@@ -23,7 +24,7 @@ use super::session::Session;
 use super::stack::{deployed_template, DeployOptions};
 use crate::app::{App, StackArtifact, StackRole};
 
-use plan::{Blocker, FunctionState, SwapPlan};
+use plan::{Blocker, SwapPlan};
 
 /// What `deploy --hotswap` did to one stack.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,8 +148,14 @@ async fn swap_stack(
     let client = &env.clients.lambda;
     let mut swapped = Vec::new();
     let mut restored = Vec::new();
+    let physical = physical_ids(env, stack).await?;
     for function in &plan.functions {
-        let name = physical_name(env, stack, function).await?;
+        let Some(name) = physical.get(&function.logical_id).cloned() else {
+            return Err(Error::msg(format!(
+                "{}: the function {} has no physical name: deploy the stack without --hotswap",
+                stack.name, function.logical_id
+            )));
+        };
         let live = lambda::live(client, &name).await?;
         if !function.changed && !live.hot_swapped() {
             continue;
@@ -208,32 +215,34 @@ async fn swap_stack(
     ))
 }
 
-/// The function's name, as CloudFormation created it.
-async fn physical_name(
-    env: &Environment,
-    stack: &StackArtifact,
-    function: &FunctionState,
-) -> Result<String> {
-    let id = &function.logical_id;
-    let described = env
-        .clients
-        .cloudformation
-        .describe_stack_resource()
-        .stack_name(stack.name.as_ref())
-        .logical_resource_id(id)
-        .send()
-        .await
-        .map_err(|e| Error::aws(format!("{}: cannot find the function {id}", stack.name), &e))?;
-    described
-        .stack_resource_detail()
-        .and_then(|d| d.physical_resource_id())
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            Error::msg(format!(
-                "{}: the function {id} has no physical name: deploy the stack without --hotswap",
-                stack.name
-            ))
-        })
+/// The physical ids of the stack's resources, by logical id (`ListStackResources`, every
+/// page).
+async fn physical_ids(env: &Environment, stack: &StackArtifact) -> Result<HashMap<String, String>> {
+    let mut ids = HashMap::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = env
+            .clients
+            .cloudformation
+            .list_stack_resources()
+            .stack_name(stack.name.as_ref())
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| Error::aws(format!("{}: cannot list the resources", stack.name), &e))?;
+        for resource in page.stack_resource_summaries() {
+            if let (Some(logical), Some(physical)) = (
+                resource.logical_resource_id(),
+                resource.physical_resource_id(),
+            ) {
+                ids.insert(logical.to_owned(), physical.to_owned());
+            }
+        }
+        match page.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+            _ => return Ok(ids),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -144,9 +144,8 @@ fn a_hot_swap_changes_the_code_behind_current_without_cloudformation_twice_in_a_
     // again, and the hot swap puts back what an earlier one changed.
     let (run, fourth) = hot_swap(&moto, "api", &third);
     assert!(
-        run.stdout.contains(&format!(
-            "{STACK}: put back as its template has it ApiFunction"
-        )),
+        run.stdout
+            .contains(&format!("{STACK}: restored ApiFunction (")),
         "{}",
         run.all()
     );

@@ -167,15 +167,14 @@ async fn swap_stack(
             .iter()
             .map(|alias| format!("{alias} -> {}", done.version))
             .collect();
+        let what = if function.changed {
+            format!("hot-swapped {} ({name})", function.logical_id)
+        } else {
+            format!("restored {} ({name}) to its template", function.logical_id)
+        };
         console.out(&format!(
-            "{}: {} {} ({name}): code s3://{bucket}/{key} (SHA-256 {}), version {}{}",
+            "{}: {what}: code s3://{bucket}/{key} (SHA-256 {}), version {}{}",
             stack.name,
-            if function.changed {
-                "hot-swapped"
-            } else {
-                "put back as its template has it"
-            },
-            function.logical_id,
             done.code_sha256,
             done.version,
             if aliases.is_empty() {

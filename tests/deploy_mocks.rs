@@ -57,6 +57,13 @@ fn environment(cfn: &[&Rule], s3: &[&Rule], ssm: &[&Rule]) -> Environment {
             .region(aws_sdk_s3::config::Region::new(REGION))),
         ssm: mock_client!(aws_sdk_ssm, RuleMode::MatchAny, ssm),
         sts: mock_client!(aws_sdk_sts, RuleMode::MatchAny, &[]),
+        // No test here reaches Lambda (`deploy --hotswap` is tested on moto).
+        lambda: aws_sdk_lambda::Client::from_conf(
+            aws_sdk_lambda::Config::builder()
+                .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
+                .region(aws_sdk_lambda::config::Region::new(REGION))
+                .build(),
+        ),
     };
     Environment::new(ACCOUNT, REGION, "hnb659fds", clients)
 }
@@ -1220,6 +1227,7 @@ fn app(template: &str) -> App {
             outputs: vec!["BackendApiUrl".into()],
             protected: false,
             stateful_types: Vec::new(),
+            approval: None,
         }],
         assets: Vec::new(),
         qualifier: "hnb659fds".into(),

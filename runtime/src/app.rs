@@ -147,6 +147,10 @@ pub struct StackArtifact {
     /// The types of its `resource` blocks that hold data.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stateful_types: Vec<StatefulType>,
+    /// The manual approval the pipeline waits for before its stage deploys (the stage's or
+    /// its wave's), by name: `deploy --hotswap` refuses such a stage.
+    #[serde(default)]
+    pub approval: Option<Text>,
 }
 
 impl StackArtifact {

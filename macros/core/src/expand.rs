@@ -156,6 +156,13 @@ fn stack(s: &StackArtifact) -> TokenStream {
         let (type_name, replaced_by) = (text(&t.type_name), texts(&t.replaced_by));
         quote!(::pipewright::app::StatefulType { type_name: #type_name, replaced_by: #replaced_by })
     });
+    let approval = match &s.approval {
+        Some(name) => {
+            let name = text(name);
+            quote!(::std::option::Option::Some(#name))
+        }
+        None => quote!(::std::option::Option::None),
+    };
     quote! {
         ::pipewright::app::StackArtifact {
             name: #name,
@@ -168,6 +175,7 @@ fn stack(s: &StackArtifact) -> TokenStream {
             outputs: #outputs,
             protected: #protected,
             stateful_types: ::std::vec![#(#stateful_types),*],
+            approval: #approval,
         }
     }
 }

@@ -128,6 +128,14 @@ pub enum Command {
         /// data. Without it, such a change set is refused, on a terminal too. Repeatable.
         #[arg(long, value_name = "NAME")]
         allow_replace: Vec<String>,
+        /// For a development stage: when only functions' code or environment differ from
+        /// the deployed stack, update them directly (new code, a published version, the
+        /// `Current` alias moved to it) instead of running a change set; the stack then
+        /// differs from its template until the next deploy without --hotswap. Any other
+        /// change is deployed through a change set. Refused for a protected stage or one
+        /// behind an approval.
+        #[arg(long, conflicts_with = "all")]
+        hotswap: bool,
     },
     /// Run the pipeline end to end on this machine, as CodePipeline would after a push of
     /// the working tree, against an AWS emulator (moto's server, started and stopped here,

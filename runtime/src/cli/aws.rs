@@ -148,6 +148,7 @@ async fn execute(app: &App, session: &Session, command: Command) -> Result<ExitC
             require_approval,
             force,
             allow_replace,
+            hotswap,
         } => {
             let options = DeployOptions {
                 approval: match require_approval {
@@ -160,6 +161,11 @@ async fn execute(app: &App, session: &Session, command: Command) -> Result<ExitC
                 ..deploy_options
             };
             let builder = AssetBuilder::for_app(app);
+            if hotswap {
+                crate::deploy::hotswap::run(session, app, &builder, &stacks.stacks, &options)
+                    .await?;
+                return Ok(ExitCode::SUCCESS);
+            }
             crate::deploy::deployment::run(
                 session,
                 app,

@@ -392,6 +392,8 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     /// STS.
     pub sts: aws_sdk_sts::Client,
+    /// Lambda (`deploy --hotswap`).
+    pub lambda: aws_sdk_lambda::Client,
 }
 
 impl Clients {
@@ -419,6 +421,11 @@ impl Clients {
             ),
             sts: aws_sdk_sts::Client::from_conf(
                 aws_sdk_sts::config::Builder::from(config)
+                    .interceptor(stats.clone())
+                    .build(),
+            ),
+            lambda: aws_sdk_lambda::Client::from_conf(
+                aws_sdk_lambda::config::Builder::from(config)
                     .interceptor(stats.clone())
                     .build(),
             ),

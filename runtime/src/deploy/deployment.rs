@@ -30,25 +30,7 @@ pub async fn run(
 ) -> Result<Deployed> {
     let console = &session.console;
     let stacks = select(app, names, all, true)?;
-
-    // A program older than its sources would deploy zips that are not what its templates
-    // name: refuse before anything changes. (Unreadable sources only matter if an asset
-    // must be built; that fails then.)
-    let mut needed: Vec<&Asset> = Vec::new();
-    for stack in &stacks {
-        for id in &stack.assets {
-            if let Some(asset) = app.asset(id) {
-                if !needed.iter().any(|a| a.id == asset.id) {
-                    needed.push(asset);
-                }
-            }
-        }
-    }
-    for asset in &needed {
-        if builder.stale(asset) == Ok(true) {
-            return Err(assets::stale_error(asset));
-        }
-    }
+    refuse_stale(app, builder, &stacks)?;
 
     // The environments, through their deploy roles, bootstrapped.
     let mut keys: Vec<(String, String)> = Vec::new();
@@ -147,9 +129,35 @@ pub async fn run(
     Ok(deployed)
 }
 
+/// Refuses stacks whose assets are older than their sources: a program older than its
+/// sources would deploy zips that are not what its templates name. (Unreadable sources only
+/// matter if an asset must be built; that fails then.)
+pub(super) fn refuse_stale(
+    app: &App,
+    builder: &AssetBuilder,
+    stacks: &[&StackArtifact],
+) -> Result<()> {
+    let mut needed: Vec<&Asset> = Vec::new();
+    for stack in stacks {
+        for id in &stack.assets {
+            if let Some(asset) = app.asset(id) {
+                if !needed.iter().any(|a| a.id == asset.id) {
+                    needed.push(asset);
+                }
+            }
+        }
+    }
+    for asset in &needed {
+        if builder.stale(asset) == Ok(true) {
+            return Err(assets::stale_error(asset));
+        }
+    }
+    Ok(())
+}
+
 /// Publishes every asset the stacks need to their environments: looks each up, builds the
 /// missing ones (once each, whatever the number of environments), uploads them.
-async fn publish(
+pub(super) async fn publish(
     session: &Session,
     app: &App,
     builder: &AssetBuilder,

@@ -9,7 +9,7 @@
 //! approvals), [`losses`] (the changes that lose data, refused unless allowed), [`runs`] (runs of the same stack at once), [`console`] (results, progress,
 //! questions), [`select`] (which stacks, in which order), [`repair`] (bootstrap resources
 //! deleted behind CloudFormation's back), and one module per command: [`bootstrap`],
-//! [`deployment`], [`diff`], [`destroy`]. The model and the synthesis they deploy are pure
+//! [`deployment`], [`hotswap`] (`deploy --hotswap`), [`diff`], [`destroy`]. The model and the synthesis they deploy are pure
 //! ([`crate::synth`], [`crate::bootstrap_stack`]); nothing here runs at compile time.
 
 pub mod archive;
@@ -32,6 +32,8 @@ pub mod deployment;
 pub mod destroy;
 #[cfg(feature = "aws")]
 pub mod diff;
+#[cfg(feature = "aws")]
+pub mod hotswap;
 #[cfg(feature = "aws")]
 pub mod losses;
 #[cfg(feature = "aws")]

@@ -208,6 +208,7 @@ mod tests {
             outputs: Vec::new(),
             protected: false,
             stateful_types: Vec::new(),
+            approval: None,
         }
     }
 

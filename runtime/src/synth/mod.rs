@@ -47,6 +47,7 @@ pub fn synthesize(program: &Program, workspace_root: &str) -> Result<App, Vec<Sy
                     outputs: vec!["PipelineName".into()],
                     protected: false,
                     stateful_types: Vec::new(),
+                    approval: None,
                 }),
                 Err(e) => errors.push(e),
             }
@@ -121,12 +122,23 @@ fn stage_stacks(
                     outputs: outputs.into_iter().map(Text::from).collect(),
                     protected: stage.protect,
                     stateful_types: StatefulType::declared_by([stack]),
+                    approval: approval_before(program, stage),
                 }),
                 Err(e) => errors.push(e),
             }
         }
     }
     (stage_stacks, assets)
+}
+
+/// The name of the manual approval before a stage deploys: its own, or its wave's.
+fn approval_before(program: &Program, stage: &crate::spec::Stage) -> Option<Text> {
+    let wave = stage.wave.as_deref().and_then(|name| program.wave(name));
+    stage
+        .approval
+        .as_ref()
+        .or(wave.and_then(|w| w.approval.as_ref()))
+        .map(|approval| approval.name.clone().into())
 }
 
 /// The pipeline's artifact stores in the other regions it deploys to.
@@ -149,6 +161,7 @@ fn support_stacks(
                 outputs: vec!["ArtifactsBucketName".into()],
                 protected: false,
                 stateful_types: Vec::new(),
+                approval: None,
             }),
             Err(e) => errors.push(e),
         }

@@ -263,6 +263,7 @@ mod tests {
             outputs: Vec::new(),
             protected,
             approval: approval.map(|a| a.to_owned().into()),
+            stateful_types: Vec::new(),
         }
     }
 

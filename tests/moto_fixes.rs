@@ -411,3 +411,27 @@ fn a_reference_to_a_type_moto_does_not_implement_is_a_placeholder() {
     );
     assert_eq!(result["values"]["by-ref"], "Cached-Cache-PLACEHOLDER/x");
 }
+
+/// The rehearsal names the types of `resource` blocks the emulator does not implement (a
+/// Cognito user pool), and not those it does, the fixes' included (CodeBuild projects).
+#[test]
+fn the_rehearsal_asks_the_emulator_which_types_it_does_not_implement() {
+    let dir = support::scratch_dir("unimplemented-types");
+    let emulator = pipewright::rehearse::emulator::Emulator::start(&dir).unwrap();
+    let types = [
+        "AWS::Cognito::UserPool",
+        "AWS::SSM::Parameter",
+        "AWS::CodeBuild::Project",
+    ]
+    .map(String::from);
+    assert_eq!(
+        emulator.unimplemented_types(&types),
+        Some(vec!["AWS::Cognito::UserPool".to_owned()])
+    );
+    let elsewhere = pipewright::rehearse::emulator::Emulator::external(&emulator.endpoint);
+    assert_eq!(
+        elsewhere.unimplemented_types(&types),
+        None,
+        "an emulator given with --endpoint is not asked"
+    );
+}

@@ -20,6 +20,19 @@ use crate::deploy::error::{Error, Result};
 /// The fixes `moto_server` runs with (a `sitecustomize` module on its `PYTHONPATH`).
 pub const MOTO_FIXES: &str = include_str!("../../moto/sitecustomize.py");
 
+/// What the Python of [`Emulator::unimplemented_types`] prints before each such type (moto
+/// prints its own notes on the same output).
+const UNIMPLEMENTED_MARK: &str = "pipewright-unimplemented ";
+
+/// The Python that answers [`Emulator::unimplemented_types`] (types as arguments).
+const UNIMPLEMENTED_TYPES: &str = "import sys, warnings\n\
+warnings.simplefilter('ignore')\n\
+import sitecustomize\n\
+from moto.cloudformation.parsing import resource_class_from_type\n\
+for t in sys.argv[1:]:\n\
+\x20   if not resource_class_from_type(t):\n\
+\x20       print('pipewright-unimplemented ' + t)\n";
+
 /// How to install the emulator.
 pub const INSTALL_MOTO: &str = "python3 -m pip install 'moto[server]'";
 
@@ -33,6 +46,8 @@ pub struct Emulator {
     pub endpoint: String,
     /// The emulator's log, when the rehearsal started it.
     pub log: Option<PathBuf>,
+    /// The directory of the fixes it runs with, when the rehearsal started it.
+    fixes: Option<PathBuf>,
 }
 
 impl Emulator {
@@ -79,6 +94,7 @@ impl Emulator {
                 child: Some(child),
                 endpoint: format!("http://127.0.0.1:{port}"),
                 log: Some(log_path.clone()),
+                fixes: Some(fixes.clone()),
             };
             match emulator.wait_ready(port, Duration::from_secs(60)) {
                 Ok(()) => return Ok(emulator),
@@ -97,7 +113,35 @@ impl Emulator {
             child: None,
             endpoint: endpoint.trim_end_matches('/').to_owned(),
             log: None,
+            fixes: None,
         }
+    }
+
+    /// Which of `types` the emulator's CloudFormation does not implement: moto creates
+    /// nothing for such a resource, and references to it are placeholders (fix 18). Asked
+    /// of `python3` (which [`INSTALL_MOTO`] installs moto for, and which a `moto_server`
+    /// of pip or pyenv runs), with the fixes loaded (they add types); `None` for an emulator
+    /// the rehearsal did not start, or when that Python cannot say.
+    pub fn unimplemented_types(&self, types: &[String]) -> Option<Vec<String>> {
+        let fixes = self.fixes.as_ref()?;
+        let output = Command::new("python3")
+            .arg("-c")
+            .arg(UNIMPLEMENTED_TYPES)
+            .args(types)
+            .env("PYTHONPATH", fixes)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())?;
+        let marked = String::from_utf8_lossy(&output.stdout);
+        Some(
+            marked
+                .lines()
+                .filter_map(|l| l.strip_prefix(UNIMPLEMENTED_MARK))
+                .map(str::to_owned)
+                .collect(),
+        )
     }
 
     /// Leaves the emulator running after the rehearsal (`--keep`).

@@ -101,6 +101,9 @@ pub async fn run(
         "rehearsing {} against the AWS emulator at {}",
         app.pipeline, emulator.endpoint
     ));
+    if let Some(note) = unimplemented_note(app, &emulator) {
+        console.note(&note);
+    }
     let accounts = Accounts::new(&emulator.endpoint, &pipeline_stack.region).await;
     let result = rehearse(
         app,
@@ -122,6 +125,34 @@ pub async fn run(
         }
     }
     result
+}
+
+/// One line naming the types of the program's `resource` blocks (the types pipewright's
+/// own blocks do not make) that the emulator does not implement: the rehearsal deploys
+/// their stacks, but creates no such resource.
+fn unimplemented_note(app: &App, emulator: &Emulator) -> Option<String> {
+    let mut types: Vec<String> = Vec::new();
+    for stack in &app.stacks {
+        let template: serde_json::Value = serde_json::from_str(&stack.template).ok()?;
+        let resources = template["Resources"].as_object().into_iter().flatten();
+        for resource in resources.filter_map(|(_, r)| r["Type"].as_str()) {
+            if !crate::cfn::resources::TYPE_NAMES.contains(&resource)
+                && !types.iter().any(|t| t == resource)
+            {
+                types.push(resource.to_owned());
+            }
+        }
+    }
+    if types.is_empty() {
+        return None;
+    }
+    let missing = emulator.unimplemented_types(&types)?;
+    (!missing.is_empty()).then(|| {
+        format!(
+            "the emulator does not implement {}: the rehearsal deploys their stacks but creates no such resource (references to one are placeholders)",
+            missing.join(", ")
+        )
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

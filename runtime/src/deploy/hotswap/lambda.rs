@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput;
 use aws_sdk_lambda::types::{AliasRoutingConfiguration, LastUpdateStatus};
 
 use super::plan::{FunctionState, Variable};
@@ -46,14 +47,22 @@ pub struct Swapped {
     pub code_sha256: String,
 }
 
-/// Reads a function's description and environment.
-pub async fn live(client: &aws_sdk_lambda::Client, name: &str) -> Result<Live> {
-    let configuration = client
+/// A function's configuration, as Lambda has it now.
+async fn configuration(
+    client: &aws_sdk_lambda::Client,
+    name: &str,
+) -> Result<GetFunctionConfigurationOutput> {
+    client
         .get_function_configuration()
         .function_name(name)
         .send()
         .await
-        .map_err(|e| Error::aws(format!("{name}: cannot read the function"), &e))?;
+        .map_err(|e| Error::aws(format!("{name}: cannot read the function"), &e))
+}
+
+/// Reads a function's description and environment.
+pub async fn live(client: &aws_sdk_lambda::Client, name: &str) -> Result<Live> {
+    let configuration = configuration(client, name).await?;
     Ok(Live {
         description: configuration.description().unwrap_or_default().to_owned(),
         variables: configuration
@@ -184,12 +193,7 @@ async fn wait_until_updated(client: &aws_sdk_lambda::Client, name: &str) -> Resu
     let started = Instant::now();
     let mut pause = Duration::from_millis(100);
     loop {
-        let configuration = client
-            .get_function_configuration()
-            .function_name(name)
-            .send()
-            .await
-            .map_err(|e| Error::aws(format!("{name}: cannot read the function"), &e))?;
+        let configuration = configuration(client, name).await?;
         match configuration.last_update_status() {
             // No status: an emulator that applies updates at once.
             None | Some(LastUpdateStatus::Successful) => return Ok(()),

@@ -499,6 +499,7 @@ impl Cx {
         fields: &[Field],
         members: &Members<'_>,
     ) {
+        self.check_one_event_per_source(lambda, events);
         for event in events {
             let Event::Queue { queue, .. } = &event.value else {
                 continue;
@@ -531,6 +532,30 @@ impl Cx {
                     ),
                 );
             }
+        }
+    }
+
+    /// A second event of one lambda from the same queue, table stream or topic: its mapping
+    /// or subscription would be the first one again (and the same logical id).
+    fn check_one_event_per_source(&mut self, lambda: &Lambda, events: &[Located<Event>]) {
+        let mut seen: Vec<(&str, &str)> = Vec::new();
+        for event in events {
+            let source = match &event.value {
+                Event::Queue { queue, .. } => ("queue", queue.as_str()),
+                Event::Stream { table, .. } => ("the stream of table", table.as_str()),
+                Event::Topic { topic } => ("topic", topic.as_str()),
+                Event::Schedule { .. } | Event::Bucket { .. } => continue,
+            };
+            if seen.contains(&source) {
+                self.diag.error(
+                    event.span,
+                    format!(
+                        "lambda `{}` already has an event from {} `{}`: give it one event per source",
+                        lambda.name, source.0, source.1
+                    ),
+                );
+            }
+            seen.push(source);
         }
     }
 

@@ -1,6 +1,7 @@
 //! Synthesis speed: the reference program, and generated programs of 1, 10 and 100
 //! stages × 1, 10 and 50 lambdas (each lambda with its api), through the pure
-//! `pipewright::synth::synthesize`; and the whole macro path (parse, check, read the
+//! `pipewright::synth::synthesize`; 10 and 50 tables, queues and linked lambdas with
+//! their queue events (issue 19); and the whole macro path (parse, check, read the
 //! workspace, fingerprint the sources, synthesize) for the reference program.
 //!
 //! `cargo bench --bench synth`; the numbers are in the README.
@@ -40,6 +41,36 @@ fn generated(lambdas: usize) -> String {
             src.push_str(&format!(
                 "lambda Fn{l} {{ package: \"service\", memory: 512, environment: {{ INDEX: \"{l}\" }} }}\n\
                  api Api{l} {{ handler: Fn{l}, cors: {{ origins: [\"*\"], methods: [\"*\"] }} }}\n"
+            ));
+        }
+        src.push_str("}\n");
+    }
+    src.push_str("stage Stage0 { account: \"111111111111\", region: \"us-east-1\" }\n");
+    src
+}
+
+/// A program of one stage with `n` tables, `n` queues (each with a dead-letter queue) and
+/// `n` lambdas, each linked to its table (`ReadWrite`) and queue (`Send`) and started by
+/// the next one's queue, ten of each to a stack (issue 19's scale).
+fn generated_state(n: usize) -> String {
+    let mut src = String::from(
+        r#"pipeline Stateful {
+            account: "111111111111", region: "us-east-1",
+            source: { repo: "acme/app", branch: "main", connection: "arn:aws:codeconnections:us-east-1:111111111111:connection/abc" },
+            synth: { commands: ["cargo run --bin deploy -- synth"] },
+        }
+        "#,
+    );
+    for stack in 0..n.div_ceil(10) {
+        let members: Vec<usize> = (stack * 10..n.min(stack * 10 + 10)).collect();
+        src.push_str(&format!("stack Store{stack} {{\n"));
+        for &i in &members {
+            let next = members[(i - stack * 10 + 1) % members.len()];
+            src.push_str(&format!(
+                "table Items{i} {{ partition_key: {{ name: \"id\", type: String }} }}\n\
+                 queue Jobs{i} {{ visibility_timeout: 2min, dead_letter: {{ max_receives: 3 }} }}\n\
+                 lambda Fn{i} {{ package: \"service\", link: {{ Items{i}: ReadWrite, Jobs{i}: Send }}, \
+                 events: [{{ queue: Jobs{next} }}] }}\n"
             ));
         }
         src.push_str("}\n");
@@ -124,6 +155,19 @@ fn benches(c: &mut Criterion) {
                 },
             );
         }
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("synthesize/state");
+    group.sample_size(10);
+    for n in [10, 50] {
+        let program = lowered(generated_state(n).parse().unwrap(), &workspace);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(
+            BenchmarkId::from_parameter(format!("{n}tables_{n}queues_{n}lambdas")),
+            &program,
+            |b, p| b.iter(|| pipewright::synth::synthesize(black_box(p), &root).unwrap()),
+        );
     }
     group.finish();
 }

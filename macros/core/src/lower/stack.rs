@@ -10,7 +10,7 @@ use syn::Ident;
 
 use super::context::{Cx, FieldSpan};
 use super::fields::Fields;
-use super::resource::Referable;
+use super::schema_check::Referable;
 use super::wiring::{link_spans, model_events, model_links, Members};
 use crate::diagnostics::{closest, did_you_mean_or, list, suggestion};
 use crate::syntax::{

@@ -15,7 +15,7 @@ use futures_util::future::join_all;
 use serde_json::Value as Json;
 
 use super::clients::Environment;
-use super::error::{Error, Result};
+use super::error::Result;
 use crate::cfn::reference_targets;
 
 /// The resource types whose loss breaks deployments: the asset bucket, the roles, the
@@ -56,15 +56,7 @@ pub async fn missing_resources(
     notes: &dyn Fn(String),
 ) -> Result<Vec<Missing>> {
     let cfn = &env.clients.cloudformation;
-    let summaries: Vec<_> = cfn
-        .list_stack_resources()
-        .stack_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<std::result::Result<_, _>>()
-        .await
-        .map_err(|e| Error::aws(format!("{name}: cannot list the stack's resources"), &e))?;
+    let summaries = super::stack::resources(env, name).await?;
     let resources: Vec<Missing> = summaries
         .iter()
         .filter(|r| CHECKED_TYPES.contains(&r.resource_type().unwrap_or_default()))

@@ -214,34 +214,16 @@ async fn swap_stack(
     ))
 }
 
-/// The physical ids of the stack's resources, by logical id (`ListStackResources`, every
-/// page).
+/// The physical ids of the stack's resources, by logical id.
 async fn physical_ids(env: &Environment, stack: &StackArtifact) -> Result<HashMap<String, String>> {
-    let mut ids = HashMap::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = env
-            .clients
-            .cloudformation
-            .list_stack_resources()
-            .stack_name(stack.name.as_ref())
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| Error::aws(format!("{}: cannot list the resources", stack.name), &e))?;
-        for resource in page.stack_resource_summaries() {
-            if let (Some(logical), Some(physical)) = (
-                resource.logical_resource_id(),
-                resource.physical_resource_id(),
-            ) {
-                ids.insert(logical.to_owned(), physical.to_owned());
-            }
-        }
-        match page.next_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-            _ => return Ok(ids),
-        }
-    }
+    let resources = super::stack::resources(env, &stack.name).await?;
+    Ok(resources
+        .iter()
+        .filter_map(|r| {
+            let logical = r.logical_resource_id()?;
+            Some((logical.to_owned(), r.physical_resource_id()?.to_owned()))
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ pub(crate) use events::{latest_event_id, wait};
 pub use events::{wait_until_stable, Finished};
 pub use failure::failure_message;
 pub use options::{DeployOptions, Outcome, ParameterValue, StackSpec};
-pub use state::{describe, outputs_of, state_of, State};
+pub use state::{describe, outputs_of, resources, state_of, State};
 pub(crate) use state::{status, succeeded};
 pub use unchanged::deployed_template;
 

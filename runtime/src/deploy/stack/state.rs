@@ -1,6 +1,6 @@
 //! Where a stack stands: described, its status classified, its outputs.
 
-use aws_sdk_cloudformation::types::Stack;
+use aws_sdk_cloudformation::types::{Stack, StackResourceSummary};
 
 use crate::deploy::clients::Environment;
 use crate::deploy::error::{Error, Result};
@@ -60,6 +60,20 @@ pub async fn describe(env: &Environment, name: &str) -> Result<Option<Stack>> {
         Err(e) if is_missing_stack(&e) => Ok(None),
         Err(e) => Err(Error::aws(format!("{name}: cannot describe the stack"), &e)),
     }
+}
+
+/// Every resource of the stack (`ListStackResources`, every page).
+pub async fn resources(env: &Environment, name: &str) -> Result<Vec<StackResourceSummary>> {
+    env.clients
+        .cloudformation
+        .list_stack_resources()
+        .stack_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<std::result::Result<_, _>>()
+        .await
+        .map_err(|e| Error::aws(format!("{name}: cannot list the stack's resources"), &e))
 }
 
 pub(super) fn is_missing_stack<E>(e: &E) -> bool

@@ -201,6 +201,14 @@ fn record(message_id: &str, body: &str) -> Value {
 }
 
 /// A request through the router: its status, `Location` header and JSON body.
+/// `GET /api/v1/orders/{id}`, which must answer 200: the order.
+async fn read_order(shopfront: &Shopfront, id: &str) -> Value {
+    let uri = format!("/api/v1/orders/{id}");
+    let (status, _, read) = call(shopfront.router(), Method::GET, &uri, None).await;
+    assert_eq!(status, StatusCode::OK, "{read}");
+    read
+}
+
 async fn call(
     router: Router,
     method: Method,
@@ -259,16 +267,8 @@ async fn an_order_is_stored_queued_processed_and_read_back() {
     let body: Value = serde_json::from_str(batch.records[0].body.as_deref().unwrap()).unwrap();
     assert_eq!(body, json!({"id": id}));
 
-    let (status, _, read) = call(
-        shopfront.router(),
-        Method::GET,
-        &format!("/api/v1/orders/{id}"),
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        read,
+        read_order(&shopfront, &id).await,
         json!({"id": id, "item": "a pot of tea", "status": "received"})
     );
 
@@ -279,16 +279,8 @@ async fn an_order_is_stored_queued_processed_and_read_back() {
         "{:?}",
         response.batch_item_failures
     );
-    let (status, _, read) = call(
-        shopfront.router(),
-        Method::GET,
-        &format!("/api/v1/orders/{id}"),
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        read,
+        read_order(&shopfront, &id).await,
         json!({"id": id, "item": "a pot of tea", "status": "processed"})
     );
 }
